@@ -1,0 +1,129 @@
+// Header maps. Every call returns the host's status instead of trapping: a map that
+// is not available in the current phase (response headers during the request, say)
+// answers NOT_FOUND or BAD_ARGUMENT, which the SDK turned into a trap.
+import {
+  proxy_get_header_map_value, proxy_add_header_map_value, proxy_replace_header_map_value,
+  proxy_remove_header_map_value, proxy_get_header_map_pairs, proxy_get_header_map_size,
+  proxy_set_header_map_pairs,
+} from "./imports";
+import { WasmResult } from "./status";
+import { clearResult, resultPtrSlot, resultSizeSlot, takeResult, u32Slot } from "./memory";
+
+/** One header; names are lower-case as Envoy delivers them. */
+export class Header {
+  constructor(public name: string, public value: string) {}
+}
+
+/** Value of `name` in `map`, or null when absent or the map is not available. */
+export function getHeader(map: i32, name: string): string | null {
+  const key = String.UTF8.encode(name);
+  clearResult();
+  const status = proxy_get_header_map_value(map, changetype<usize>(key), <usize>key.byteLength, resultPtrSlot(), resultSizeSlot());
+  const raw = takeResult();
+  if (status != WasmResult.Ok) return null;
+  return String.UTF8.decode(raw);
+}
+
+export function addHeader(map: i32, name: string, value: string): i32 {
+  const k = String.UTF8.encode(name);
+  const v = String.UTF8.encode(value);
+  return proxy_add_header_map_value(map, changetype<usize>(k), <usize>k.byteLength, changetype<usize>(v), <usize>v.byteLength);
+}
+
+export function replaceHeader(map: i32, name: string, value: string): i32 {
+  const k = String.UTF8.encode(name);
+  const v = String.UTF8.encode(value);
+  return proxy_replace_header_map_value(map, changetype<usize>(k), <usize>k.byteLength, changetype<usize>(v), <usize>v.byteLength);
+}
+
+export function removeHeader(map: i32, name: string): i32 {
+  const k = String.UTF8.encode(name);
+  return proxy_remove_header_map_value(map, changetype<usize>(k), <usize>k.byteLength);
+}
+
+/** Number of bytes of the serialized map, or -1 when unavailable. */
+export function headerMapSize(map: i32): i32 {
+  const status = proxy_get_header_map_size(map, u32Slot());
+  return status == WasmResult.Ok ? <i32>load<u32>(u32Slot()) : -1;
+}
+
+/**
+ * Serializes headers in Envoy's pairs layout:
+ *   u32 count | count x (u32 name_len, u32 value_len) | name\0 value\0 ...
+ * Allocates one ArrayBuffer.
+ */
+export function serializePairs(headers: Header[]): ArrayBuffer {
+  const n = headers.length;
+  const names = new Array<ArrayBuffer>(n);
+  const values = new Array<ArrayBuffer>(n);
+  let size = 4 + 8 * n;
+  for (let i = 0; i < n; i++) {
+    const h = unchecked(headers[i]);
+    const k = String.UTF8.encode(h.name);
+    const v = String.UTF8.encode(h.value);
+    unchecked(names[i] = k);
+    unchecked(values[i] = v);
+    size += k.byteLength + v.byteLength + 2;
+  }
+  const out = new ArrayBuffer(size);
+  const base = changetype<usize>(out);
+  store<u32>(base, <u32>n);
+  let data = base + 4 + 8 * <usize>n;
+  for (let i = 0; i < n; i++) {
+    const k = unchecked(names[i]);
+    const v = unchecked(values[i]);
+    store<u32>(base + 4 + 8 * <usize>i, <u32>k.byteLength);
+    store<u32>(base + 8 + 8 * <usize>i, <u32>v.byteLength);
+    memory.copy(data, changetype<usize>(k), <usize>k.byteLength);
+    data += <usize>k.byteLength;
+    store<u8>(data, 0);
+    data += 1;
+    memory.copy(data, changetype<usize>(v), <usize>v.byteLength);
+    data += <usize>v.byteLength;
+    store<u8>(data, 0);
+    data += 1;
+  }
+  return out;
+}
+
+/**
+ * Parses a pairs blob with bounds checks; a malformed blob yields the pairs read so far.
+ * Never traps.
+ */
+export function parsePairs(blob: ArrayBuffer): Header[] {
+  const out = new Array<Header>();
+  const len = <usize>blob.byteLength;
+  if (len < 4) return out;
+  const base = changetype<usize>(blob);
+  const n = <usize>load<u32>(base);
+  if (n > (len - 4) / 8) return out;
+  let data = base + 4 + 8 * n;
+  const end = base + len;
+  for (let i: usize = 0; i < n; i++) {
+    const kl = <usize>load<u32>(base + 4 + 8 * i);
+    const vl = <usize>load<u32>(base + 8 + 8 * i);
+    if (kl > end - data || end - data - kl < 1) return out;
+    const name = String.UTF8.decodeUnsafe(data, kl);
+    data += kl + 1;
+    if (vl > end - data || end - data - vl < 1) return out;
+    const value = String.UTF8.decodeUnsafe(data, vl);
+    data += vl + 1;
+    out.push(new Header(name, value));
+  }
+  return out;
+}
+
+/** All pairs of `map`; empty when unavailable. */
+export function getHeaders(map: i32): Header[] {
+  clearResult();
+  const status = proxy_get_header_map_pairs(map, resultPtrSlot(), resultSizeSlot());
+  const raw = takeResult();
+  if (status != WasmResult.Ok) return new Array<Header>();
+  return parsePairs(raw);
+}
+
+/** Replaces the whole map. */
+export function setHeaders(map: i32, headers: Header[]): i32 {
+  const blob = serializePairs(headers);
+  return proxy_set_header_map_pairs(map, changetype<usize>(blob), <usize>blob.byteLength);
+}

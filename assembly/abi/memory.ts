@@ -1,0 +1,53 @@
+// Memory the host hands to the guest. Envoy allocates every returned buffer through the
+// module's exported `malloc` and writes its address and size into two u32 slots that the
+// guest passes in. We allocate those from the unmanaged heap so that a body chunk can be
+// scanned in place and freed at once, without touching the garbage collector.
+
+// Two scratch u32 slots (address, size) and one u64 slot, reused by every hostcall.
+const SLOTS: usize = memory.data(24);
+
+/** Address of the slot receiving a returned buffer's address. */
+// @ts-ignore: decorator
+@inline export function resultPtrSlot(): usize { return SLOTS; }
+/** Address of the slot receiving a returned buffer's size. */
+// @ts-ignore: decorator
+@inline export function resultSizeSlot(): usize { return SLOTS + 4; }
+/** Address of an 8-byte slot for u64 results (time, metric values, cas). */
+// @ts-ignore: decorator
+@inline export function u64Slot(): usize { return SLOTS + 8; }
+/** Address of a spare u32 slot (cas, tokens, flags). */
+// @ts-ignore: decorator
+@inline export function u32Slot(): usize { return SLOTS + 16; }
+
+/** Clears the result slots before a hostcall so a host that writes nothing reads as empty. */
+export function clearResult(): void {
+  store<u32>(SLOTS, 0);
+  store<u32>(SLOTS + 4, 0);
+}
+
+/** The buffer the last hostcall returned, moved into a managed ArrayBuffer (frees the host's). */
+export function takeResult(): ArrayBuffer {
+  const ptr = <usize>load<u32>(SLOTS);
+  const size = <i32>load<u32>(SLOTS + 4);
+  store<u32>(SLOTS, 0);
+  store<u32>(SLOTS + 4, 0);
+  if (ptr == 0 || size <= 0) {
+    if (ptr != 0) heap.free(ptr);
+    return new ArrayBuffer(0);
+  }
+  const out = new ArrayBuffer(size);
+  memory.copy(changetype<usize>(out), ptr, <usize>size);
+  heap.free(ptr);
+  return out;
+}
+
+/** Allocation entry the host calls; returns 0 for a zero-size request. */
+export function hostMalloc(size: usize): usize {
+  if (size == 0) return 0;
+  return heap.alloc(size);
+}
+
+/** Frees memory the host allocated with `hostMalloc`; 0 is ignored. */
+export function hostFree(ptr: usize): void {
+  if (ptr != 0) heap.free(ptr);
+}

@@ -1,0 +1,37 @@
+// Attributes (`proxy_get_property`). A path is a list of segments joined by NUL bytes,
+// e.g. "request\0path". An absent attribute is an ordinary NOT_FOUND, not a failure:
+// the SDK's wrapper trapped on it; this one returns null.
+import { proxy_get_property, proxy_set_property } from "./imports";
+import { WasmResult } from "./status";
+import { clearResult, resultPtrSlot, resultSizeSlot, takeResult } from "./memory";
+
+/** Encodes dotted segments as Envoy's NUL-separated property path. Allocates. */
+export function propertyPath(segments: string[]): ArrayBuffer {
+  return String.UTF8.encode(segments.join("\0"));
+}
+
+/** Status of the last `getProperty` call (Ok, NotFound, ...). */
+export let lastPropertyStatus: i32 = WasmResult.Ok;
+
+/** Raw bytes of the attribute at `path`, or null when absent or not readable now. */
+export function getProperty(path: ArrayBuffer): ArrayBuffer | null {
+  clearResult();
+  lastPropertyStatus = proxy_get_property(changetype<usize>(path), <usize>path.byteLength, resultPtrSlot(), resultSizeSlot());
+  if (lastPropertyStatus != WasmResult.Ok) {
+    takeResult();
+    return null;
+  }
+  return takeResult();
+}
+
+/** Attribute at the dotted segments as a UTF-8 string, or null. */
+export function getPropertyString(segments: string[]): string | null {
+  const raw = getProperty(propertyPath(segments));
+  if (raw === null) return null;
+  return String.UTF8.decode(raw);
+}
+
+/** Sets a filter-state property; returns the host's status. */
+export function setProperty(path: ArrayBuffer, value: ArrayBuffer): i32 {
+  return proxy_set_property(changetype<usize>(path), <usize>path.byteLength, changetype<usize>(value), <usize>value.byteLength);
+}

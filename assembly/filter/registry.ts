@@ -1,0 +1,49 @@
+// Maps context ids to contexts. Unlike the SDK, a root context is created for any
+// root_id the proxy gives (Istio sets it to the WasmPlugin's pluginName, often empty),
+// a callback for an unknown id is ignored instead of trapping, and nothing here builds
+// debug strings.
+import { RootContext, HttpContext } from "./context";
+
+let rootFactory: (id: u32) => RootContext = (id: u32): RootContext => new RootContext(id);
+
+const roots = new Map<u32, RootContext>();
+const streams = new Map<u32, HttpContext>();
+
+/** Installs the factory that makes the filter's root context. */
+export function setRootContextFactory(factory: (id: u32) => RootContext): void {
+  rootFactory = factory;
+}
+
+export function createContext(id: u32, rootId: u32): void {
+  if (rootId == 0) {
+    if (!roots.has(id)) roots.set(id, rootFactory(id));
+    return;
+  }
+  if (streams.has(id)) return;
+  if (!roots.has(rootId)) roots.set(rootId, rootFactory(rootId));
+  const root = roots.get(rootId);
+  streams.set(id, root.newHttpContext(id));
+}
+
+export function rootOf(id: u32): RootContext | null {
+  return roots.has(id) ? roots.get(id) : null;
+}
+
+export function streamOf(id: u32): HttpContext | null {
+  return streams.has(id) ? streams.get(id) : null;
+}
+
+export function deleteContext(id: u32): void {
+  if (streams.has(id)) {
+    streams.get(id).onDelete();
+    streams.delete(id);
+  } else if (roots.has(id)) {
+    roots.get(id).onDelete();
+    roots.delete(id);
+  }
+}
+
+/** Number of live HTTP contexts (for tests and leak checks). */
+export function liveStreams(): i32 {
+  return streams.size;
+}
