@@ -1,0 +1,80 @@
+import { formatResetDuration, rateLimitHeaders, RateLimitHeaderNames } from "../limits/headers";
+import { Decision } from "../limits/decision";
+import { Header } from "../abi/headers";
+
+function find(hs: Header[], name: string): string {
+  for (let i = 0; i < hs.length; i++) if (hs[i].name == name) return hs[i].value;
+  return "<absent>";
+}
+
+function decision(admitted: bool): Decision {
+  const d = new Decision();
+  d.admitted = admitted;
+  d.hasCounter = true;
+  d.limitName = "per-user";
+  d.limit = 10000;
+  d.remaining = admitted ? 2500 : 0;
+  d.resetMs = 360_000;
+  d.retryAfterSeconds = 360;
+  return d;
+}
+
+describe("formatResetDuration", () => {
+  it("prints whole seconds below a minute", () => {
+    expect(formatResetDuration(1000)).toBe("1s");
+    expect(formatResetDuration(59_000)).toBe("59s");
+  });
+  it("rounds partial seconds up so waiting that long finds the window reset", () => {
+    expect(formatResetDuration(1)).toBe("1s");
+    expect(formatResetDuration(59_500)).toBe("1m0s");
+    expect(formatResetDuration(1_001)).toBe("2s");
+  });
+  it("prints minutes with seconds, like Go durations", () => {
+    expect(formatResetDuration(360_000)).toBe("6m0s");
+    expect(formatResetDuration(61_000)).toBe("1m1s");
+  });
+  it("prints hours with minutes and seconds, without folding into days", () => {
+    expect(formatResetDuration(7_384_000)).toBe("2h3m4s");
+    expect(formatResetDuration(86_400_000)).toBe("24h0m0s");
+  });
+  it("prints 0s for a reset that is due or negative", () => {
+    expect(formatResetDuration(0)).toBe("0s");
+    expect(formatResetDuration(-5)).toBe("0s");
+  });
+  it("does not overflow on the largest duration", () => {
+    expect(formatResetDuration(i64.MAX_VALUE).endsWith("s")).toBe(true);
+  });
+});
+
+describe("rateLimitHeaders", () => {
+  it("describes an admitted request without retry-after", () => {
+    const hs = rateLimitHeaders(decision(true), new RateLimitHeaderNames());
+    expect(hs.length).toBe(3);
+    expect(find(hs, "x-ratelimit-limit-tokens")).toBe("10000");
+    expect(find(hs, "x-ratelimit-remaining-tokens")).toBe("2500");
+    expect(find(hs, "x-ratelimit-reset-tokens")).toBe("6m0s");
+    expect(find(hs, "retry-after")).toBe("<absent>");
+  });
+  it("adds retry-after in seconds to a rejection", () => {
+    const hs = rateLimitHeaders(decision(false), new RateLimitHeaderNames());
+    expect(find(hs, "x-ratelimit-remaining-tokens")).toBe("0");
+    expect(find(hs, "retry-after")).toBe("360");
+  });
+  it("sends retry-after of at least 1 second", () => {
+    const d = decision(false);
+    d.retryAfterSeconds = 0;
+    expect(find(rateLimitHeaders(d, new RateLimitHeaderNames()), "retry-after")).toBe("1");
+  });
+  it("uses configured names and leaves out headers whose name is empty", () => {
+    const names = new RateLimitHeaderNames();
+    names.limit = "";
+    names.remaining = "ratelimit-remaining";
+    const hs = rateLimitHeaders(decision(true), names);
+    expect(hs.length).toBe(2);
+    expect(find(hs, "ratelimit-remaining")).toBe("2500");
+    expect(find(hs, "x-ratelimit-limit-tokens")).toBe("<absent>");
+  });
+  it("sends nothing when no counter applied", () => {
+    expect(rateLimitHeaders(new Decision(), new RateLimitHeaderNames()).length).toBe(0);
+  });
+});

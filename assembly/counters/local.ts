@@ -1,0 +1,267 @@
+// The local limiter: counters in a CounterStore (shared data in the proxy), updated with
+// compare-and-swap. Each counter is read, decided on and written back with the cas it
+// was read at; when another worker wrote in between, the write fails with CasMismatch
+// and the whole read-decide-write step is retried, at most `maxRetries` more times.
+// Admission and charging semantics, and the overshoot they allow, are in
+// assembly/limits/README.md.
+import { CounterHandle, CounterSpec, Decision, LimitStatus, Mode } from "../limits/decision";
+import { CounterKeyBuilder } from "../limits/keys";
+import { Limiter } from "../limits/limiter";
+import { ceilSeconds, nonNegative, satAdd, satSub } from "../limits/saturate";
+import { safeWindow, windowEnd, windowStart } from "../limits/window";
+import { CounterStore, StoredRead, WasmResult } from "./store";
+import { CounterState, decodeCounter, encodeCounter, VALUE_SIZE } from "./value";
+
+/** Default number of retries after a lost compare-and-swap. */
+export const DEFAULT_MAX_RETRIES: i32 = 16;
+
+/** Running totals for metrics; the integrator exports them and may reset them. */
+export class LimiterStats {
+  /** Compare-and-swap writes lost to another writer (each was retried). */
+  casConflicts: i64 = 0;
+  /** Operations that gave up after maxRetries lost writes (LimitStatus.Conflict). */
+  retriesExhausted: i64 = 0;
+  /** Store calls that failed outright (LimitStatus.StoreError). */
+  storeErrors: i64 = 0;
+  /** Stored values that did not decode and were treated as fresh counters. */
+  corruptValues: i64 = 0;
+  /** Reservations that could not be rolled back or released; they lapse with their window. */
+  lostReleases: i64 = 0;
+}
+
+// Outcomes of one counter's admission step.
+const STEP_ADMITTED: i32 = 0;
+const STEP_REJECTED: i32 = 1;
+const STEP_CONFLICT: i32 = 2;
+const STEP_STORE_ERROR: i32 = 3;
+
+/** Limiter over a CounterStore with compare-and-swap. One per worker VM (root context). */
+export class LocalLimiter extends Limiter {
+  readonly stats: LimiterStats = new LimiterStats();
+  private keys: CounterKeyBuilder;
+  private readBuf: StoredRead = new StoredRead();
+  private stored: CounterState = new CounterState();
+  /** The counter as it stands in the current window after the last read (see `current`). */
+  private view: CounterState = new CounterState();
+  private next: CounterState = new CounterState();
+  private scratch: ArrayBuffer = new ArrayBuffer(VALUE_SIZE);
+  private maxRetries: i32;
+
+  /**
+   * `keyPrefix` starts every key (keep it distinct per policy so two filters sharing a
+   * vm_id never share counters). `maxRetries` (clamped to 0..1000) bounds the retries
+   * after a lost compare-and-swap.
+   */
+  constructor(private store: CounterStore, keyPrefix: string, maxRetries: i32 = DEFAULT_MAX_RETRIES) {
+    super();
+    this.keys = new CounterKeyBuilder(keyPrefix);
+    this.maxRetries = maxRetries < 0 ? 0 : maxRetries > 1000 ? 1000 : maxRetries;
+  }
+
+  /** See Limiter.admit. Allocates the Decision, one handle and one key per spec. */
+  admit(specs: CounterSpec[], nowMs: i64, mode: i32, estimate: i64): Decision {
+    const d = new Decision();
+    if (changetype<usize>(specs) == 0) return d;
+    let rejected = false;
+    let failed = false;
+    for (let i = 0, n = specs.length; i < n; i++) {
+      const spec = unchecked(specs[i]);
+      if (changetype<usize>(spec) == 0) continue;
+      const w = safeWindow(spec.windowMs);
+      const h = new CounterHandle(this.keys.build(spec.limitName, spec.rateIndex, spec.values), spec.limitName, spec.rateIndex, w);
+      h.windowStart = windowStart(nowMs, w);
+      d.handles.push(h);
+      if (failed) continue;
+      if (rejected) {
+        // Already limited: look (without writing) for a counter that stays exhausted
+        // longer, so retry-after does not send the client back too early.
+        if (this.readCurrent(h.key, nowMs, w) == LimitStatus.Ok && satAdd(this.view.used, this.view.reserved) >= spec.limit) {
+          const reset = this.resetOf(nowMs, w);
+          if (reset > d.resetMs) this.govern(d, spec, i, 0, reset);
+        }
+        continue;
+      }
+      let est: i64 = 0;
+      if (mode == Mode.Reserve) est = nonNegative(spec.estimate >= 0 ? spec.estimate : estimate);
+      const step = this.admitOne(h, spec.limit, nowMs, est);
+      h.windowStart = this.view.windowStart;
+      if (step == STEP_ADMITTED) {
+        h.reserved = est;
+        const remaining = satSub(spec.limit, satAdd(this.view.used, this.view.reserved));
+        const reset = this.resetOf(nowMs, w);
+        if (!d.hasCounter || remaining < d.remaining || (remaining == d.remaining && reset > d.resetMs)) {
+          this.govern(d, spec, i, remaining, reset);
+        }
+      } else if (step == STEP_REJECTED) {
+        rejected = true;
+        d.admitted = false;
+        this.govern(d, spec, i, 0, this.resetOf(nowMs, w));
+      } else {
+        failed = true;
+        d.admitted = false;
+        d.status = step == STEP_CONFLICT ? LimitStatus.Conflict : LimitStatus.StoreError;
+        d.error = step == STEP_CONFLICT
+          ? "limit " + spec.limitName + " rate " + spec.rateIndex.toString() + ": counter update lost to concurrent writers " + (this.maxRetries + 1).toString() + " times"
+          : "limit " + spec.limitName + " rate " + spec.rateIndex.toString() + ": counter store failed";
+      }
+    }
+    if (!d.admitted) {
+      // Limited or failed: this request will not run, so give back what it holds.
+      for (let i = 0, n = d.handles.length; i < n; i++) {
+        const h = unchecked(d.handles[i]);
+        if (h.reserved > 0) {
+          if (this.applyOne(h, 0, nowMs) != LimitStatus.Ok) this.stats.lostReleases++;
+          h.reserved = 0;
+        }
+      }
+      // A failed decision describes no counter: the failure mode, not a budget, decides.
+      if (d.status != LimitStatus.Ok) d.hasCounter = false;
+      if (d.hasCounter) {
+        d.remaining = 0;
+        const s = ceilSeconds(d.resetMs);
+        d.retryAfterSeconds = s < 1 ? 1 : s;
+      }
+    } else if (d.hasCounter) {
+      d.retryAfterSeconds = ceilSeconds(d.resetMs);
+    }
+    return d;
+  }
+
+  /** See Limiter.settle. */
+  settle(handles: CounterHandle[], costs: i64[], nowMs: i64): i32 {
+    let result = LimitStatus.Ok;
+    if (changetype<usize>(handles) == 0) return result;
+    const known = changetype<usize>(costs) == 0 ? 0 : costs.length;
+    for (let i = 0, n = handles.length; i < n; i++) {
+      const h = unchecked(handles[i]);
+      if (changetype<usize>(h) == 0 || h.done) continue;
+      const cost = i < known ? nonNegative(unchecked(costs[i])) : 0;
+      const s = this.applyOne(h, cost, nowMs);
+      if (s == LimitStatus.Ok) h.done = true;
+      else if (result == LimitStatus.Ok) result = s;
+    }
+    return result;
+  }
+
+  /** Like `settle` with the same cost for every handle (limits that all count one kind). */
+  settleAll(handles: CounterHandle[], cost: i64, nowMs: i64): i32 {
+    if (changetype<usize>(handles) == 0) return LimitStatus.Ok;
+    const costs = new Array<i64>(handles.length);
+    costs.fill(cost);
+    return this.settle(handles, costs, nowMs);
+  }
+
+  /** See Limiter.release. */
+  release(handles: CounterHandle[], nowMs: i64): i32 {
+    let result = LimitStatus.Ok;
+    if (changetype<usize>(handles) == 0) return result;
+    for (let i = 0, n = handles.length; i < n; i++) {
+      const h = unchecked(handles[i]);
+      if (changetype<usize>(h) == 0 || h.done) continue;
+      const s = this.applyOne(h, 0, nowMs);
+      if (s == LimitStatus.Ok) h.done = true;
+      else {
+        this.stats.lostReleases++;
+        if (result == LimitStatus.Ok) result = s;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Reads the counter (leaving it in `view`) and admits while `used + reserved < limit`,
+   * adding `est` to `reserved` with compare-and-swap. A zero estimate writes nothing.
+   */
+  private admitOne(h: CounterHandle, limit: i64, nowMs: i64, est: i64): i32 {
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      if (this.readCurrent(h.key, nowMs, h.windowMs) != LimitStatus.Ok) return STEP_STORE_ERROR;
+      const v = this.view;
+      if (satAdd(v.used, v.reserved) >= limit) return STEP_REJECTED;
+      if (est == 0) return STEP_ADMITTED;
+      this.next.set(v.windowStart, v.windowMs, v.used, satAdd(v.reserved, est));
+      const s = this.write(h.key);
+      if (s == WasmResult.Ok) {
+        v.reserved = this.next.reserved;
+        return STEP_ADMITTED;
+      }
+      if (s != WasmResult.CasMismatch) return STEP_STORE_ERROR;
+    }
+    this.stats.retriesExhausted++;
+    return STEP_CONFLICT;
+  }
+
+  /**
+   * Gives back the handle's reservation (if it still lives in the current window) and
+   * charges `cost` to the current window, with compare-and-swap. Returns a LimitStatus.
+   */
+  private applyOne(h: CounterHandle, cost: i64, nowMs: i64): i32 {
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      const r = this.readCurrent(h.key, nowMs, h.windowMs);
+      if (r != LimitStatus.Ok) return r;
+      const v = this.view;
+      // A reservation belongs to its window: once that window is over it no longer counts.
+      const holds = v.windowStart == h.windowStart && h.reserved > 0;
+      if (!holds && cost == 0) return LimitStatus.Ok;
+      this.next.set(v.windowStart, v.windowMs, satAdd(v.used, cost), holds ? satSub(v.reserved, h.reserved) : v.reserved);
+      const s = this.write(h.key);
+      if (s == WasmResult.Ok) return LimitStatus.Ok;
+      if (s != WasmResult.CasMismatch) return LimitStatus.StoreError;
+    }
+    this.stats.retriesExhausted++;
+    return LimitStatus.Conflict;
+  }
+
+  /**
+   * Reads `key` and sets `view` to the counter as it stands in the window containing
+   * `nowMs`, keeping the cas in `readBuf`. A stored value counts when it is for this
+   * window, or for the next one (another worker whose clock is a little ahead already
+   * rolled over; going back would wipe its counts). Anything else (an older window, a
+   * different window length, a value that does not decode, no value) is a fresh counter.
+   */
+  private readCurrent(key: ArrayBuffer, nowMs: i64, w: i64): i32 {
+    const st = this.store.read(key, this.readBuf);
+    const cur = windowStart(nowMs, w);
+    this.view.set(cur, w, 0, 0);
+    if (st == WasmResult.NotFound) {
+      this.readBuf.cas = 0;
+      return LimitStatus.Ok;
+    }
+    if (st != WasmResult.Ok) {
+      this.stats.storeErrors++;
+      return LimitStatus.StoreError;
+    }
+    const s = this.stored;
+    if (!decodeCounter(this.readBuf.value, s)) {
+      this.stats.corruptValues++;
+      return LimitStatus.Ok;
+    }
+    if (s.windowMs == w && (s.windowStart == cur || (s.windowStart > cur && s.windowStart == windowEnd(cur, w)))) {
+      this.view.set(s.windowStart, w, s.used, s.reserved);
+    }
+    return LimitStatus.Ok;
+  }
+
+  /** Writes `next` with the cas of the last read; counts a lost race. */
+  private write(key: ArrayBuffer): i32 {
+    const s = this.store.compareAndSwap(key, encodeCounter(this.next, this.scratch), this.readBuf.cas);
+    if (s == WasmResult.CasMismatch) this.stats.casConflicts++;
+    else if (s != WasmResult.Ok) this.stats.storeErrors++;
+    return s;
+  }
+
+  /** Milliseconds until the window of `view` ends. */
+  private resetOf(nowMs: i64, w: i64): i64 {
+    const end = windowEnd(this.view.windowStart, w);
+    return end > nowMs ? end - nowMs : 0;
+  }
+
+  private govern(d: Decision, spec: CounterSpec, index: i32, remaining: i64, resetMs: i64): void {
+    d.hasCounter = true;
+    d.limitName = spec.limitName;
+    d.rateIndex = spec.rateIndex;
+    d.counterIndex = index;
+    d.limit = nonNegative(spec.limit);
+    d.remaining = remaining;
+    d.resetMs = resetMs;
+  }
+}

@@ -1,0 +1,78 @@
+// Binary encoding of one counter's stored value. Little-endian, 34 bytes, version 1:
+//
+//   offset size field
+//   0      1    magic        0xC7 (not ASCII, so a stray text value never decodes)
+//   1      1    version      1
+//   2      8    windowStart  i64  ms since the epoch of the window the counts belong to
+//   10     8    windowMs     i64  length of that window (> 0)
+//   18     8    used         u64  tokens charged in that window
+//   26     8    reserved     u64  tokens held by admitted, not yet settled requests
+//
+// A value of another size, magic or version, or with windowMs <= 0, does not decode: the
+// reader treats the counter as fresh (0 used, 0 reserved) and counts it; the next write
+// replaces it. Counts above i64.MAX_VALUE read as i64.MAX_VALUE (saturated, never negative).
+import { nonNegative } from "../limits/saturate";
+
+export const VALUE_MAGIC: u8 = 0xc7;
+export const VALUE_VERSION: u8 = 1;
+export const VALUE_SIZE: i32 = 34;
+
+/** One counter as stored: the window it counts and its totals there. */
+export class CounterState {
+  windowStart: i64 = 0;
+  windowMs: i64 = 0;
+  used: i64 = 0;
+  reserved: i64 = 0;
+
+  set(windowStart: i64, windowMs: i64, used: i64, reserved: i64): CounterState {
+    this.windowStart = windowStart;
+    this.windowMs = windowMs;
+    this.used = nonNegative(used);
+    this.reserved = nonNegative(reserved);
+    return this;
+  }
+}
+
+/** Reads a stored u64 count as a non-negative i64, saturating. */
+// @ts-ignore: decorator
+@inline function loadCount(p: usize): i64 {
+  const v = load<u64>(p);
+  return v > <u64>i64.MAX_VALUE ? i64.MAX_VALUE : <i64>v;
+}
+
+/**
+ * Encodes `s` into `out` (at least VALUE_SIZE bytes, reused by the caller) and returns a
+ * VALUE_SIZE view: `out` itself when it has exactly that size, else a copy. Negative counts
+ * are written as 0.
+ */
+export function encodeCounter(s: CounterState, out: ArrayBuffer): ArrayBuffer {
+  let buf = out;
+  if (buf.byteLength != VALUE_SIZE) buf = new ArrayBuffer(VALUE_SIZE);
+  const p = changetype<usize>(buf);
+  store<u8>(p, VALUE_MAGIC);
+  store<u8>(p + 1, VALUE_VERSION);
+  store<i64>(p + 2, s.windowStart);
+  store<i64>(p + 10, s.windowMs);
+  store<u64>(p + 18, <u64>nonNegative(s.used));
+  store<u64>(p + 26, <u64>nonNegative(s.reserved));
+  return buf;
+}
+
+/**
+ * Decodes `bytes` into `out`. Returns false (and zeroes `out`) when the value does not
+ * decode: wrong size, magic or version, or a window length <= 0. Never traps.
+ */
+export function decodeCounter(bytes: ArrayBuffer, out: CounterState): bool {
+  const p = changetype<usize>(bytes);
+  if (bytes.byteLength != VALUE_SIZE || load<u8>(p) != VALUE_MAGIC || load<u8>(p + 1) != VALUE_VERSION) {
+    out.set(0, 0, 0, 0);
+    return false;
+  }
+  const windowMs = load<i64>(p + 10);
+  if (windowMs <= 0) {
+    out.set(0, 0, 0, 0);
+    return false;
+  }
+  out.set(load<i64>(p + 2), windowMs, loadCount(p + 18), loadCount(p + 26));
+  return true;
+}

@@ -1,0 +1,87 @@
+// The vocabulary between the filter and a limiter: what to count (CounterSpec), what was
+// decided (Decision), and what must be settled when the response ends (CounterHandle).
+
+/** How a request is admitted. See README.md for the overshoot each mode allows. */
+export namespace Mode {
+  /** Admit while `used + reserved < limit` on every counter; nothing is reserved (Kuadrant). */
+  export const Check: i32 = 0;
+  /** Same test, and the request's estimate is reserved on every counter until it settles. */
+  export const Reserve: i32 = 1;
+}
+
+/** Outcome of a limiter call apart from admit/reject. Non-Ok maps to the failure mode. */
+export namespace LimitStatus {
+  export const Ok: i32 = 0;
+  /** Compare-and-swap lost to other writers more than `maxRetries` times in a row. */
+  export const Conflict: i32 = 1;
+  /** The store answered something other than a value, NotFound or CasMismatch. */
+  export const StoreError: i32 = 2;
+  /** Reserved for asynchronous backends (rate-limit service): the answer comes later. */
+  export const Pending: i32 = 3;
+}
+
+/** One counter of one rate of one limit that applies to the request. */
+export class CounterSpec {
+  /**
+   * `values` are the evaluated `counters` expressions in order (may be empty).
+   * `estimate` (>= 0) overrides, for this counter only, the estimate given to `admit`
+   * (for limits that count a different kind of token); -1 uses the admit argument.
+   */
+  constructor(
+    public limitName: string,
+    public rateIndex: i32,
+    public limit: i64,
+    public windowMs: i64,
+    public values: string[],
+    public estimate: i64 = -1,
+  ) {}
+}
+
+/** What `settle`/`release` need to find a counter again and undo its reservation. */
+export class CounterHandle {
+  /** Start of the window the reservation was taken in (or the counter was read in). */
+  windowStart: i64 = 0;
+  /** Tokens this request holds reserved on the counter (0 in check mode or after rollback). */
+  reserved: i64 = 0;
+  /** Set once settled or released; later calls skip the handle. */
+  done: bool = false;
+
+  constructor(
+    public key: ArrayBuffer,
+    public limitName: string,
+    public rateIndex: i32,
+    public windowMs: i64,
+  ) {}
+}
+
+/** Answer of `Limiter.admit`. */
+export class Decision {
+  /** True when the request may proceed. False when limited or when `status` is not Ok. */
+  admitted: bool = true;
+  /** LimitStatus; when not Ok, `error` says why and the caller applies its failure mode. */
+  status: i32 = LimitStatus.Ok;
+  error: string = "";
+  /**
+   * Whether the fields below describe a counter. False when no counter applied or when
+   * `status` is not Ok: then no rate-limit headers should be sent.
+   */
+  hasCounter: bool = false;
+  /**
+   * The counter the client should see: when rejected, the exhausted counter whose window
+   * ends last (retrying earlier would fail again); when admitted, the one with the least
+   * remaining after this request's reservation (ties: the later reset).
+   */
+  limitName: string = "";
+  rateIndex: i32 = -1;
+  /** Index into the specs passed to `admit`. */
+  counterIndex: i32 = -1;
+  limit: i64 = 0;
+  /** `limit - used - reserved` after this request's reservation, never below 0. */
+  remaining: i64 = 0;
+  /** Milliseconds until that counter's window ends (>= 0). */
+  resetMs: i64 = 0;
+  /** `resetMs` in whole seconds rounded up; at least 1 when rejected. */
+  retryAfterSeconds: i64 = 0;
+  /** One per spec, in spec order; pass them to `settle` or `release` when the response ends. */
+  handles: CounterHandle[] = [];
+}
