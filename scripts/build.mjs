@@ -22,7 +22,9 @@ function walk(dir, pred, out = []) {
   return out;
 }
 
-const filterFlags = ["--lib", "compat", "--use", "abort=abort_proc_exit", "--exportStart", "_initialize", "--runtime", "incremental"];
+// Jobs other than the filter's own targets must not inherit asconfig.json's entries.
+const bare = ["--config", "scripts/asconfig.bare.json"];
+const filterFlags = [...bare, "--lib", "compat", "--use", "abort=abort_proc_exit", "--exportStart", "_initialize", "--runtime", "incremental"];
 
 const jobs = [
   ["release", ["assembly/index.ts", "--target", "release"]],
@@ -31,7 +33,7 @@ const jobs = [
 ];
 for (const entry of walk("assembly", (p) => p.endsWith(".entry.ts") && p.includes("/testing/"))) {
   const name = basename(entry, ".entry.ts");
-  jobs.push([`testing/${name}`, [entry, "-O3", "--runtime", "incremental", "--bindings", "esm", "--exportRuntime",
+  jobs.push([`testing/${name}`, [entry, ...bare, "-O3", "--runtime", "incremental", "--bindings", "esm", "--exportRuntime",
     "--outFile", `build/testing/${name}.wasm`]]);
 }
 for (const mod of walk("test/modules", (p) => p.endsWith(".ts") && !p.endsWith(".d.ts"))) {

@@ -1,0 +1,24 @@
+// AttributeSource over the running proxy: `proxy_get_property` for attributes and the
+// request header map for headers. The only file of this folder that makes hostcalls.
+
+import { Header, getHeader, getHeaders } from "../abi/headers";
+import { getProperty, propertyPath } from "../abi/properties";
+import { HeaderMapType } from "../abi/status";
+import { AttributeSource } from "./source";
+
+export class HostAttributeSource extends AttributeSource {
+  /** One `proxy_get_property`; null when Envoy answers NOT_FOUND (or anything but OK). */
+  property(path: string[]): ArrayBuffer | null {
+    return getProperty(propertyPath(path));
+  }
+
+  /** One `proxy_get_header_map_value` on the request headers. */
+  requestHeader(name: string): string | null {
+    return getHeader(HeaderMapType.RequestHeaders, name);
+  }
+
+  /** One `proxy_get_header_map_pairs` on the request headers. */
+  requestHeaders(): Header[] {
+    return getHeaders(HeaderMapType.RequestHeaders);
+  }
+}

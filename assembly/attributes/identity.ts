@@ -1,0 +1,248 @@
+// `auth.identity`: who the caller is, shaped so that Kuadrant TokenRateLimitPolicies
+// work unchanged. Kuadrant's Authorino hands policies an identity object with
+// `userid` and `metadata.annotations["kuadrant.io/groups"]` (comma-separated groups);
+// here the identity is the caller's claims (JWT payload, jwt_authn metadata) or a map
+// built from trusted headers, enriched with those two fields when they are missing.
+
+import { Value, MapValue, Kind } from "../cel/value";
+import { IdentityFailure } from "./failure";
+
+/** Where the identity comes from ("identity.source" in the plugin configuration). */
+export enum IdentitySource {
+  /** No identity: `auth.identity` is always absent. */
+  None = 0,
+  /** Decode (not verify) the bearer JWT in a request header. */
+  Jwt = 1,
+  /** The payload Envoy's jwt_authn filter verified and wrote to dynamic metadata. */
+  JwtAuthn = 2,
+  /** User and groups headers set by a trusted filter or gateway in front. */
+  Headers = 3,
+}
+
+/** The IdentitySource named in configuration ("jwt", "jwtAuthn", "headers", "none"), or -1. */
+export function parseIdentitySource(name: string): i32 {
+  if (name == "jwt") return IdentitySource.Jwt;
+  if (name == "jwtAuthn") return IdentitySource.JwtAuthn;
+  if (name == "headers") return IdentitySource.Headers;
+  if (name == "none") return IdentitySource.None;
+  return -1;
+}
+
+/**
+ * How to find and shape the identity. Fields mirror the configuration
+ * (`identity.jwt.header` -> `jwtHeader`, ...); defaults are the configuration's.
+ */
+export class IdentityOptions {
+  source: IdentitySource = IdentitySource.Jwt;
+  /** identity.jwt.header */
+  jwtHeader: string = "authorization";
+  /** identity.jwt.prefix, matched case-insensitively; "" when the header is the bare token. */
+  jwtPrefix: string = "Bearer ";
+  /** identity.jwtAuthn.metadataNamespace */
+  jwtAuthnNamespace: string = "envoy.filters.http.jwt_authn";
+  /** identity.jwtAuthn.payloadKey; "" = the first Struct found in the namespace. */
+  jwtAuthnPayloadKey: string = "";
+  /** identity.headers.user */
+  userHeader: string = "x-auth-user";
+  /** identity.headers.groups */
+  groupsHeader: string = "x-auth-groups";
+  /** identity.userIdClaim: claim copied to `userid` when the identity has none. */
+  userIdClaim: string = "sub";
+  /** identity.groupsClaim: claim copied to the groups annotation when it is missing. */
+  groupsClaim: string = "groups";
+  /** identity.groupsAnnotation: key under `metadata.annotations`. */
+  groupsAnnotation: string = "kuadrant.io/groups";
+}
+
+/** An identity (a CEL map) or the reason there is none. */
+export class IdentityResult {
+  identity: Value | null = null;
+  failure: IdentityFailure = IdentityFailure.None;
+
+  static found(identity: Value): IdentityResult {
+    const r = new IdentityResult();
+    r.identity = identity;
+    return r;
+  }
+
+  static failed(reason: IdentityFailure): IdentityResult {
+    const r = new IdentityResult();
+    r.failure = reason;
+    return r;
+  }
+}
+
+/**
+ * The claim `name` of `claims`: the key itself when present (claim names may contain
+ * dots, e.g. "https://example.com/groups"), otherwise a dotted path through nested maps
+ * ("realm_access.roles"). Null when absent.
+ */
+export function findClaim(claims: MapValue, name: string): Value | null {
+  if (name.length == 0) return null;
+  const direct = claims.getString(name);
+  if (direct !== null) return direct;
+  if (name.indexOf(".") < 0) return null;
+  const parts = name.split(".");
+  let cur: MapValue | null = claims;
+  let v: Value | null = null;
+  for (let i = 0, n = parts.length; i < n; i++) {
+    if (cur === null) return null;
+    v = cur.getString(unchecked(parts[i]));
+    if (v === null) return null;
+    cur = v.kind == Kind.Map ? v.map : null;
+  }
+  return v;
+}
+
+/** 2^53: doubles below it in magnitude print exactly as integers. */
+const EXACT_DOUBLE: f64 = 9007199254740992.0;
+
+/**
+ * A claim as a user id: strings as they are, integers (and integral doubles, as JSON
+ * and protobuf Struct numbers may arrive) in decimal. Null for other kinds.
+ */
+export function claimAsUserId(v: Value): string | null {
+  if (v.kind == Kind.String) return v.str;
+  if (v.kind == Kind.Int) return v.i.toString();
+  if (v.kind == Kind.Uint) return (<u64>v.i).toString();
+  if (v.kind == Kind.Double) {
+    const d = v.d;
+    if (d != d) return null;
+    if (d == Math.floor(d) && Math.abs(d) < EXACT_DOUBLE) return (<i64>d).toString();
+    if (Math.abs(d) == Infinity) return null;
+    return d.toString();
+  }
+  return null;
+}
+
+/**
+ * A groups claim as the annotation's comma-separated text: a list's string elements
+ * joined with "," (others skipped), a string as it is. Null for other kinds.
+ */
+export function claimAsGroups(v: Value): string | null {
+  if (v.kind == Kind.String) return v.str;
+  if (v.kind != Kind.List) return null;
+  const list = v.list;
+  if (list === null) return null;
+  let out = "";
+  let first = true;
+  for (let i = 0, n = list.length; i < n; i++) {
+    const item = unchecked(list[i]);
+    if (item.kind != Kind.String) continue;
+    if (!first) out += ",";
+    out += item.str;
+    first = false;
+  }
+  return out;
+}
+
+/** A shallow copy, so enriching never changes a value another attribute shares. */
+function copyMap(m: MapValue): MapValue {
+  const out = new MapValue();
+  out.keys = m.keys.slice(0);
+  out.values = m.values.slice(0);
+  return out;
+}
+
+/** The map under `key` in `m`, or null when absent or not a map. */
+function childMap(m: MapValue, key: string): MapValue | null {
+  const v = m.getString(key);
+  return v !== null && v.kind == Kind.Map ? v.map : null;
+}
+
+/**
+ * The identity for `claims`: a copy with `userid` set from `userIdClaim` when the
+ * claims have no `userid`, and `metadata.annotations[groupsAnnotation]` set from
+ * `groupsClaim` when absent. A `metadata` or `annotations` claim that is not a map is
+ * left alone (no annotation is added). Allocates the copies; `claims` is not changed.
+ */
+export function enrichIdentity(claims: MapValue, options: IdentityOptions): Value {
+  const out = copyMap(claims);
+  if (out.getString("userid") === null) {
+    const c = findClaim(claims, options.userIdClaim);
+    if (c !== null) {
+      const id = claimAsUserId(c);
+      if (id !== null) out.setString("userid", Value.string(id));
+    }
+  }
+  const annotationKey = options.groupsAnnotation;
+  if (annotationKey.length == 0) return Value.map(out);
+  const metaValue = out.getString("metadata");
+  if (metaValue !== null && metaValue.kind != Kind.Map) return Value.map(out);
+  const meta = childMap(out, "metadata");
+  const annValue = meta !== null ? meta.getString("annotations") : null;
+  if (annValue !== null && annValue.kind != Kind.Map) return Value.map(out);
+  const annotations = meta !== null ? childMap(meta, "annotations") : null;
+  if (annotations !== null && annotations.getString(annotationKey) !== null) return Value.map(out);
+  const g = findClaim(claims, options.groupsClaim);
+  if (g === null) return Value.map(out);
+  const groups = claimAsGroups(g);
+  if (groups === null) return Value.map(out);
+  const newAnnotations = annotations !== null ? copyMap(annotations) : new MapValue();
+  newAnnotations.setString(annotationKey, Value.string(groups));
+  const newMeta = meta !== null ? copyMap(meta) : new MapValue();
+  newMeta.setString("annotations", Value.map(newAnnotations));
+  out.setString("metadata", Value.map(newMeta));
+  return Value.map(out);
+}
+
+/** Splits a comma-separated header into trimmed, non-empty items. */
+function splitGroups(header: string): Array<string> {
+  const out = new Array<string>();
+  const parts = header.split(",");
+  for (let i = 0, n = parts.length; i < n; i++) {
+    const p = unchecked(parts[i]).trim();
+    if (p.length > 0) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The identity from trusted headers: `{userid, <groupsClaim>: [..],
+ * metadata: {annotations: {<groupsAnnotation>: "a,b"}}}`; groups only when the groups
+ * header is present. Fails with MissingHeader when the user header is absent or blank.
+ */
+export function identityFromHeaders(user: string | null, groups: string | null, options: IdentityOptions): IdentityResult {
+  if (user === null) return IdentityResult.failed(IdentityFailure.MissingHeader);
+  const userId = user.trim();
+  if (userId.length == 0) return IdentityResult.failed(IdentityFailure.MissingHeader);
+  const out = new MapValue();
+  out.setString("userid", Value.string(userId));
+  if (groups !== null) {
+    const items = splitGroups(groups);
+    const list = new Array<Value>(items.length);
+    for (let i = 0, n = items.length; i < n; i++) unchecked(list[i] = Value.string(unchecked(items[i])));
+    if (options.groupsClaim.length > 0) out.setString(options.groupsClaim, Value.list(list));
+    if (options.groupsAnnotation.length > 0) {
+      const annotations = new MapValue();
+      annotations.setString(options.groupsAnnotation, Value.string(items.join(",")));
+      const meta = new MapValue();
+      meta.setString("annotations", Value.map(annotations));
+      out.setString("metadata", Value.map(meta));
+    }
+  }
+  return IdentityResult.found(Value.map(out));
+}
+
+/**
+ * The jwt_authn payload in the namespace Struct `ns` (metadata.filter_metadata[ns]):
+ * the entry `payloadKey`, or with "" the first entry that is a map. jwt_authn writes
+ * `payload_in_metadata: <key>` entries there, one per provider. Enriched like a JWT.
+ */
+export function identityFromJwtAuthn(ns: Value | null, options: IdentityOptions): IdentityResult {
+  if (ns === null || ns.kind != Kind.Map) return IdentityResult.failed(IdentityFailure.MissingMetadata);
+  const fields = ns.map;
+  if (fields === null) return IdentityResult.failed(IdentityFailure.MissingMetadata);
+  let payload: MapValue | null = null;
+  const key = options.jwtAuthnPayloadKey;
+  if (key.length > 0) {
+    payload = childMap(fields, key);
+  } else {
+    for (let i = 0, n = fields.values.length; i < n; i++) {
+      const v = unchecked(fields.values[i]);
+      if (v.kind == Kind.Map && v.map !== null) { payload = v.map; break; }
+    }
+  }
+  if (payload === null) return IdentityResult.failed(IdentityFailure.MissingPayload);
+  return IdentityResult.found(enrichIdentity(payload, options));
+}

@@ -1,0 +1,98 @@
+// The claims of a bearer JWT, DECODED BUT NOT VERIFIED.
+//
+// This filter does not check signatures, issuers, audiences or expiry. Verification
+// belongs to Istio RequestAuthentication or Envoy's jwt_authn filter placed before this
+// one (with a rule that rejects requests without a valid token); this filter only reads
+// who the already-verified caller is, to pick the budget to charge. With no verifying
+// filter in front, anyone can claim any identity by minting an unsigned token — use the
+// "jwtAuthn" identity source, which reads only what jwt_authn verified, when in doubt.
+
+import { Value, Kind } from "../cel/value";
+import { parseJsonBytes } from "../json/parse";
+import { decodeBase64Url } from "./base64url";
+import { IdentityFailure } from "./failure";
+
+/** Longest token accepted, in characters (Envoy's default header limit is 60 KiB). */
+export const MAX_TOKEN_LENGTH: i32 = 16384;
+/** Deepest JSON nesting accepted in a payload. */
+export const MAX_CLAIMS_DEPTH: i32 = 32;
+
+/** The payload claims as a CEL map, or null and why not. */
+export class JwtClaims {
+  claims: Value | null = null;
+  failure: IdentityFailure = IdentityFailure.None;
+}
+
+function failed(reason: IdentityFailure): JwtClaims {
+  const out = new JwtClaims();
+  out.failure = reason;
+  return out;
+}
+
+/** True when `s[at..]` starts with `prefix`, ASCII case-insensitively. */
+function startsWithIgnoreCase(s: string, prefix: string): bool {
+  const n = prefix.length;
+  if (s.length < n) return false;
+  const a = changetype<usize>(s);
+  const b = changetype<usize>(prefix);
+  for (let i = 0; i < n; i++) {
+    let x = <u32>load<u16>(a + (<usize>i << 1));
+    let y = <u32>load<u16>(b + (<usize>i << 1));
+    if (x >= 65 && x <= 90) x += 32;
+    if (y >= 65 && y <= 90) y += 32;
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function isSpace(c: u32): bool { return c == 32 || c == 9; }
+
+/**
+ * The token carried in an Authorization-style header value: `prefix` (e.g. "Bearer ",
+ * matched case-insensitively; "" for none) removed and surrounding spaces trimmed.
+ * Returns null when the value does not start with the prefix. Allocates the substring.
+ */
+export function stripTokenPrefix(header: string, prefix: string): string | null {
+  if (!startsWithIgnoreCase(header, prefix)) return null;
+  const base = changetype<usize>(header);
+  let start = prefix.length;
+  let end = header.length;
+  while (start < end && isSpace(<u32>load<u16>(base + (<usize>start << 1)))) start++;
+  while (end > start && isSpace(<u32>load<u16>(base + (<usize>(end - 1) << 1)))) end--;
+  return header.substring(start, end);
+}
+
+/**
+ * Decodes the payload of a compact JWS (`header.payload.signature`, three non-empty
+ * parts) into its claims. The payload must be strict base64url (padding optional) of a
+ * JSON object. The signature is NOT verified (see the file comment). Allocates the
+ * decoded payload and the claims; never traps.
+ */
+export function decodeJwtClaims(token: string): JwtClaims {
+  const n = token.length;
+  if (n == 0) return failed(IdentityFailure.MalformedToken);
+  if (n > MAX_TOKEN_LENGTH) return failed(IdentityFailure.TooLarge);
+  const base = changetype<usize>(token);
+  let dot1 = -1;
+  let dot2 = -1;
+  for (let i = 0; i < n; i++) {
+    if (load<u16>(base + (<usize>i << 1)) == 46) {
+      if (dot1 < 0) dot1 = i;
+      else if (dot2 < 0) dot2 = i;
+      else return failed(IdentityFailure.MalformedToken); // JWE (5 parts) or junk
+    }
+  }
+  if (dot1 <= 0 || dot2 <= dot1 + 1 || dot2 >= n - 1) return failed(IdentityFailure.MalformedToken);
+  const payload = decodeBase64Url(token, dot1 + 1, dot2);
+  if (payload === null) return failed(IdentityFailure.BadBase64);
+  const parsed = parseJsonBytes(changetype<usize>(payload), <usize>payload.byteLength, MAX_CLAIMS_DEPTH, MAX_TOKEN_LENGTH);
+  // Keep `payload` live across the parse: the parser reads it by address.
+  if (payload.byteLength < 0) return failed(IdentityFailure.BadBase64);
+  const value = parsed.value;
+  if (!parsed.ok() || value === null) return failed(IdentityFailure.BadJson);
+  if (value.kind != Kind.Map || value.map === null) return failed(IdentityFailure.NotObject);
+  const out = new JwtClaims();
+  out.claims = value;
+  return out;
+}

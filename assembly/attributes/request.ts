@@ -1,0 +1,227 @@
+// The CEL attribute resolver for one request. Created when the request starts, asked
+// by the evaluator only for names an expression touches; each answer (absent included)
+// is computed once and cached, so a second lookup makes no hostcall.
+//
+// Names it answers:
+//   Envoy attributes of catalog.ts           request.path, source.port, metadata, xds.* ...
+//   request.headers                          from the request header map (one hostcall)
+//   filter_state, filter_state.<key>         options.filterStateKeys / one key (bytes)
+//   auth, auth.identity                      the caller's identity (identity.ts)
+//   request.auth, request.auth.identity      aliases of the two above (Kuadrant writes both)
+// Anything else (including deeper names such as "auth.identity.userid") is null, so
+// the evaluator falls back to a shorter prefix and walks the returned map.
+
+import { AttributeResolver } from "../cel/resolver";
+import { Value, MapValue, Kind } from "../cel/value";
+import { AttributeSource } from "./source";
+import { findAttribute, catalogNames } from "./catalog";
+import { decodeAttribute, headerMapValue, isResolvable } from "./encoding";
+import { decodeMetadata, decodeStruct } from "./struct";
+import { decodeJwtClaims, stripTokenPrefix } from "./jwt";
+import { IdentityFailure, IdentityStats } from "./failure";
+import {
+  IdentityOptions, IdentityResult, IdentitySource,
+  enrichIdentity, identityFromHeaders, identityFromJwtAuthn,
+} from "./identity";
+
+/**
+ * Per-configuration settings shared by every request's resolver. Built once in
+ * `on_configure` from the plugin configuration.
+ */
+export class AttributeOptions {
+  /** How `auth.identity` is found and shaped. */
+  identity: IdentityOptions = new IdentityOptions();
+  /**
+   * filter_state keys that make up the `filter_state` map. Envoy cannot list filter
+   * state, so `filter_state["k"]` only sees keys named here (the constant keys the
+   * configured expressions index with); `filter_state.k` works for any key.
+   */
+  filterStateKeys: Array<string> = new Array<string>();
+  /** Identity outcomes across requests, for metrics. */
+  identityStats: IdentityStats = new IdentityStats();
+}
+
+const METADATA_PATH: string[] = ["metadata"];
+
+/** Names answered outside the Envoy catalog. */
+const SPECIAL_NAMES: string[] = [
+  "request.headers", "filter_state", "auth", "auth.identity", "request.auth", "request.auth.identity",
+];
+
+/**
+ * Every name RequestAttributes answers (timestamps and durations excluded), for the CEL
+ * planner's `CompileOptions.knownNames`: paths then bind to their attribute at
+ * configuration time, and with `onlyKnownNames` a misspelt attribute is a configuration
+ * error instead of a predicate that is always false. Allocates.
+ */
+export function knownAttributeNames(): Array<string> {
+  const out = catalogNames(true);
+  for (let i = 0; i < SPECIAL_NAMES.length; i++) out.push(unchecked(SPECIAL_NAMES[i]));
+  return out;
+}
+
+// What the "metadata" property turned out to be, for telling a missing jwt_authn
+// namespace from unreadable metadata.
+const METADATA_UNKNOWN: i32 = 0;
+const METADATA_PRESENT: i32 = 1;
+const METADATA_ABSENT: i32 = 2;
+const METADATA_MALFORMED: i32 = 3;
+
+export class RequestAttributes extends AttributeResolver {
+  private names: Array<string> = new Array<string>();
+  private values: Array<Value | null> = new Array<Value | null>();
+  private identityLooked: bool = false;
+  private identityValue: Value | null = null;
+  private metadataState: i32 = METADATA_UNKNOWN;
+  /** Why this request has no identity; None when it has one or it was not looked up. */
+  identityFailure: IdentityFailure = IdentityFailure.None;
+
+  /** `source`: the proxy (HostAttributeSource) or a table in tests. Allocates nothing else. */
+  constructor(public source: AttributeSource, public options: AttributeOptions) {
+    super();
+  }
+
+  /**
+   * The value of `name` for this request, or null when it is not an attribute we know
+   * or it is absent. Cached per name, absent answers included. Never traps.
+   */
+  resolve(name: string): Value | null {
+    const names = this.names;
+    for (let i = 0, n = names.length; i < n; i++) {
+      if (unchecked(names[i]) == name) return unchecked(this.values[i]);
+    }
+    const value = this.lookup(name);
+    this.names.push(name);
+    this.values.push(value);
+    return value;
+  }
+
+  /**
+   * The caller's identity map (`auth.identity`), or null with `identityFailure` set.
+   * Looked up once per request; the outcome is recorded in `options.identityStats`.
+   */
+  identity(): Value | null {
+    if (this.identityLooked) return this.identityValue;
+    this.identityLooked = true;
+    const found = this.findIdentity();
+    this.identityValue = found.identity;
+    this.identityFailure = found.failure;
+    this.options.identityStats.record(found.failure);
+    return found.identity;
+  }
+
+  /** Whether `identity()` has run for this request. */
+  get identityResolved(): bool {
+    return this.identityLooked;
+  }
+
+  private lookup(name: string): Value | null {
+    // "request.auth..." is "auth...": Kuadrant policies use both spellings.
+    if (name.startsWith("request.auth") && (name.length == 12 || name.charCodeAt(12) == 46)) {
+      return this.resolve(name.substring(8));
+    }
+    if (name == "auth.identity") return this.identity();
+    if (name == "auth") {
+      const auth = new MapValue();
+      const id = this.identity();
+      if (id !== null) auth.setString("identity", id);
+      return Value.map(auth);
+    }
+    if (name == "request.headers") return headerMapValue(this.source.requestHeaders());
+    if (name == "metadata") return this.metadata();
+    if (name == "filter_state") return this.filterState();
+    if (name.startsWith("filter_state.")) {
+      const key = name.substring(13);
+      // A dotted rest is a member chain (filter_state.a.b = filter_state["a"].b).
+      return key.length == 0 || key.indexOf(".") >= 0 ? null : this.filterStateEntry(key);
+    }
+    const spec = findAttribute(name);
+    if (spec === null || !isResolvable(spec.encoding)) return null;
+    const bytes = this.source.property(spec.path);
+    if (bytes === null) return null;
+    return decodeAttribute(bytes, spec.encoding);
+  }
+
+  private metadata(): Value | null {
+    const bytes = this.source.property(METADATA_PATH);
+    if (bytes === null) {
+      this.metadataState = METADATA_ABSENT;
+      return null;
+    }
+    const value = decodeMetadata(bytes);
+    this.metadataState = value === null ? METADATA_MALFORMED : METADATA_PRESENT;
+    return value;
+  }
+
+  private filterState(): Value {
+    const keys = this.options.filterStateKeys;
+    const map = new MapValue();
+    for (let i = 0, n = keys.length; i < n; i++) {
+      const key = unchecked(keys[i]);
+      const v = this.fetchFilterState(key);
+      if (v !== null) map.setString(key, v);
+    }
+    return Value.map(map);
+  }
+
+  private filterStateEntry(key: string): Value | null {
+    // Reuse the map when an expression already read it (no second hostcall).
+    for (let i = 0, n = this.names.length; i < n; i++) {
+      if (unchecked(this.names[i]) == "filter_state") {
+        const m = unchecked(this.values[i]);
+        const map = m !== null ? m.map : null;
+        if (map !== null) {
+          const v = map.getString(key);
+          if (v !== null) return v;
+        }
+        break;
+      }
+    }
+    return this.fetchFilterState(key);
+  }
+
+  /** filter_state values are whatever bytes their owner serialized: CEL bytes. */
+  private fetchFilterState(key: string): Value | null {
+    const bytes = this.source.property(["filter_state", key]);
+    return bytes === null ? null : Value.bytes(bytes);
+  }
+
+  private findIdentity(): IdentityResult {
+    const o = this.options.identity;
+    if (o.source == IdentitySource.Jwt) {
+      const header = this.source.requestHeader(o.jwtHeader);
+      if (header === null || header.length == 0) return IdentityResult.failed(IdentityFailure.MissingHeader);
+      const token = stripTokenPrefix(header, o.jwtPrefix);
+      if (token === null) return IdentityResult.failed(IdentityFailure.BadPrefix);
+      const decoded = decodeJwtClaims(token);
+      const claims = decoded.claims;
+      const map = claims !== null ? claims.map : null;
+      if (map === null) return IdentityResult.failed(decoded.failure);
+      return IdentityResult.found(enrichIdentity(map, o));
+    }
+    if (o.source == IdentitySource.JwtAuthn) return this.identityFromMetadata(o);
+    if (o.source == IdentitySource.Headers) {
+      const user = this.source.requestHeader(o.userHeader);
+      if (user === null) return IdentityResult.failed(IdentityFailure.MissingHeader);
+      return identityFromHeaders(user, this.source.requestHeader(o.groupsHeader), o);
+    }
+    return IdentityResult.failed(IdentityFailure.Disabled);
+  }
+
+  private identityFromMetadata(o: IdentityOptions): IdentityResult {
+    const md = this.resolve("metadata");
+    const mdMap = md !== null ? md.map : null;
+    if (mdMap !== null) {
+      const filter = mdMap.getString("filter_metadata");
+      const filterMap = filter !== null ? filter.map : null;
+      return identityFromJwtAuthn(filterMap !== null ? filterMap.getString(o.jwtAuthnNamespace) : null, o);
+    }
+    if (this.metadataState == METADATA_MALFORMED) return IdentityResult.failed(IdentityFailure.BadMetadata);
+    // No whole-metadata property (older hosts): ask for the namespace's Struct itself.
+    const bytes = this.source.property(["metadata", "filter_metadata", o.jwtAuthnNamespace]);
+    if (bytes === null) return IdentityResult.failed(IdentityFailure.MissingMetadata);
+    const ns = decodeStruct(bytes);
+    if (ns === null) return IdentityResult.failed(IdentityFailure.BadMetadata);
+    return identityFromJwtAuthn(ns, o);
+  }
+}

@@ -1,0 +1,19 @@
+// The only way the attribute layer reaches the proxy. RequestAttributes asks through
+// this interface, so every decision about names, encodings and identity can be tested
+// in as-pect with TableAttributeSource, and HostAttributeSource stays three lines of glue.
+
+import { Header } from "../abi/headers";
+
+export abstract class AttributeSource {
+  /**
+   * Raw bytes of the Envoy attribute at `path` (segments, e.g. ["request", "path"]),
+   * encoded as Envoy's `proxy_get_property` returns it; null when absent.
+   */
+  abstract property(path: string[]): ArrayBuffer | null;
+
+  /** First value of the request header `name` (lower-case), or null when absent. */
+  abstract requestHeader(name: string): string | null;
+
+  /** Every request header entry in order, repeated names included. */
+  abstract requestHeaders(): Header[];
+}
