@@ -1,0 +1,154 @@
+// Renders a policy for the three places it can go: the filter's plugin configuration
+// (JSON), an Envoy `envoy.filters.http.wasm` HTTP filter, and an Istio WasmPlugin.
+// The checked-in examples in envoy/ are exactly these renderings (a test keeps them so).
+import { Document } from "yaml";
+import { type Policy, policyLabel } from "./manifest.ts";
+import type { PluginConfig } from "./spec.ts";
+
+/** root_id and vm_id; the filter accepts any root_id, so this is only a name. */
+export const PLUGIN_NAME = "tokenlimit";
+/** Where envoy/envoy.yaml and the Envoy rendering expect the module. */
+export const DEFAULT_WASM_FILE = "/etc/envoy/tokenlimit.wasm";
+/** The image the Istio rendering uses when no --wasm-url is given: replace it. */
+export const PLACEHOLDER_WASM_URL = "oci://registry.example.com/tokenlimit:0.1.0";
+/** The label Istio puts on the pods of a Gateway API gateway it deploys. */
+export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
+
+/** A rendering, or why it could not be made. */
+export type Rendered = { text: string } | { error: string };
+
+/** The plugin configuration as indented JSON, ending with a newline. */
+export function renderPluginConfig(policy: Policy): string {
+  return pluginConfigJson(policy.config);
+}
+
+function pluginConfigJson(config: PluginConfig): string {
+  return readableJson(config, "") + "\n";
+}
+
+/**
+ * JSON indented by two spaces, except that a list or object whose one-line form fits in
+ * 100 columns, or that holds a single scalar, stays on one line:
+ * `"rates": [{"limit": 20000, "window": "24h"}]` reads better in envoy.yaml than seven
+ * lines of brackets.
+ */
+function readableJson(value: unknown, indent: string): string {
+  const flat = oneLine(value);
+  if (typeof value !== "object" || value === null || indent.length + flat.length <= 100) return flat;
+  const entries = Object.entries(value);
+  if (entries.length === 1 && (typeof entries[0][1] !== "object" || entries[0][1] === null)) return flat;
+  const inner = indent + "  ";
+  const items = Array.isArray(value)
+    ? value.map((v) => inner + readableJson(v, inner))
+    : entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${readableJson(v, inner)}`);
+  const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
+  return `${open}\n${items.join(",\n")}\n${indent}${close}`;
+}
+
+function oneLine(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(oneLine).join(", ")}]`;
+  if (typeof value === "object" && value !== null) {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${oneLine(v)}`).join(", ")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * The `envoy.filters.http.wasm` entry for `http_connection_manager.http_filters`.
+ * `wasmFile` is the module's path on the Envoy host.
+ */
+export function envoyWasmFilter(policy: Policy, wasmFile: string = DEFAULT_WASM_FILE): Record<string, unknown> {
+  return {
+    name: "envoy.filters.http.wasm",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+      config: {
+        name: PLUGIN_NAME,
+        root_id: PLUGIN_NAME,
+        vm_config: {
+          vm_id: PLUGIN_NAME,
+          runtime: "envoy.wasm.runtime.v8",
+          code: { local: { filename: wasmFile } },
+        },
+        configuration: {
+          "@type": "type.googleapis.com/google.protobuf.StringValue",
+          value: pluginConfigJson(policy.config),
+        },
+        fail_open: false,
+      },
+    },
+  };
+}
+
+/**
+ * The Envoy filter as a one-item YAML list, ready to paste into `http_filters`.
+ * `wasmUrl` may be a path or a `file://` URL: Envoy loads remote code only with a
+ * sha256 and cannot pull OCI images, which is Istio's job.
+ */
+export function renderEnvoy(policy: Policy, wasmUrl?: string): Rendered {
+  let file = DEFAULT_WASM_FILE;
+  if (wasmUrl !== undefined) {
+    file = wasmUrl.startsWith("file://") ? wasmUrl.slice("file://".length) : wasmUrl;
+    if (!file.startsWith("/")) {
+      return { error: `--wasm-url for Envoy must be an absolute path or a file:// URL, got ${JSON.stringify(wasmUrl)}` };
+    }
+  }
+  const doc = new Document([envoyWasmFilter(policy, file)]);
+  doc.commentBefore =
+    ` tokenlimit for ${policyLabel(policy)}: add to http_connection_manager.http_filters,\n` +
+    ` after envoy.filters.http.jwt_authn and before envoy.filters.http.router.`;
+  return { text: doc.toString({ lineWidth: 0 }) };
+}
+
+export interface IstioOptions {
+  /** The module: oci://, https://, http:// or file://. Defaults to PLACEHOLDER_WASM_URL. */
+  wasmUrl?: string;
+  /** Namespace of the WasmPlugin; defaults to the policy's. */
+  namespace?: string;
+  /** The gateway whose pods run the plugin; defaults to the policy's Gateway targetRef. */
+  gateway?: string;
+}
+
+/** The WasmPlugin manifest as an object, or why it cannot be made. */
+export function wasmPlugin(policy: Policy, options: IstioOptions = {}): Record<string, unknown> | { error: string } {
+  const url = options.wasmUrl ?? PLACEHOLDER_WASM_URL;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
+  if (url === "" || (scheme !== undefined && !["oci", "https", "http", "file"].includes(scheme))) {
+    return { error: `--wasm-url must be an oci://, https://, http:// or file:// URL, got ${JSON.stringify(url)}` };
+  }
+  const ref = policy.targetRef;
+  const gateway = options.gateway ?? (ref?.kind === "Gateway" ? ref.name : undefined);
+  if (gateway === undefined) {
+    const why = ref === undefined ? "the policy has no targetRef" : `the policy targets ${ref.kind} ${ref.name}`;
+    return { error: `${why}; a WasmPlugin runs on a gateway: pass --gateway NAME` };
+  }
+  const namespace = options.namespace ?? policy.namespace;
+  return {
+    apiVersion: "extensions.istio.io/v1alpha1",
+    kind: "WasmPlugin",
+    metadata: {
+      name: policy.name ?? PLUGIN_NAME,
+      ...(namespace === undefined ? {} : { namespace }),
+      labels: { "app.kubernetes.io/name": PLUGIN_NAME },
+    },
+    spec: {
+      selector: { matchLabels: { [GATEWAY_NAME_LABEL]: gateway } },
+      url,
+      pluginName: PLUGIN_NAME,
+      phase: "STATS",
+      failStrategy: "FAIL_CLOSE",
+      pluginConfig: structuredClone(policy.config),
+    },
+  };
+}
+
+/** The WasmPlugin as YAML. */
+export function renderIstio(policy: Policy, options: IstioOptions = {}): Rendered {
+  const manifest = wasmPlugin(policy, options);
+  if ("error" in manifest) return { error: manifest.error as string };
+  const doc = new Document(manifest);
+  doc.commentBefore =
+    ` tokenlimit for ${policyLabel(policy)}: runs on the gateway's pods after Istio's\n` +
+    ` authentication and authorization filters (phase STATS).`;
+  return { text: doc.toString({ lineWidth: 0 }) };
+}

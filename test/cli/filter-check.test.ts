@@ -1,0 +1,53 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { checkWithFilter } from "../../src/policy/filter-check.ts";
+import { loadPolicies } from "../../src/policy/manifest.ts";
+import { echoModule } from "./wat.ts";
+
+const FILTER = new URL("../../build/tokenlimit.wasm", import.meta.url);
+const EXAMPLE = readFileSync(new URL("../../envoy/kuadrant/tokenratelimitpolicy.yaml", import.meta.url), "utf8");
+
+test("the filter receives the configuration and its warnings are kept when it accepts", async () => {
+  const verdict = await checkWithFilter(await echoModule({ level: 3, accept: true }), '{"limits":{}}');
+  assert.deepEqual(verdict, { accepted: true, logs: ['warn: {"limits":{}}'] });
+});
+
+test("a rejected configuration comes back with the filter's error lines", async () => {
+  const verdict = await checkWithFilter(await echoModule({ level: 4, accept: false }), "limits.free: bad");
+  assert.deepEqual(verdict, { accepted: false, logs: ["error: limits.free: bad"] });
+});
+
+test("log lines below warn are left out", async () => {
+  assert.deepEqual(await checkWithFilter(await echoModule({ level: 2, accept: false }), "x"), { accepted: false, logs: [] });
+});
+
+test("non-ASCII configuration arrives as UTF-8", async () => {
+  const verdict = await checkWithFilter(await echoModule({ level: 4, accept: true }), '{"é":"⏱"}');
+  assert.deepEqual(verdict.logs, ['error: {"é":"⏱"}']);
+});
+
+test("a trap while configuring is a failure, not an exception", async () => {
+  const verdict = await checkWithFilter(await echoModule({ level: 4, accept: true, trap: true }), "x");
+  assert.equal(verdict.accepted, false);
+  assert.equal(verdict.failure, "unreachable");
+  assert.deepEqual(verdict.logs, ["error: x"]);
+});
+
+test("a module that is not Proxy-Wasm ABI 0.2.1 is a failure", async () => {
+  const verdict = await checkWithFilter(await echoModule({ level: 4, accept: true, noAbiExport: true }), "x");
+  assert.deepEqual(verdict, { accepted: false, logs: [], failure: "not a Proxy-Wasm ABI 0.2.1 module (no proxy_abi_version_0_2_1 export)" });
+});
+
+test("bytes that are not Wasm are a failure", async () => {
+  const verdict = await checkWithFilter(new TextEncoder().encode("not wasm"), "x");
+  assert.equal(verdict.accepted, false);
+  assert.match(verdict.failure ?? "", /^WebAssembly\.compile\(\)/);
+});
+
+test("the built filter accepts the example policy", { skip: !existsSync(FILTER) && "build/tokenlimit.wasm not built" }, async () => {
+  const [policy] = loadPolicies(EXAMPLE).policies;
+  const verdict = await checkWithFilter(readFileSync(FILTER), JSON.stringify(policy.config));
+  assert.equal(verdict.failure, undefined);
+  assert.ok(verdict.accepted, verdict.logs.join("\n"));
+});
