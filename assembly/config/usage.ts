@@ -1,0 +1,193 @@
+// `usage`: how token usage is read from responses. A provider preset knows where each
+// API reports usage; `paths` overrides single fields of the preset or, with provider
+// "custom", says everything. Kuadrant's `dataExtraction.response.totalTokens` maps
+// onto `paths.total`.
+
+import { Value, Kind } from "../cel/value";
+import { pathKey, pathIndex } from "../json/path";
+import { ConfigReader, describe } from "./reader";
+
+export enum UsageProvider { Auto = 0, OpenAI = 1, OpenAIResponses = 2, Anthropic = 3, Gemini = 4, Custom = 5, Ollama = 6 }
+/** The names as written in the configuration, indexed by UsageProvider. */
+export const USAGE_PROVIDER_NAMES: Array<string> = ["auto", "openai", "openai-responses", "anthropic", "gemini", "custom", "ollama"];
+
+/** The configuration name of `p` ("auto", "openai", ..., the usage presets' names). */
+export function usageProviderName(p: UsageProvider): string {
+  const i = <i32>p;
+  return i >= 0 && i < USAGE_PROVIDER_NAMES.length ? unchecked(USAGE_PROVIDER_NAMES[i]) : "auto";
+}
+
+/** What to charge when a completed response reports no usage. */
+export enum OnMissingUsage { Reservation = 0, Estimate = 1, Zero = 2 }
+export const ON_MISSING_USAGE_NAMES: Array<string> = ["reservation", "estimate", "zero"];
+
+/** A path into the response JSON, as written and as keys from the root. */
+export class UsagePath {
+  constructor(
+    /** As written: `usage.total_tokens` or `/usage/total_tokens`. */
+    public text: string,
+    /** Object keys (or array indexes, in decimal) from the root: ["usage", "total_tokens"]. */
+    public segments: Array<string>,
+  ) {}
+}
+
+/** Paths per token kind; null = the provider preset's (or none for "custom"). */
+export class UsagePaths {
+  total: UsagePath | null = null;
+  input: UsagePath | null = null;
+  output: UsagePath | null = null;
+  cached: UsagePath | null = null;
+  reasoning: UsagePath | null = null;
+
+  isEmpty(): bool {
+    return this.total === null && this.input === null && this.output === null &&
+      this.cached === null && this.reasoning === null;
+  }
+}
+
+export class UsageConfig {
+  provider: UsageProvider = UsageProvider.Auto;
+  paths: UsagePaths = new UsagePaths();
+  onMissing: OnMissingUsage = OnMissingUsage.Reservation;
+  /** Charge what 5xx responses report (default: a 5xx without usage charges nothing). */
+  charge5xx: bool = false;
+  /** Add stream_options.include_usage to OpenAI-compatible streaming requests. */
+  includeStreamUsage: bool = true;
+  /** Strip accept-encoding from requests so that response bodies can be read. */
+  removeAcceptEncoding: bool = true;
+}
+
+const USAGE_FIELDS: Array<string> = ["provider", "paths", "onMissing", "charge5xx", "includeStreamUsage", "removeAcceptEncoding"];
+const PATH_FIELDS: Array<string> = ["total", "input", "output", "cached", "reasoning"];
+const PATH_HINT = "expected a dotted path like usage.total_tokens or a JSON pointer like /usage/total_tokens";
+
+/** Reads `usage` (absent: all defaults). */
+export function readUsage(r: ConfigReader, v: Value | null, path: string): UsageConfig {
+  const out = new UsageConfig();
+  if (v !== null) {
+    const obj = r.object(v, path, USAGE_FIELDS);
+    if (obj !== null) {
+      out.provider = <UsageProvider>r.oneOf(obj, "provider", path, USAGE_PROVIDER_NAMES, UsageProvider.Auto);
+      const paths = r.member(obj, "paths");
+      if (paths !== null) readPaths(r, paths, pathKey(path, "paths"), out.paths);
+      out.onMissing = <OnMissingUsage>r.oneOf(obj, "onMissing", path, ON_MISSING_USAGE_NAMES, OnMissingUsage.Reservation);
+      out.charge5xx = r.boolean(obj, "charge5xx", path, out.charge5xx);
+      out.includeStreamUsage = r.boolean(obj, "includeStreamUsage", path, out.includeStreamUsage);
+      out.removeAcceptEncoding = r.boolean(obj, "removeAcceptEncoding", path, out.removeAcceptEncoding);
+    }
+  }
+  return out;
+}
+
+/** After `dataExtraction` is applied: a custom provider needs at least one path. */
+export function checkUsage(r: ConfigReader, usage: UsageConfig, path: string): void {
+  if (usage.provider == UsageProvider.Custom && usage.paths.isEmpty()) {
+    r.error(pathKey(path, "paths"), "required when usage.provider is \"custom\" (set at least one of: " + PATH_FIELDS.join(", ") + ")");
+  }
+}
+
+function readPaths(r: ConfigReader, v: Value, path: string, out: UsagePaths): void {
+  const obj = r.object(v, path, PATH_FIELDS);
+  if (obj === null) return;
+  out.total = readPath(r, obj.getString("total"), pathKey(path, "total"));
+  out.input = readPath(r, obj.getString("input"), pathKey(path, "input"));
+  out.output = readPath(r, obj.getString("output"), pathKey(path, "output"));
+  out.cached = readPath(r, obj.getString("cached"), pathKey(path, "cached"));
+  out.reasoning = readPath(r, obj.getString("reasoning"), pathKey(path, "reasoning"));
+}
+
+function readPath(r: ConfigReader, v: Value | null, path: string): UsagePath | null {
+  if (v === null || v.kind == Kind.Null) return null;
+  if (v.kind != Kind.String) {
+    r.error(path, PATH_HINT + ", got " + describe(v));
+    return null;
+  }
+  const parsed = parseUsagePath(v.str);
+  if (parsed === null) r.error(path, PATH_HINT + ", got " + describe(v));
+  return parsed;
+}
+
+/**
+ * Kuadrant's `dataExtraction` ({"response": {"totalTokens": ["/usage/total_tokens"]}}):
+ * its pointer becomes `paths.total`. Only one pointer is supported (Kuadrant tries a
+ * list in order); `usage.paths.total` and `dataExtraction` may not both be set.
+ */
+export function readDataExtraction(r: ConfigReader, v: Value | null, path: string, usage: UsageConfig): void {
+  if (v === null) return;
+  const obj = r.object(v, path, ["response"]);
+  if (obj === null) return;
+  const response = r.member(obj, "response");
+  if (response === null) return;
+  const responsePath = pathKey(path, "response");
+  const resp = r.object(response, responsePath, ["totalTokens"]);
+  if (resp === null) return;
+  const list = r.array(resp, "totalTokens", responsePath);
+  if (list === null) return;
+  const listPath = pathKey(responsePath, "totalTokens");
+  if (list.length != 1) {
+    r.error(listPath, "expected exactly one JSON pointer (this filter reads one path; for several, use usage.provider), got " + list.length.toString());
+    return;
+  }
+  if (usage.paths.total !== null) {
+    r.error(listPath, "conflicts with usage.paths.total (set only one)");
+    return;
+  }
+  const item = unchecked(list[0]);
+  const itemPath = pathIndex(listPath, 0);
+  if (item.kind != Kind.String || !item.str.startsWith("/")) {
+    r.error(itemPath, "expected a JSON pointer like /usage/total_tokens, got " + describe(item));
+    return;
+  }
+  usage.paths.total = readPath(r, item, itemPath);
+}
+
+/** Most segments a usage path may have (the usage scanner tracks this many levels). */
+export const MAX_USAGE_PATH_SEGMENTS: i32 = 16;
+/** Longest key, in UTF-8 bytes, a usage path may name. */
+export const MAX_USAGE_PATH_KEY_BYTES: i32 = 64;
+
+/**
+ * Parses `usage.total_tokens` (dotted, optionally `$.`-prefixed) or `/usage/total_tokens`
+ * (RFC 6901 pointer, with ~0 and ~1 escapes). A decimal segment also indexes arrays and
+ * `*` means every element (the scanner's rules). Null when malformed, when a key is
+ * empty or longer than 64 bytes, or past 16 segments.
+ */
+export function parseUsagePath(text: string): UsagePath | null {
+  const segments = new Array<string>();
+  if (text.length == 0) return null;
+  if (text.startsWith("/")) {
+    const parts = text.substring(1).split("/");
+    for (let i = 0; i < parts.length; i++) {
+      const key = unescapePointer(unchecked(parts[i]));
+      if (key === null || key.length == 0) return null;
+      segments.push(key);
+    }
+  } else {
+    const parts = (text.startsWith("$.") ? text.substring(2) : text).split(".");
+    for (let i = 0; i < parts.length; i++) {
+      const key = unchecked(parts[i]);
+      if (key.length == 0) return null;
+      segments.push(key);
+    }
+  }
+  if (segments.length > MAX_USAGE_PATH_SEGMENTS) return null;
+  for (let i = 0; i < segments.length; i++) {
+    if (String.UTF8.byteLength(unchecked(segments[i])) > MAX_USAGE_PATH_KEY_BYTES) return null;
+  }
+  return new UsagePath(text, segments);
+}
+
+function unescapePointer(s: string): string | null {
+  if (!s.includes("~")) return s;
+  let out = "";
+  for (let i = 0, n = s.length; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c != 0x7e) { out += String.fromCharCode(c); continue; }
+    const next = i + 1 < n ? s.charCodeAt(i + 1) : -1;
+    if (next == 0x30) out += "~";
+    else if (next == 0x31) out += "/";
+    else return null;
+    i++;
+  }
+  return out;
+}
