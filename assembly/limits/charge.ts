@@ -1,0 +1,127 @@
+// What a finished (or cut) response costs each of its counters. Pure: usage in,
+// one cost per counter spec out, plus flags for the metrics that make every
+// zero or fallback charge visible.
+
+import { CostMode, OnMissingUsage, TokenKind } from "../config";
+import { evaluate, Kind, MapResolver, MapValue, Value } from "../cel";
+import { Usage } from "../usage/usage";
+import { CompiledPolicy } from "./policy";
+import { Selection } from "./selection";
+
+/** `flags` bit: the stream ended before the response did (client or upstream reset). */
+export const RESPONSE_ABORTED: i32 = 1;
+
+// Largest cost we charge; keeps every later addition far from i64 overflow.
+const MAX_COST: i64 = 1 << 53;
+
+export class ChargeResult {
+  /** One cost per counter spec of the selection, in the same order. */
+  costs: Array<i64> = new Array<i64>();
+  /** The response's cost before per-limit token kinds (what `tokens_charged` counts). */
+  tokens: i64 = 0;
+  /** A response that should have reported usage did not (or it could not be read). */
+  usageMissing: bool = false;
+  /** The charge is the configured fallback, not reported usage. */
+  fallback: bool = false;
+  /** An upstream error status charged nothing. */
+  upstreamErrorUncharged: bool = false;
+  /** The cost expression failed to evaluate (total tokens were charged instead). */
+  expressionErrors: i32 = 0;
+}
+
+/**
+ * The charge for a response with HTTP `status`, `usage` as read from its body (null
+ * when no body reader ran), `estimate` the tokens admission assumed. Rules, in order:
+ * - 5xx: nothing, unless `usage.charge5xx` and usage was reported;
+ * - usage reported (and readable): the configured cost; a cut stream whose output was
+ *   never reported adds an estimate of the text it saw;
+ * - 4xx without usage: nothing;
+ * - otherwise (2xx/3xx without usage, compressed body, cut stream): `usage.onMissing`.
+ * Never traps; allocates the costs array.
+ */
+export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: Usage | null, status: i32,
+  estimate: i64, unreadable: bool, flags: i32): ChargeResult {
+  const out = new ChargeResult();
+  const config = policy.config;
+  const reported = usage !== null && usage.hasUsage && !unreadable;
+  const n = selection.specs.length;
+  if (status >= 500 && !(reported && config.usage.charge5xx)) {
+    out.upstreamErrorUncharged = true;
+    return fill(out, n, 0);
+  }
+  if (reported) {
+    const u = usage!;
+    const aborted = (flags & RESPONSE_ABORTED) != 0;
+    const extraOutput = aborted && !u.hasOutput ? u.estimatedOutputTokens() : 0;
+    const total = saturate(u.total + extraOutput);
+    const cost = costOf(policy, u, total, out);
+    out.tokens = cost;
+    for (let i = 0; i < n; i++) {
+      const kind = unchecked(policy.limits[unchecked(selection.limitOfSpec[i])]).tokens;
+      if (kind == TokenKind.Input) out.costs.push(u.input);
+      else if (kind == TokenKind.Output) out.costs.push(saturate(u.output + extraOutput));
+      else out.costs.push(cost);
+    }
+    return out;
+  }
+  if (status >= 400) {
+    out.upstreamErrorUncharged = true;
+    return fill(out, n, 0);
+  }
+  out.usageMissing = true;
+  out.fallback = true;
+  let fallback: i64 = 0;
+  const onMissing = config.usage.onMissing;
+  if (onMissing == OnMissingUsage.Reservation) fallback = estimate;
+  else if (onMissing == OnMissingUsage.Estimate) fallback = usage === null ? 0 : usage.estimatedOutputTokens();
+  out.tokens = saturate(fallback);
+  return fill(out, n, out.tokens);
+}
+
+/** The configured cost of reported usage: total, weighted, or a CEL expression. */
+function costOf(policy: CompiledPolicy, u: Usage, total: i64, out: ChargeResult): i64 {
+  const cost = policy.config.cost;
+  if (cost.mode == CostMode.Weights) {
+    const w = cost.weights;
+    const sum = w.input * <f64>u.input + w.output * <f64>u.output + w.cached * <f64>u.cached + w.reasoning * <f64>u.reasoning;
+    return fromDouble(Math.ceil(sum));
+  }
+  const program = policy.cost;
+  if (cost.mode == CostMode.Expression && program !== null) {
+    const v = evaluate(program, usageResolver(u, total));
+    if (v.kind == Kind.Int) return saturate(v.i);
+    if (v.kind == Kind.Uint) return v.i < 0 ? MAX_COST : saturate(v.i);
+    if (v.kind == Kind.Double) return fromDouble(Math.ceil(v.d));
+    out.expressionErrors++;
+  }
+  return total;
+}
+
+/** `usage.*` for the cost expression, under OpenAI's and the Responses API's names. */
+function usageResolver(u: Usage, total: i64): MapResolver {
+  const m = new MapValue();
+  m.setString("prompt_tokens", Value.int(u.input));
+  m.setString("completion_tokens", Value.int(u.output));
+  m.setString("total_tokens", Value.int(total));
+  m.setString("input_tokens", Value.int(u.input));
+  m.setString("output_tokens", Value.int(u.output));
+  m.setString("cached_tokens", Value.int(u.cached));
+  m.setString("reasoning_tokens", Value.int(u.reasoning));
+  return new MapResolver().set("usage", Value.map(m));
+}
+
+function fill(out: ChargeResult, n: i32, cost: i64): ChargeResult {
+  for (let i = 0; i < n; i++) out.costs.push(cost);
+  return out;
+}
+
+function saturate(v: i64): i64 {
+  if (v < 0) return 0;
+  return v > MAX_COST ? MAX_COST : v;
+}
+
+function fromDouble(d: f64): i64 {
+  if (!(d > 0)) return 0;   // also NaN
+  if (d >= <f64>MAX_COST) return MAX_COST;
+  return <i64>d;
+}

@@ -1,0 +1,74 @@
+// A configuration with every CEL expression compiled, built once in on_configure.
+// Compile errors are reported at the JSON path the expression came from.
+
+import { PluginConfig, LimitConfig, RateConfig, Expression, TokenKind, CostMode } from "../config";
+import { compile, Program } from "../cel";
+
+/** One limit, ready to evaluate per request. */
+export class CompiledLimit {
+  name: string = "";
+  rates: Array<RateConfig> = new Array<RateConfig>();
+  when: Array<Program> = new Array<Program>();
+  counters: Array<Program> = new Array<Program>();
+  tokens: TokenKind = TokenKind.Total;
+}
+
+export class CompiledPolicy {
+  config: PluginConfig;
+  when: Array<Program> = new Array<Program>();
+  limits: Array<CompiledLimit> = new Array<CompiledLimit>();
+  /** `cost.expression`, compiled; null unless the cost mode is Expression. */
+  cost: Program | null = null;
+  /** One line per expression that does not compile: `<path>: invalid CEL ...`. */
+  errors: Array<string> = new Array<string>();
+
+  constructor(config: PluginConfig) {
+    this.config = config;
+  }
+}
+
+/** Compiles every expression of `config`. Never traps; check `errors`. Allocates. */
+export function compilePolicy(config: PluginConfig): CompiledPolicy {
+  const policy = new CompiledPolicy(config);
+  compileAll(config.when, policy.when, policy.errors);
+  for (let i = 0; i < config.limits.length; i++) {
+    const src = unchecked(config.limits[i]);
+    policy.limits.push(compileLimit(src, policy.errors));
+  }
+  const cost = config.cost.expression;
+  if (config.cost.mode == CostMode.Expression && cost !== null) {
+    policy.cost = compileOne(cost, policy.errors);
+  }
+  return policy;
+}
+
+function compileLimit(src: LimitConfig, errors: Array<string>): CompiledLimit {
+  const out = new CompiledLimit();
+  out.name = src.name;
+  out.rates = src.rates;
+  out.tokens = src.tokens;
+  compileAll(src.when, out.when, errors);
+  compileAll(src.counters, out.counters, errors);
+  return out;
+}
+
+function compileAll(sources: Array<Expression>, into: Array<Program>, errors: Array<string>): void {
+  for (let i = 0; i < sources.length; i++) {
+    const p = compileOne(unchecked(sources[i]), errors);
+    if (p !== null) into.push(p);
+  }
+}
+
+function compileOne(e: Expression, errors: Array<string>): Program | null {
+  const r = compile(e.source);
+  const program = r.program;
+  if (program === null) {
+    errors.push(e.path + ": invalid CEL at offset " + r.position.toString() + ": " + r.error + " in " + quote(e.source));
+    return null;
+  }
+  return program;
+}
+
+function quote(s: string): string {
+  return s.length > 200 ? "\"" + s.substring(0, 200) + "...\"" : "\"" + s + "\"";
+}

@@ -1,0 +1,71 @@
+// Which limits apply to a request, and the counters they charge. Pure: it reads the
+// request only through the CEL attribute resolver.
+
+import { AttributeResolver, evaluate, evaluateBool, valueToString, Kind, Program } from "../cel";
+import { CounterSpec } from "./decision";
+import { CompiledPolicy, CompiledLimit } from "./policy";
+
+/** The outcome of selecting limits for one request. */
+export class Selection {
+  /** One spec per rate of every applicable limit, in limit (name) order. */
+  specs: Array<CounterSpec> = new Array<CounterSpec>();
+  /** For each spec, the index of its limit in the policy. */
+  limitOfSpec: Array<i32> = new Array<i32>();
+  /** Predicates that failed to evaluate (counted as false). */
+  expressionErrors: i32 = 0;
+  /** Applicable limits whose counter could not be determined. */
+  counterErrors: i32 = 0;
+  /** Name of the first limit whose counter could not be determined, for the log. */
+  counterErrorLimit: string = "";
+}
+
+/**
+ * Evaluates the top-level `when`, then each limit's `when` and `counters`. A predicate
+ * that errors is false. A counter expression that errors, or yields null or "", means
+ * the caller cannot be told apart from others: the limit is left out and counted in
+ * `counterErrors` (the caller applies `onCounterError`). Never traps.
+ */
+export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver): Selection {
+  const out = new Selection();
+  if (!allHold(policy.when, resolver, out)) return out;
+  const limits = policy.limits;
+  for (let i = 0, n = limits.length; i < n; i++) {
+    const limit = unchecked(limits[i]);
+    if (!allHold(limit.when, resolver, out)) continue;
+    const values = counterValues(limit, resolver);
+    if (values === null) {
+      if (out.counterErrors == 0) out.counterErrorLimit = limit.name;
+      out.counterErrors++;
+      continue;
+    }
+    for (let r = 0, rn = limit.rates.length; r < rn; r++) {
+      const rate = unchecked(limit.rates[r]);
+      out.specs.push(new CounterSpec(limit.name, r, rate.limit, rate.windowMs, values));
+      out.limitOfSpec.push(i);
+    }
+  }
+  return out;
+}
+
+function allHold(predicates: Array<Program>, resolver: AttributeResolver, out: Selection): bool {
+  for (let i = 0, n = predicates.length; i < n; i++) {
+    const r = evaluateBool(unchecked(predicates[i]), resolver);
+    if (r == 1) continue;
+    if (r < 0) out.expressionErrors++;
+    return false;
+  }
+  return true;
+}
+
+function counterValues(limit: CompiledLimit, resolver: AttributeResolver): string[] | null {
+  const n = limit.counters.length;
+  const values = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const v = evaluate(unchecked(limit.counters[i]), resolver);
+    if (v.kind == Kind.Error || v.kind == Kind.Null) return null;
+    const text = valueToString(v);
+    if (text.length == 0) return null;
+    unchecked(values[i] = text);
+  }
+  return values;
+}
