@@ -20,6 +20,8 @@ import { Decision, CounterHandle, Mode, LimitStatus } from "../limits/decision";
 import { rateLimitHeaders } from "../limits/headers";
 import { LimitedResponse, limitedResponse, unidentifiedResponse, unavailableResponse } from "../limits/limited_response";
 import { ChargeResult, chargeFor, RESPONSE_ABORTED } from "../limits/charge";
+import { CompiledPolicy } from "../limits/policy";
+import { LocalLimiter } from "../counters/local";
 import { ResponseUsageReader } from "../usage/reader";
 import { inspectRequest, addIncludeUsage } from "../usage/request";
 import { Usage } from "../usage/usage";
@@ -31,6 +33,10 @@ export class TokenLimitStream extends HttpContext {
   private limiterRoot: TokenLimitRoot;
   /** A limit applies to this request; everything below is meaningful only then. */
   private active: bool = false;
+  // The policy and limiter this request was selected under: a reconfiguration while the
+  // stream is open must not mix two policies' limit indexes.
+  private policy: CompiledPolicy | null = null;
+  private limiter: LocalLimiter | null = null;
   private selection: Selection | null = null;
   private decision: Decision | null = null;
   private estimate: i64 = 0;
@@ -51,7 +57,10 @@ export class TokenLimitStream extends HttpContext {
   onRequestHeaders(headerCount: u32, endOfStream: bool): i32 {
     const root = this.limiterRoot;
     const policy = root.policy;
-    if (policy === null || root.limiter === null) return FilterHeadersStatus.Continue;
+    const limiter = root.limiter;
+    if (policy === null || limiter === null) return FilterHeadersStatus.Continue;
+    this.policy = policy;
+    this.limiter = limiter;
     const path = getHeader(HeaderMapType.RequestHeaders, ":path");
     this.path = path === null ? "" : path;
 
@@ -80,7 +89,7 @@ export class TokenLimitStream extends HttpContext {
     // Envoy never hands the body to a filter that paused the headers, so the headers go on
     // now: refuse an exhausted caller first, and drop content-length where the body may be
     // rewritten (the forwarded headers could not be corrected afterwards).
-    const probe = root.limiter!.admit(selection.specs, nowMillis(), Mode.Check, 0);
+    const probe = this.limiter!.admit(selection.specs, nowMillis(), Mode.Check, 0);
     if (probe.status == LimitStatus.Ok && !probe.admitted && !config.dryRun) {
       this.decision = probe;
       this.active = false;
@@ -96,7 +105,7 @@ export class TokenLimitStream extends HttpContext {
 
   onRequestBody(bodySize: u32, endOfStream: bool): i32 {
     if (!this.waitingForBody) return FilterDataStatus.Continue;
-    const policy = this.limiterRoot.policy!;
+    const policy = this.policy!;
     const config = policy.config;
     if (!endOfStream && <i64>bodySize < <i64>config.admission.maxRequestBodyBytes) return FilterDataStatus.StopIterationAndBuffer;
     this.waitingForBody = false;
@@ -121,14 +130,14 @@ export class TokenLimitStream extends HttpContext {
   onRequestTrailers(trailerCount: u32): i32 {
     if (!this.waitingForBody) return FilterTrailersStatus.Continue;
     this.waitingForBody = false;
-    return this.admit(this.limiterRoot.policy!.config.admission.defaultReservation)
+    return this.admit(this.policy!.config.admission.defaultReservation)
       ? FilterTrailersStatus.Continue : FilterTrailersStatus.StopIteration;
   }
 
   onResponseHeaders(headerCount: u32, endOfStream: bool): i32 {
     if (!this.active) return FilterHeadersStatus.Continue;
     const root = this.limiterRoot;
-    const config = root.policy!.config;
+    const config = this.policy!.config;
     this.responseStarted = true;
     const status = getHeader(HeaderMapType.ResponseHeaders, ":status");
     this.responseStatus = status === null ? 0 : parseStatus(status);
@@ -182,13 +191,13 @@ export class TokenLimitStream extends HttpContext {
   /** Admits against every applicable counter; false when a local reply was sent. */
   private admit(requested: i64): bool {
     const root = this.limiterRoot;
-    const config = root.policy!.config;
+    const config = this.policy!.config;
     const admission = config.admission;
     let estimate = requested > 0 ? requested : admission.defaultReservation;
     if (estimate > admission.maxReservation) estimate = admission.maxReservation;
     const mode = admission.mode == AdmissionMode.Check ? Mode.Check : Mode.Reserve;
     this.estimate = estimate;
-    const d = root.limiter!.admit(this.selection!.specs, nowMillis(), mode, estimate);
+    const d = this.limiter!.admit(this.selection!.specs, nowMillis(), mode, estimate);
     this.decision = d;
     const metrics = root.metrics;
     if (d.status != LimitStatus.Ok) {
@@ -230,7 +239,7 @@ export class TokenLimitStream extends HttpContext {
 
   private reject(d: Decision): i32 {
     const root = this.limiterRoot;
-    const response = root.policy!.config.response;
+    const response = this.policy!.config.response;
     root.metrics.requestsLimited.inc();
     if (d.hasCounter) root.metrics.limit(d.limitName).limited.inc();
     return this.reply(limitedResponse(d, <u32>response.status, response.message, root.headerNames));
@@ -247,19 +256,19 @@ export class TokenLimitStream extends HttpContext {
     const d = this.decision;
     const selection = this.selection;
     const root = this.limiterRoot;
-    if (d === null || selection === null || root.limiter === null) return;
+    if (d === null || selection === null || this.limiter === null) return;
     const handles = d.handles;
     const now = nowMillis();
     if (!this.responseStarted) {
-      root.limiter!.release(handles, now);
+      this.limiter!.release(handles, now);
       return;
     }
     const reader = this.reader;
     const usage: Usage | null = reader === null ? null : reader.finish();
-    const charge = chargeFor(root.policy!, selection, usage, this.responseStatus, this.estimate,
+    const charge = chargeFor(this.policy!, selection, usage, this.responseStatus, this.estimate,
       this.unreadable, aborted ? RESPONSE_ABORTED : 0);
     this.record(charge);
-    root.limiter!.settle(handles, charge.costs, now);
+    this.limiter!.settle(handles, charge.costs, now);
   }
 
   private record(charge: ChargeResult): void {
