@@ -24,6 +24,8 @@ export class Value {
   static list(v: Array<Value>): Value { const x = new Value(); x.kind = Kind.List; x.list = v; return x; }
   static map(v: MapValue): Value { const x = new Value(); x.kind = Kind.Map; x.map = v; return x; }
   static error(message: string): Value { const x = new Value(); x.kind = Kind.Error; x.str = message; return x; }
+  /** A type value (`int`, `map`, `null_type` ...), as returned by `type(x)`. */
+  static typeValue(name: string): Value { const x = new Value(); x.kind = Kind.Type; x.str = name; return x; }
 
   isError(): bool { return this.kind == Kind.Error; }
 }
@@ -43,9 +45,15 @@ export class MapValue {
 
   get size(): i32 { return this.keys.length; }
 
+  /** Number of complete entries (keys and values are public; never index past either). */
+  entryCount(): i32 {
+    const k = this.keys.length, v = this.values.length;
+    return k < v ? k : v;
+  }
+
   /** Adds or replaces a string-keyed entry. */
   setString(key: string, value: Value): void {
-    for (let i = 0, n = this.keys.length; i < n; i++) {
+    for (let i = 0, n = this.entryCount(); i < n; i++) {
       const k = unchecked(this.keys[i]);
       if (k.kind == Kind.String && k.str == key) { unchecked(this.values[i] = value); return; }
     }
@@ -55,7 +63,7 @@ export class MapValue {
 
   /** Value under a string key, or null when absent. */
   getString(key: string): Value | null {
-    for (let i = 0, n = this.keys.length; i < n; i++) {
+    for (let i = 0, n = this.entryCount(); i < n; i++) {
       const k = unchecked(this.keys[i]);
       if (k.kind == Kind.String && k.str == key) return unchecked(this.values[i]);
     }
