@@ -13,7 +13,15 @@ import { CompiledPolicy, compilePolicy } from "../limits/policy";
 import { RateLimitHeaderNames } from "../limits/headers";
 import { LocalLimiter } from "../counters/local";
 import { SharedDataCounters } from "../counters/shared_data";
-import { AttributeOptions, IdentityOptions, IdentitySource } from "../attributes";
+import { AttributeOptions, IdentityOptions, IdentitySource, knownAttributeNames } from "../attributes";
+import { CompileOptions } from "../cel";
+
+// Attribute names the request resolver answers; CEL binds paths to them at configure time.
+const ATTRIBUTE_NAMES = ((): CompileOptions => {
+  const o = new CompileOptions();
+  o.knownNames = knownAttributeNames();
+  return o;
+})();
 
 export class TokenLimitRoot extends RootContext {
   /** The active policy; null until a configuration has been accepted. */
@@ -48,7 +56,7 @@ export class TokenLimitRoot extends RootContext {
       for (let i = 0; i < parsed.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(parsed.errors[i]));
       return false;
     }
-    const policy = compilePolicy(config);
+    const policy = compilePolicy(config, ATTRIBUTE_NAMES);
     if (policy.errors.length > 0) {
       for (let i = 0; i < policy.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(policy.errors[i]));
       return false;

@@ -5,6 +5,7 @@
 import { CostMode, OnMissingUsage, TokenKind } from "../config";
 import { evaluate, Kind, MapResolver, MapValue, Value } from "../cel";
 import { Usage } from "../usage/usage";
+import { CostWeights, COUNT_TOTAL, costOf as weightedCost, USAGE_FIELD_NAMES, usageFieldValue } from "../usage/cost";
 import { CompiledPolicy } from "./policy";
 import { Selection } from "./selection";
 
@@ -83,8 +84,7 @@ function costOf(policy: CompiledPolicy, u: Usage, total: i64, out: ChargeResult)
   const cost = policy.config.cost;
   if (cost.mode == CostMode.Weights) {
     const w = cost.weights;
-    const sum = w.input * <f64>u.input + w.output * <f64>u.output + w.cached * <f64>u.cached + w.reasoning * <f64>u.reasoning;
-    return fromDouble(Math.ceil(sum));
+    return saturate(weightedCost(u, CostWeights.of(w.input, w.output, 0, w.cached, w.reasoning), COUNT_TOTAL));
   }
   const program = policy.cost;
   if (cost.mode == CostMode.Expression && program !== null) {
@@ -100,13 +100,10 @@ function costOf(policy: CompiledPolicy, u: Usage, total: i64, out: ChargeResult)
 /** `usage.*` for the cost expression, under OpenAI's and the Responses API's names. */
 function usageResolver(u: Usage, total: i64): MapResolver {
   const m = new MapValue();
-  m.setString("prompt_tokens", Value.int(u.input));
-  m.setString("completion_tokens", Value.int(u.output));
+  for (let i = 0; i < USAGE_FIELD_NAMES.length; i++) {
+    m.setString(unchecked(USAGE_FIELD_NAMES[i]), Value.int(usageFieldValue(u, i)));
+  }
   m.setString("total_tokens", Value.int(total));
-  m.setString("input_tokens", Value.int(u.input));
-  m.setString("output_tokens", Value.int(u.output));
-  m.setString("cached_tokens", Value.int(u.cached));
-  m.setString("reasoning_tokens", Value.int(u.reasoning));
   return new MapResolver().set("usage", Value.map(m));
 }
 

@@ -2,7 +2,7 @@
 // Compile errors are reported at the JSON path the expression came from.
 
 import { PluginConfig, LimitConfig, RateConfig, Expression, TokenKind, CostMode } from "../config";
-import { compile, Program } from "../cel";
+import { compileWith, CompileOptions, Program } from "../cel";
 
 /** One limit, ready to evaluate per request. */
 export class CompiledLimit {
@@ -27,40 +27,45 @@ export class CompiledPolicy {
   }
 }
 
-/** Compiles every expression of `config`. Never traps; check `errors`. Allocates. */
-export function compilePolicy(config: PluginConfig): CompiledPolicy {
+/**
+ * Compiles every expression of `config`. `attributes` names what the request resolver
+ * answers, so attribute paths bind at configure time. Never traps; check `errors`.
+ */
+export function compilePolicy(config: PluginConfig, attributes: CompileOptions): CompiledPolicy {
   const policy = new CompiledPolicy(config);
-  compileAll(config.when, policy.when, policy.errors);
+  compileAll(config.when, policy.when, policy.errors, attributes);
   for (let i = 0; i < config.limits.length; i++) {
     const src = unchecked(config.limits[i]);
-    policy.limits.push(compileLimit(src, policy.errors));
+    policy.limits.push(compileLimit(src, policy.errors, attributes));
   }
   const cost = config.cost.expression;
   if (config.cost.mode == CostMode.Expression && cost !== null) {
-    policy.cost = compileOne(cost, policy.errors);
+    const usage = new CompileOptions();
+    usage.knownNames = ["usage"];
+    policy.cost = compileOne(cost, policy.errors, usage);
   }
   return policy;
 }
 
-function compileLimit(src: LimitConfig, errors: Array<string>): CompiledLimit {
+function compileLimit(src: LimitConfig, errors: Array<string>, options: CompileOptions): CompiledLimit {
   const out = new CompiledLimit();
   out.name = src.name;
   out.rates = src.rates;
   out.tokens = src.tokens;
-  compileAll(src.when, out.when, errors);
-  compileAll(src.counters, out.counters, errors);
+  compileAll(src.when, out.when, errors, options);
+  compileAll(src.counters, out.counters, errors, options);
   return out;
 }
 
-function compileAll(sources: Array<Expression>, into: Array<Program>, errors: Array<string>): void {
+function compileAll(sources: Array<Expression>, into: Array<Program>, errors: Array<string>, options: CompileOptions): void {
   for (let i = 0; i < sources.length; i++) {
-    const p = compileOne(unchecked(sources[i]), errors);
+    const p = compileOne(unchecked(sources[i]), errors, options);
     if (p !== null) into.push(p);
   }
 }
 
-function compileOne(e: Expression, errors: Array<string>): Program | null {
-  const r = compile(e.source);
+function compileOne(e: Expression, errors: Array<string>, options: CompileOptions): Program | null {
+  const r = compileWith(e.source, options);
   const program = r.program;
   if (program === null) {
     errors.push(e.path + ": invalid CEL at offset " + r.position.toString() + ": " + r.error + " in " + quote(e.source));

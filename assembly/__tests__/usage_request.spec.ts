@@ -1,0 +1,162 @@
+import {
+  inspectRequest, addIncludeUsage, RequestInfo, INCLUDE_USAGE_ABSENT, INCLUDE_USAGE_FALSE, INCLUDE_USAGE_TRUE,
+  INCLUDE_USAGE_OTHER,
+} from "../usage/index";
+
+function inspect(body: string): RequestInfo {
+  const b = String.UTF8.encode(body);
+  return inspectRequest(changetype<usize>(b), <usize>b.byteLength);
+}
+
+// The rewritten body, or "null".
+function rewrite(body: string, overrideFalse: bool = true): string {
+  const b = String.UTF8.encode(body);
+  const r = addIncludeUsage(changetype<usize>(b), <usize>b.byteLength, overrideFalse);
+  return r == null ? "null" : String.UTF8.decode(r);
+}
+
+describe("inspectRequest", () => {
+  it("reads an OpenAI chat request", () => {
+    const i = inspect("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi {\\\"x\\\": [1]}\"}]," +
+      "\"stream\":true,\"stream_options\":{\"include_usage\":true},\"max_completion_tokens\":256,\"temperature\":0.2}");
+    expect(i.valid).toBe(true);
+    expect(i.model).toBe("gpt-4o");
+    expect(i.stream).toBe(true);
+    expect(i.includeUsage).toBe(INCLUDE_USAGE_TRUE);
+    expect<i64>(i.maxCompletionTokens).toBe(256);
+    expect<i64>(i.maxTokens).toBe(-1);
+    expect<i64>(i.maxOutput()).toBe(256);
+  });
+
+  it("reads an Anthropic request", () => {
+    const i = inspect("{\"model\": \"claude-sonnet-4-20250514\", \"max_tokens\": 1024, \"stream\": true, \"messages\": []}");
+    expect(i.model).toBe("claude-sonnet-4-20250514");
+    expect<i64>(i.maxTokens).toBe(1024);
+    expect<i64>(i.maxOutput()).toBe(1024);
+    expect(i.includeUsage).toBe(INCLUDE_USAGE_ABSENT);
+  });
+
+  it("reads a Responses API request", () => {
+    const i = inspect("{\"model\":\"gpt-4.1\",\"input\":\"hi\",\"max_output_tokens\":500,\"stream\":false}");
+    expect<i64>(i.maxOutputTokens).toBe(500);
+    expect(i.stream).toBe(false);
+    expect<i64>(i.maxOutput()).toBe(500);
+  });
+
+  it("reads a Gemini request", () => {
+    const i = inspect("{\"contents\":[{\"parts\":[{\"text\":\"hi\"}]}],\"generationConfig\":{\"temperature\":1,\"maxOutputTokens\":800}}");
+    expect<i64>(i.geminiMaxOutputTokens).toBe(800);
+    expect<i64>(i.maxOutput()).toBe(800);
+    expect(i.model).toBe("");
+  });
+
+  it("decodes escapes in keys and the model name", () => {
+    const i = inspect("{\"mod\\u0065l\":\"caf\\u00e9-\\ud83d\\ude00\",\"max_t\\u006fkens\":7}");
+    expect(i.model).toBe("café-😀");
+    expect<i64>(i.maxTokens).toBe(7);
+  });
+
+  it("uses the last of duplicate keys", () => {
+    const i = inspect("{\"stream\":true,\"max_tokens\":1,\"stream\":false,\"max_tokens\":2}");
+    expect(i.stream).toBe(false);
+    expect<i64>(i.maxTokens).toBe(2);
+  });
+
+  it("reads counts that are not non-negative integers as absent", () => {
+    const i = inspect("{\"max_tokens\":null,\"max_completion_tokens\":-5,\"max_output_tokens\":1.5}");
+    expect<i64>(i.maxTokens).toBe(-1);
+    expect<i64>(i.maxCompletionTokens).toBe(-1);
+    expect<i64>(i.maxOutputTokens).toBe(-1);
+    expect<i64>(i.maxOutput()).toBe(-1);
+  });
+
+  it("reads a non-boolean stream as not streaming", () => {
+    expect(inspect("{\"stream\":\"true\"}").stream).toBe(false);
+    expect(inspect("{\"stream\":1}").stream).toBe(false);
+  });
+
+  it("reads include_usage false and null", () => {
+    expect(inspect("{\"stream_options\":{\"include_usage\":false}}").includeUsage).toBe(INCLUDE_USAGE_FALSE);
+    expect(inspect("{\"stream_options\":{\"include_usage\":null}}").includeUsage).toBe(INCLUDE_USAGE_OTHER);
+  });
+
+  it("rejects invalid JSON with an offset", () => {
+    const i = inspect("{\"model\":\"x\",}");
+    expect(i.valid).toBe(false);
+    expect(i.errorOffset).toBe(13);
+    expect(i.error.length).toBeGreaterThan(0);
+  });
+
+  it("rejects bodies that are not one object", () => {
+    expect(inspect("[]").valid).toBe(false);
+    expect(inspect("").valid).toBe(false);
+    expect(inspect("{} {}").valid).toBe(false);
+    expect(inspect("{\"a\":1").valid).toBe(false);
+    expect(inspect("{\"a\":\"\\q\"}").valid).toBe(false);
+  });
+
+  it("accepts an empty object", () => {
+    expect(inspect(" {} ").valid).toBe(true);
+  });
+
+  it("does not trap on deep nesting", () => {
+    let s = "{\"a\":";
+    for (let k = 0; k < 5000; k++) s += "[";
+    expect(inspect(s).valid).toBe(false);
+  });
+});
+
+describe("addIncludeUsage", () => {
+  it("adds stream_options after the last member", () => {
+    expect(rewrite("{\"model\":\"m\",\"stream\":true}")).toBe("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+  });
+
+  it("keeps the rest of the body byte for byte", () => {
+    expect(rewrite("{ \"stream\" : true ,\n  \"x\": [1, 2]\n}\n")).toBe("{ \"stream\" : true ,\n  \"x\": [1, 2],\"stream_options\":{\"include_usage\":true}\n}\n");
+  });
+
+  it("adds include_usage to an existing stream_options", () => {
+    expect(rewrite("{\"stream\":true,\"stream_options\":{}}")).toBe("{\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    expect(rewrite("{\"stream\":true,\"stream_options\":{ \"a\":1 }}")).toBe("{\"stream\":true,\"stream_options\":{\"include_usage\":true, \"a\":1 }}");
+  });
+
+  it("replaces a null stream_options", () => {
+    expect(rewrite("{\"stream\":true,\"stream_options\":null}")).toBe("{\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+  });
+
+  it("turns include_usage false into true unless told not to", () => {
+    expect(rewrite("{\"stream\":true,\"stream_options\":{\"include_usage\":false}}")).toBe("{\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    expect(rewrite("{\"stream\":true,\"stream_options\":{\"include_usage\":false}}", false)).toBe("null");
+    expect(rewrite("{\"stream\":true,\"stream_options\":{\"include_usage\":null,\"b\":2}}")).toBe("{\"stream\":true,\"stream_options\":{\"include_usage\":true,\"b\":2}}");
+  });
+
+  it("leaves a request that already asks for usage alone", () => {
+    expect(rewrite("{\"stream\":true,\"stream_options\":{\"include_usage\":true}}")).toBe("null");
+  });
+
+  it("leaves non-streaming requests alone", () => {
+    expect(rewrite("{\"model\":\"m\"}")).toBe("null");
+    expect(rewrite("{\"stream\":false}")).toBe("null");
+  });
+
+  it("leaves invalid JSON alone", () => {
+    expect(rewrite("{\"stream\":true,")).toBe("null");
+    expect(rewrite("{\"stream\":true} x")).toBe("null");
+  });
+
+  it("leaves a stream_options of another type alone", () => {
+    expect(rewrite("{\"stream\":true,\"stream_options\":\"x\"}")).toBe("null");
+  });
+
+  it("edits the last of duplicate stream_options", () => {
+    expect(rewrite("{\"stream\":true,\"stream_options\":{\"include_usage\":true},\"stream_options\":{}}"))
+      .toBe("{\"stream\":true,\"stream_options\":{\"include_usage\":true},\"stream_options\":{\"include_usage\":true}}");
+  });
+
+  it("produces a body inspectRequest reads as asking for usage", () => {
+    const out = rewrite("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"x\":[{}]}}");
+    const i = inspect(out);
+    expect(i.valid).toBe(true);
+    expect(i.includeUsage).toBe(INCLUDE_USAGE_TRUE);
+  });
+});

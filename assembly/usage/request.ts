@@ -1,0 +1,269 @@
+// Request inspection: what an LLM request asks for (streaming, usage in the stream, the
+// output token cap, the model), and the one rewrite the limiter needs: asking an
+// OpenAI-compatible server to report usage at the end of a stream.
+
+import { JsonCursor } from "./json_cursor";
+
+export const INCLUDE_USAGE_ABSENT: i32 = -1;
+export const INCLUDE_USAGE_FALSE: i32 = 0;
+export const INCLUDE_USAGE_TRUE: i32 = 1;
+/** Present but not a boolean (e.g. null). */
+export const INCLUDE_USAGE_OTHER: i32 = 2;
+
+const SO_ABSENT: i32 = 0;
+const SO_OBJECT: i32 = 1;
+const SO_NULL: i32 = 2;
+const SO_OTHER: i32 = 3;
+
+/** What a request body says. Counts are -1 when absent or not a non-negative integer. */
+export class RequestInfo {
+  /** The body is one well-formed JSON object. Nothing else is meaningful if false. */
+  valid: bool = false;
+  error: string = "";
+  errorOffset: i32 = -1;
+  /** `"stream": true`. */
+  stream: bool = false;
+  /** `stream_options.include_usage`: INCLUDE_USAGE_*. */
+  includeUsage: i32 = INCLUDE_USAGE_ABSENT;
+  /** `max_tokens` (OpenAI legacy, Anthropic). */
+  maxTokens: i64 = -1;
+  /** `max_completion_tokens` (OpenAI chat). */
+  maxCompletionTokens: i64 = -1;
+  /** `max_output_tokens` (OpenAI Responses). */
+  maxOutputTokens: i64 = -1;
+  /** `generationConfig.maxOutputTokens` (Gemini). */
+  geminiMaxOutputTokens: i64 = -1;
+  /** `model`, decoded ("" if absent or not a string; Gemini names the model in the path). */
+  model: string = "";
+
+  // Where to rewrite (offsets in the body), for addIncludeUsage.
+  lastMemberEnd: i32 = -1;
+  soKind: i32 = SO_ABSENT;
+  soStart: i32 = -1;
+  soEnd: i32 = -1;
+  soMembers: i32 = 0;
+  iuStart: i32 = -1;
+  iuEnd: i32 = -1;
+
+  /**
+   * The cap on generated tokens, whichever the API uses: max_completion_tokens,
+   * max_output_tokens, generationConfig.maxOutputTokens, then max_tokens. -1 if none.
+   */
+  maxOutput(): i64 {
+    if (this.maxCompletionTokens >= 0) return this.maxCompletionTokens;
+    if (this.maxOutputTokens >= 0) return this.maxOutputTokens;
+    if (this.geminiMaxOutputTokens >= 0) return this.geminiMaxOutputTokens;
+    return this.maxTokens;
+  }
+}
+
+/**
+ * Reads the fields above from a complete JSON request body [ptr, ptr+len). Invalid JSON
+ * or a body that is not an object -> `valid` false with `error` and `errorOffset`. For a
+ * key given twice, the last one counts (as in most JSON parsers). Allocates the result
+ * and the model string only; never traps.
+ */
+export function inspectRequest(ptr: usize, len: usize): RequestInfo {
+  const info = new RequestInfo();
+  const c = new JsonCursor(ptr, len);
+  if (readRoot(c, info)) {
+    c.ws();
+    if (c.p != c.end) c.fail("unexpected bytes after the JSON value");
+  }
+  if (c.error.length > 0) {
+    info.error = c.error;
+    info.errorOffset = c.errorAt;
+    return info;
+  }
+  info.valid = true;
+  return info;
+}
+
+function readRoot(c: JsonCursor, info: RequestInfo): bool {
+  if (c.peek() != 0x7B) return c.fail("request body is not a JSON object");
+  c.p++;
+  if (c.peek() == 0x7D) { c.p++; return true; }
+  while (true) {
+    if (!c.string()) return false;
+    if (!c.expect(0x3A, "expected ':'")) return false;
+    if (!readMember(c, info)) return false;
+    info.lastMemberEnd = <i32>(c.p - c.start);
+    const b = c.peek();
+    c.p++;
+    if (b == 0x2C) continue;
+    if (b == 0x7D) return true;
+    c.p--;
+    return c.fail("expected ',' or '}'");
+  }
+  return false;
+}
+
+// The cursor is after "key": ; reads or skips the value.
+function readMember(c: JsonCursor, info: RequestInfo): bool {
+  if (c.stringIs("stream")) {
+    const b = c.peek();
+    if (b == 0x74 || b == 0x66) {
+      const v = c.literal();
+      if (v == -2) return false;
+      info.stream = v == 1;
+      return true;
+    }
+    info.stream = false;
+    return c.skipValue();
+  }
+  if (c.stringIs("stream_options")) return readStreamOptions(c, info);
+  if (c.stringIs("max_tokens")) {
+    const v = readCount(c);
+    info.maxTokens = v;
+    return v != BAD;
+  }
+  if (c.stringIs("max_completion_tokens")) {
+    const v = readCount(c);
+    info.maxCompletionTokens = v;
+    return v != BAD;
+  }
+  if (c.stringIs("max_output_tokens")) {
+    const v = readCount(c);
+    info.maxOutputTokens = v;
+    return v != BAD;
+  }
+  if (c.stringIs("model")) {
+    if (c.peek() == 0x22) {
+      if (!c.string()) return false;
+      info.model = c.decodedString();
+      return true;
+    }
+    info.model = "";
+    return c.skipValue();
+  }
+  if (c.stringIs("generationConfig") && c.peek() == 0x7B) {
+    c.p++;
+    if (c.peek() == 0x7D) { c.p++; return true; }
+    while (true) {
+      if (!c.string()) return false;
+      if (!c.expect(0x3A, "expected ':'")) return false;
+      if (c.stringIs("maxOutputTokens")) {
+        const v = readCount(c);
+        info.geminiMaxOutputTokens = v;
+        if (v == BAD) return false;
+      } else if (!c.skipValue()) {
+        return false;
+      }
+      const b = c.peek();
+      c.p++;
+      if (b == 0x2C) continue;
+      if (b == 0x7D) return true;
+      c.p--;
+      return c.fail("expected ',' or '}'");
+    }
+  }
+  return c.skipValue();
+}
+
+const BAD: i64 = -2;
+
+// Reads a value that should be a count: its value, -1 if it is not a non-negative
+// integer, BAD on a JSON error.
+function readCount(c: JsonCursor): i64 {
+  const b = c.peek();
+  if (b == 0x2D || <u32>(b - 0x30) <= 9) return c.number() ? c.num : BAD;
+  return c.skipValue() ? -1 : BAD;
+}
+
+function readStreamOptions(c: JsonCursor, info: RequestInfo): bool {
+  const b = c.peek();
+  info.soStart = <i32>(c.p - c.start);
+  info.soMembers = 0;
+  info.includeUsage = INCLUDE_USAGE_ABSENT;
+  info.iuStart = -1;
+  info.iuEnd = -1;
+  if (b != 0x7B) {
+    info.soKind = b == 0x6E ? SO_NULL : SO_OTHER;
+    if (!c.skipValue()) return false;
+    if (info.soKind == SO_NULL && <i32>(c.p - c.start) - info.soStart != 4) info.soKind = SO_OTHER;
+    info.soEnd = <i32>(c.p - c.start);
+    return true;
+  }
+  info.soKind = SO_OBJECT;
+  c.p++;
+  if (c.peek() != 0x7D) {
+    while (true) {
+      if (!c.string()) return false;
+      if (!c.expect(0x3A, "expected ':'")) return false;
+      info.soMembers++;
+      if (c.stringIs("include_usage")) {
+        const v = c.peek();
+        info.iuStart = <i32>(c.p - c.start);
+        if (v == 0x74 || v == 0x66) {
+          const lit = c.literal();
+          if (lit == -2) return false;
+          info.includeUsage = lit == 1 ? INCLUDE_USAGE_TRUE : INCLUDE_USAGE_FALSE;
+        } else {
+          if (!c.skipValue()) return false;
+          info.includeUsage = INCLUDE_USAGE_OTHER;
+        }
+        info.iuEnd = <i32>(c.p - c.start);
+      } else if (!c.skipValue()) {
+        return false;
+      }
+      const d = c.peek();
+      if (d == 0x2C) { c.p++; continue; }
+      if (d == 0x7D) break;
+      return c.fail("expected ',' or '}'");
+    }
+  }
+  c.p++;
+  info.soEnd = <i32>(c.p - c.start);
+  return true;
+}
+
+const MEMBER: string = ",\"stream_options\":{\"include_usage\":true}";
+const OBJECT: string = "{\"include_usage\":true}";
+const FIRST: string = "\"include_usage\":true";
+const TRUE: string = "true";
+
+/**
+ * For an OpenAI chat/completions request (or an OpenAI-compatible server's) with
+ * `"stream": true` that does not ask for usage, a new body that does:
+ *   no stream_options            -> `,"stream_options":{"include_usage":true}` after the last member
+ *   "stream_options": null       -> replaced by `{"include_usage":true}`
+ *   stream_options without it    -> `"include_usage":true` added as its first member
+ *   "include_usage": false/null  -> replaced by `true`, unless `overrideFalse` is false
+ *                                  (then null: the client said no; the limiter will have
+ *                                  to estimate)
+ * Returns null (leave the body byte-for-byte alone) when the request is not streaming,
+ * already has include_usage true, has a stream_options that is neither object nor null,
+ * or is not valid JSON. Everything outside the insertion is copied unchanged.
+ * Only for APIs that accept stream_options: Anthropic, Gemini and the Responses API
+ * reject unknown fields and report usage in their streams anyway. Allocates the result.
+ */
+export function addIncludeUsage(ptr: usize, len: usize, overrideFalse: bool = true): ArrayBuffer | null {
+  const info = inspectRequest(ptr, len);
+  if (!info.valid || !info.stream) return null;
+  if (info.soKind == SO_OTHER) return null;
+  if (info.soKind == SO_ABSENT) {
+    if (info.lastMemberEnd < 0) return null;
+    return splice(ptr, len, info.lastMemberEnd, info.lastMemberEnd, MEMBER);
+  }
+  if (info.soKind == SO_NULL) return splice(ptr, len, info.soStart, info.soEnd, OBJECT);
+  const iu = info.includeUsage;
+  if (iu == INCLUDE_USAGE_TRUE) return null;
+  if (iu == INCLUDE_USAGE_ABSENT) {
+    const at = info.soStart + 1;
+    return splice(ptr, len, at, at, info.soMembers > 0 ? FIRST + "," : FIRST);
+  }
+  if (!overrideFalse) return null;
+  return splice(ptr, len, info.iuStart, info.iuEnd, TRUE);
+}
+
+// body[0, from) + text + body[to, len)
+function splice(ptr: usize, len: usize, from: i32, to: i32, text: string): ArrayBuffer {
+  const ins = String.UTF8.encode(text);
+  const n = <i32>len - (to - from) + ins.byteLength;
+  const out = new ArrayBuffer(n);
+  const o = changetype<usize>(out);
+  memory.copy(o, ptr, <usize>from);
+  memory.copy(o + <usize>from, changetype<usize>(ins), <usize>ins.byteLength);
+  memory.copy(o + <usize>from + <usize>ins.byteLength, ptr + <usize>to, len - <usize>to);
+  return out;
+}
