@@ -470,3 +470,25 @@ describe("jwt_authn identity", () => {
     expect(a.identityFailure).toBe(IdentityFailure.BadMetadata);
   });
 });
+
+describe("jwt identity falling back to jwt_authn metadata", () => {
+  it("uses the verified payload when the token header was removed", () => {
+    const md = metadataWith(NS, structBody([entry("https://issuer", vStruct([
+      entry("sub", vString("alice")), entry("groups", vList([vString("free")])),
+    ]))]));
+    const a = new RequestAttributes(new TableAttributeSource().setProperty(["metadata"], md), new AttributeOptions());
+    expect(userid(a)).toBe("alice");
+    expect(groups(a)).toBe("free");
+  });
+  it("prefers the token in the header over metadata", () => {
+    const md = metadataWith(NS, structBody([entry("p", vStruct([entry("sub", vString("mallory"))]))]));
+    const src = new TableAttributeSource().setProperty(["metadata"], md)
+      .addHeader("authorization", "Bearer " + makeJwt("{\"sub\":\"alice\"}"));
+    expect(userid(new RequestAttributes(src, new AttributeOptions()))).toBe("alice");
+  });
+  it("reports the missing header when there is no metadata either", () => {
+    const a = new RequestAttributes(new TableAttributeSource(), new AttributeOptions());
+    expect(a.resolve("auth.identity")).toBeNull();
+    expect(a.identityFailure).toBe(IdentityFailure.MissingHeader);
+  });
+});

@@ -190,7 +190,13 @@ export class RequestAttributes extends AttributeResolver {
     const o = this.options.identity;
     if (o.source == IdentitySource.Jwt) {
       const header = this.source.requestHeader(o.jwtHeader);
-      if (header === null || header.length == 0) return IdentityResult.failed(IdentityFailure.MissingHeader);
+      if (header === null || header.length == 0) {
+        // Istio and jwt_authn remove the verified token by default but keep its payload in
+        // dynamic metadata: use that rather than treat the caller as anonymous.
+        const verified = this.identityFromMetadata(o);
+        if (verified.identity !== null) return verified;
+        return IdentityResult.failed(IdentityFailure.MissingHeader);
+      }
       const token = stripTokenPrefix(header, o.jwtPrefix);
       if (token === null) return IdentityResult.failed(IdentityFailure.BadPrefix);
       const decoded = decodeJwtClaims(token);
