@@ -49,6 +49,12 @@ export class TokenLimitRoot extends RootContext {
    */
   onConfigure(size: u32): bool {
     const raw = pluginConfiguration(size);
+    if (isBlank(raw)) {
+      // No configuration at all (a fresh WasmPlugin without pluginConfig): start, limit nothing.
+      this.policy = null;
+      logWarn("tokenlimit: no plugin configuration; no limits apply until one is given");
+      return true;
+    }
     const parsed = parseConfigBuffer(raw);
     for (let i = 0; i < parsed.warnings.length; i++) logWarn("tokenlimit: configuration: " + unchecked(parsed.warnings[i]));
     const config = parsed.config;
@@ -75,7 +81,9 @@ export class TokenLimitRoot extends RootContext {
     const config = policy.config;
     this.policy = policy;
     this.presets = presets;
-    this.limiter = new LocalLimiter(new SharedDataCounters(), config.counters.keyPrefix);
+    // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
+    // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
+    this.limiter = new LocalLimiter(new SharedDataCounters(), config.counters.keyPrefix + "|");
     this.attributes = attributeOptionsOf(config);
     const names = new RateLimitHeaderNames();
     names.limit = config.response.headers.limit;
@@ -133,4 +141,13 @@ function presetResolverOf(usage: UsageConfig): PresetResolver {
 
 function addOverride(out: Array<string>, field: string, path: UsagePath | null): void {
   if (path !== null) out.push(field + "=" + path.text);
+}
+
+function isBlank(raw: ArrayBuffer): bool {
+  const base = changetype<usize>(raw);
+  for (let i = 0, n = raw.byteLength; i < n; i++) {
+    const c = load<u8>(base + <usize>i);
+    if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) return false;
+  }
+  return true;
 }

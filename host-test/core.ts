@@ -1,0 +1,106 @@
+// State shared by every VM of one simulated proxy: the event loop, shared data and queues,
+// the stat store, captured logs and traps, known clusters and call handlers.
+import { Scheduler } from "./clock.ts";
+import { SharedData, SharedQueues } from "./shared.ts";
+import { MetricStore } from "./metrics.ts";
+import { LogLevels, type LogLevelName } from "./abi.ts";
+import type { ProbeRegistration } from "./probe.ts";
+import type { HttpCallHandler, HttpCallRecord } from "./calls.ts";
+import type { GrpcCallHandler, GrpcStreamHandler, GrpcCallRecord, GrpcStreamRecord } from "./grpc.ts";
+
+/** One log line. `source` "wasm" for the filter's own logs, "host" for what Envoy logs itself. */
+export interface LogEntry {
+  level: LogLevelName;
+  message: string;
+  vm: string;
+  contextId: number;
+  /** Envoy's prefix (" <plugin name> <root id> <vm id>" for streams, " <root id> <vm id>" for root contexts). */
+  prefix: string;
+  source: "wasm" | "host";
+}
+
+/** A trap (or other fatal VM error) as Envoy reports it. */
+export interface TrapRecord {
+  vm: string;
+  function: string;
+  message: string;
+}
+
+/** One host->guest callback, for asserting callback order. */
+export interface CallRecord {
+  vm: string;
+  fn: string;
+  args: number[];
+  result?: number;
+}
+
+export interface CoreOptions {
+  logLevel: LogLevelName;
+  trace: boolean;
+  env: Record<string, string>;
+  nowMs: number;
+}
+
+/** Deterministic xorshift PRNG for WASI random_get and generated request ids. */
+export class Random {
+  private s: number;
+  constructor(seed = 0x9e3779b9) {
+    this.s = seed >>> 0 || 1;
+  }
+  next(): number {
+    let x = this.s;
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    this.s = x;
+    return x;
+  }
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.next() & 0xff;
+    return out;
+  }
+}
+
+export class HostCore {
+  readonly scheduler: Scheduler;
+  readonly sharedData = new SharedData();
+  readonly queues = new SharedQueues();
+  readonly metrics = new MetricStore();
+  readonly random = new Random();
+  readonly logs: LogEntry[] = [];
+  readonly traps: TrapRecord[] = [];
+  readonly calls: CallRecord[] = [];
+  readonly warnings: string[] = [];
+  readonly clusters = new Set<string>();
+  readonly httpHandlers = new Map<string, HttpCallHandler>();
+  readonly grpcHandlers = new Map<string, GrpcCallHandler>();
+  readonly grpcStreamHandlers = new Map<string, GrpcStreamHandler>();
+  readonly httpCalls: HttpCallRecord[] = [];
+  readonly grpcCalls: GrpcCallRecord[] = [];
+  readonly grpcStreams: GrpcStreamRecord[] = [];
+  readonly probes: ProbeRegistration[] = [];
+  logLevel: number;
+  trace: boolean;
+  env: Record<string, string>;
+  /** Depth of test-driven operations in progress; drivers refuse to nest. */
+  driving = 0;
+
+  constructor(opts: CoreOptions) {
+    this.scheduler = new Scheduler(opts.nowMs);
+    this.logLevel = LogLevels.indexOf(opts.logLevel);
+    if (this.logLevel < 0) throw new Error(`unknown log level ${opts.logLevel}`);
+    this.trace = opts.trace;
+    this.env = opts.env;
+  }
+
+  /** Records a log line if Envoy's logger would print it (level >= the configured level). */
+  log(level: number, message: string, vm: string, contextId: number, prefix: string, source: "wasm" | "host"): void {
+    if (level < this.logLevel) return;
+    this.logs.push({ level: LogLevels[level], message, vm, contextId, prefix, source });
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+}
