@@ -172,3 +172,26 @@ test("every import of the release build is exactly one Envoy provides for ABI 0.
   assert.equal(host.abiVersion, "0.2.1");
   assert.deepEqual(host.traps, []);
 });
+
+test("the release build imports exactly the hostcalls the filter uses, with Envoy's signatures", () => {
+  const shape = readModuleShape(new Uint8Array(readFileSync(join(BUILD_DIR, "tokenlimit.wasm"))));
+  const got = shape.imports.map((i) => `${i.module}.${i.name} ${formatFuncType(i.type!)}`).sort();
+  assert.deepEqual(got, [
+    "env.proxy_define_metric i32 i32 i32 i32 -> i32",
+    "env.proxy_get_buffer_bytes i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_get_current_time_nanoseconds i32 -> i32",
+    "env.proxy_get_header_map_pairs i32 i32 i32 -> i32",
+    "env.proxy_get_header_map_value i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_get_log_level i32 -> i32",
+    "env.proxy_get_property i32 i32 i32 i32 -> i32",
+    "env.proxy_get_shared_data i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_increment_metric i32 i64 -> i32",
+    "env.proxy_log i32 i32 i32 -> i32",
+    "env.proxy_remove_header_map_value i32 i32 i32 -> i32",
+    "env.proxy_replace_header_map_value i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_send_local_response i32 i32 i32 i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_set_buffer_bytes i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_set_shared_data i32 i32 i32 i32 i32 -> i32",
+    "wasi_snapshot_preview1.proc_exit i32 -> void",
+  ]);
+});
