@@ -4,45 +4,60 @@
 // as empty and refuses writes), or an immutable string (configurations, call responses).
 import { WasmResult } from "./abi.ts";
 
-/** A growable byte buffer (an Envoy Buffer::Instance). */
+/**
+ * A growable byte buffer (an Envoy Buffer::Instance). Appends grow the capacity
+ * geometrically, so a long body delivered in small chunks costs linear time.
+ */
 export class BodyBuffer {
-  private data: Uint8Array;
+  private store: Uint8Array;
+  private used: number;
   constructor(init?: Uint8Array) {
-    this.data = init ? init.slice() : new Uint8Array(0);
+    this.store = init ? init.slice() : new Uint8Array(0);
+    this.used = this.store.length;
   }
   get length(): number {
-    return this.data.length;
+    return this.used;
   }
+  /** The bytes, as a view valid until the next change. */
   bytes(): Uint8Array {
-    return this.data;
+    return this.store.subarray(0, this.used);
   }
   append(b: Uint8Array): void {
     if (!b.length) return;
-    const out = new Uint8Array(this.data.length + b.length);
-    out.set(this.data);
-    out.set(b, this.data.length);
-    this.data = out;
+    const need = this.used + b.length;
+    if (need > this.store.length) {
+      const grown = new Uint8Array(Math.max(need, this.store.length * 2, 256));
+      grown.set(this.bytes());
+      this.store = grown;
+    }
+    this.store.set(b, this.used);
+    this.used = need;
   }
   prepend(b: Uint8Array): void {
-    const out = new Uint8Array(this.data.length + b.length);
+    const out = new Uint8Array(this.used + b.length);
     out.set(b);
-    out.set(this.data, b.length);
-    this.data = out;
+    out.set(this.bytes(), b.length);
+    this.store = out;
+    this.used = out.length;
   }
   /** Drains up to `n` bytes from the front (OwnedImpl::drain stops when empty). */
   drain(n: number): void {
-    this.data = this.data.slice(Math.min(n, this.data.length));
+    const rest = this.store.slice(Math.min(n, this.used), this.used);
+    this.store = rest;
+    this.used = rest.length;
   }
   /** Moves all bytes of `other` to the end of this buffer (Buffer::move). */
   moveFrom(other: BodyBuffer): void {
     if (other === this) return;
-    this.append(other.data);
-    other.data = new Uint8Array(0);
+    this.append(other.bytes());
+    other.store = new Uint8Array(0);
+    other.used = 0;
   }
   /** Takes all bytes, leaving the buffer empty. */
   take(): Uint8Array {
-    const d = this.data;
-    this.data = new Uint8Array(0);
+    const d = this.store.slice(0, this.used);
+    this.store = new Uint8Array(0);
+    this.used = 0;
     return d;
   }
 }

@@ -28,6 +28,8 @@ import { Usage } from "../usage/usage";
 
 // Shared by every stream of the VM: the request body is scanned in place, one at a time.
 const borrowed = new BorrowedBytes();
+// Largest slice of a response body copied into Wasm memory at once.
+const RESPONSE_WINDOW_BYTES: u32 = 64 * 1024;
 
 export class TokenLimitStream extends HttpContext {
   private limiterRoot: TokenLimitRoot;
@@ -95,7 +97,7 @@ export class TokenLimitStream extends HttpContext {
       this.active = false;
       return this.reject(probe);
     }
-    if (config.usage.includeStreamUsage && acceptsStreamOptions(this.path)) {
+    if (config.usage.includeStreamUsage && acceptsStreamOptions(this.path, root.presets.forPath(this.path).name)) {
       this.mayRewrite = true;
       removeHeader(HeaderMapType.RequestHeaders, "content-length");
     }
@@ -111,7 +113,10 @@ export class TokenLimitStream extends HttpContext {
     this.waitingForBody = false;
 
     let estimate = config.admission.defaultReservation;
-    if (endOfStream && borrowed.fetch(BufferType.HttpRequestBody, 0, bodySize)) {
+    // A body over the limit is not read, even when it arrives whole in one chunk (a
+    // buffering filter in front): copying it would grow Wasm memory with the request.
+    const readable = endOfStream && <i64>bodySize <= <i64>config.admission.maxRequestBodyBytes;
+    if (readable && borrowed.fetch(BufferType.HttpRequestBody, 0, bodySize)) {
       const info = inspectRequest(borrowed.ptr, borrowed.size);
       const maxOutput = info.maxOutput();
       if (maxOutput > 0) estimate = maxOutput;
@@ -155,6 +160,9 @@ export class TokenLimitStream extends HttpContext {
       const headers = rateLimitHeaders(d, root.headerNames);
       for (let i = 0; i < headers.length; i++) {
         const h = unchecked(headers[i]);
+        // A dry run admits a request its budget would refuse: the client was not refused,
+        // so it gets no retry-after (limit, remaining 0 and reset still say where it stands).
+        if (!d.admitted && h.name == root.headerNames.retryAfter) continue;
         replaceHeader(HeaderMapType.ResponseHeaders, h.name, h.value);
       }
     }
@@ -166,7 +174,13 @@ export class TokenLimitStream extends HttpContext {
     if (!this.active || this.settled) return FilterDataStatus.Continue;
     const reader = this.reader;
     if (reader !== null && !this.unreadable && bodySize > 0) {
-      if (borrowed.fetch(BufferType.HttpResponseBody, 0, bodySize)) {
+      // In bounded windows: one chunk can hold the whole body (a buffering filter in
+      // front), and Wasm memory never shrinks once a fetch has grown it.
+      const size = <u64>bodySize;
+      for (let start: u64 = 0; start < size; start += <u64>RESPONSE_WINDOW_BYTES) {
+        const left = size - start;
+        const n = left < <u64>RESPONSE_WINDOW_BYTES ? <u32>left : RESPONSE_WINDOW_BYTES;
+        if (!borrowed.fetch(BufferType.HttpResponseBody, <u32>start, n)) break;
         reader.feed(borrowed.ptr, borrowed.size);
         borrowed.release();
       }
@@ -312,11 +326,15 @@ function parseStatus(s: string): i32 {
 
 /**
  * OpenAI chat completions and completions (and the servers compatible with them) accept
- * `stream_options`; other APIs reject unknown fields or report usage by themselves.
+ * `stream_options`; other APIs reject unknown fields or report usage by themselves. The
+ * configured provider has the last word: an Anthropic, Gemini or Responses route is never
+ * rewritten, whatever its path looks like (`preset` is the name of the path's preset).
  */
-function acceptsStreamOptions(path: string): bool {
+function acceptsStreamOptions(path: string, preset: string): bool {
+  if (preset != "openai" && preset != "custom" && preset != "any") return false;
   let p = path;
   const q = p.indexOf("?");
   if (q >= 0) p = p.substring(0, q);
+  while (p.length > 1 && p.endsWith("/")) p = p.substring(0, p.length - 1);
   return p.endsWith("/chat/completions") || p.endsWith("/completions");
 }

@@ -34,8 +34,9 @@ export class ChargeResult {
  * The charge for a response with HTTP `status`, `usage` as read from its body (null
  * when no body reader ran), `estimate` the tokens admission assumed. Rules, in order:
  * - 5xx: nothing, unless `usage.charge5xx` and usage was reported;
- * - usage reported (and readable): the configured cost; a cut stream whose output was
- *   never reported adds an estimate of the text it saw;
+ * - usage reported (and readable): the configured cost; a stream that ended (cut, or
+ *   closed after an error event) with neither output nor total reported is costed with
+ *   an estimate of the text it saw as its output, and counts as usage missing;
  * - 4xx without usage: nothing;
  * - otherwise (2xx/3xx without usage, compressed body, cut stream): `usage.onMissing`.
  * Never traps; allocates the costs array.
@@ -51,16 +52,21 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
     return fill(out, n, 0);
   }
   if (reported) {
-    const u = usage!;
+    let u = usage!;
     const aborted = (flags & RESPONSE_ABORTED) != 0;
-    const extraOutput = aborted && !u.hasOutput ? u.estimatedOutputTokens() : 0;
-    const total = saturate(u.total + extraOutput);
+    // Anthropic reports input when a stream starts and output only at its end: a stream
+    // that stops in between (client reset, or an `error` event) generated text all the same.
+    if (!u.hasOutput && !u.hasTotal && (aborted || u.streaming)) {
+      out.usageMissing = true;
+      u = withOutput(u, u.estimatedOutputTokens());
+    }
+    const total = saturate(u.total);
     const cost = costOf(policy, u, total, out);
     out.tokens = cost;
     for (let i = 0; i < n; i++) {
       const kind = unchecked(policy.limits[unchecked(selection.limitOfSpec[i])]).tokens;
-      if (kind == TokenKind.Input) out.costs.push(u.input);
-      else if (kind == TokenKind.Output) out.costs.push(saturate(u.output + extraOutput));
+      if (kind == TokenKind.Input) out.costs.push(saturate(u.input));
+      else if (kind == TokenKind.Output) out.costs.push(saturate(u.output));
       else out.costs.push(cost);
     }
     return out;
@@ -105,6 +111,24 @@ function usageResolver(u: Usage, total: i64): MapResolver {
   }
   m.setString("total_tokens", Value.int(total));
   return new MapResolver().set("usage", Value.map(m));
+}
+
+/** A copy of `u` with `extra` estimated output tokens added to its output and total. */
+function withOutput(u: Usage, extra: i64): Usage {
+  const c = new Usage();
+  c.input = u.input;
+  c.output = saturate(u.output + extra);
+  c.total = saturate(u.total + extra);
+  c.cached = u.cached;
+  c.reasoning = u.reasoning;
+  c.cacheWrite = u.cacheWrite;
+  c.found = u.found;
+  c.totalComputed = u.totalComputed;
+  c.hasUsage = u.hasUsage;
+  c.textBytes = u.textBytes;
+  c.bodyBytes = u.bodyBytes;
+  c.streaming = u.streaming;
+  return c;
 }
 
 function fill(out: ChargeResult, n: i32, cost: i64): ChargeResult {

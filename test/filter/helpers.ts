@@ -1,0 +1,137 @@
+// Helpers of the token limiter's integration tests: a host running build/tokenlimit.wasm,
+// a chat exchange, the stored counters decoded from shared data, metrics, a seeded PRNG.
+import { Host, type HostOptions, type ExchangeResult, type HttpStream } from "../../host-test/index.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+
+export const FILTER_WASM = "build/tokenlimit.wasm";
+
+/** 2026-11-29 09:00:00 UTC: 15 hours before the daily windows reset. */
+export const NINE_AM = Date.UTC(2026, 10, 29, 9, 0, 0);
+/** 00:00 UTC of the next day. */
+export const NEXT_MIDNIGHT = Date.UTC(2026, 10, 30, 0, 0, 0);
+
+/** A host running the token limiter (the example policy, 09:00 UTC, no call tracing unless asked). */
+export function filterHost(opts: Partial<HostOptions> = {}): Promise<Host> {
+  return Host.create({ wasm: FILTER_WASM, pluginConfig: EXAMPLE_POLICY, now: NINE_AM, trace: false, ...opts });
+}
+
+export interface ChatOptions {
+  /** Response body (default: the example response, 100 tokens). */
+  response?: string | Uint8Array;
+  responseHeaders?: Record<string, string>;
+  responseChunkSize?: number | number[];
+  /** Request body (default: the example request, no max_tokens). */
+  body?: string;
+  path?: string;
+  /** Extra or replaced request headers. */
+  headers?: Record<string, string>;
+  worker?: number;
+}
+
+/** One chat completion by `user` in `groups`, answered with `opts.response`. */
+export function chat(host: Host, user: string, groups: string[], opts: ChatOptions = {}): ExchangeResult {
+  return host.exchange({
+    worker: opts.worker,
+    request: { headers: { ...chatHeaders(user, groups, opts.path), ...(opts.headers ?? {}) }, body: opts.body ?? CHAT_REQUEST },
+    response: { headers: opts.responseHeaders ?? JSON_RESPONSE_HEADERS, body: opts.response ?? CHAT_RESPONSE, chunkSize: opts.responseChunkSize },
+  });
+}
+
+/** A chat request body asking for at most `maxTokens` generated tokens. */
+export function chatRequest(maxTokens?: number, field = "max_tokens"): string {
+  const req: Record<string, unknown> = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello!" }] };
+  if (maxTokens !== undefined) req[field] = maxTokens;
+  return JSON.stringify(req);
+}
+
+/** One counter as stored in shared data (assembly/counters/value.ts, version 1). */
+export interface StoredCounter {
+  windowStart: number;
+  windowMs: number;
+  used: number;
+  reserved: number;
+}
+
+/** Decodes a stored counter: 34 bytes, magic 0xC7, version 1, little-endian i64/u64 fields. */
+export function decodeCounter(v: Uint8Array): StoredCounter {
+  if (v.length !== 34 || v[0] !== 0xc7 || v[1] !== 1) throw new Error(`not a counter value: ${Buffer.from(v).toString("hex")}`);
+  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  return {
+    windowStart: Number(dv.getBigInt64(2, true)),
+    windowMs: Number(dv.getBigInt64(10, true)),
+    used: Number(dv.getBigUint64(18, true)),
+    reserved: Number(dv.getBigUint64(26, true)),
+  };
+}
+
+/**
+ * The shared-data key of counter (limit, rate, values) under the default key prefix:
+ * `tokenlimit|<limit>|<rate>|<value>...` (values here are plain, needing no escapes).
+ */
+export function counterKey(limit: string, rate: number, ...values: string[]): string {
+  for (const v of values) if (/[\x00-\x1f#\\|\x7f]/.test(v)) throw new Error(`value needs escaping: ${v}`);
+  return ["tokenlimit", limit, String(rate), ...values].join("|");
+}
+
+/** The stored counter of `limit` rate 0 for `user`, or undefined when it was never written. */
+export function counterOf(host: Host, limit: string, user: string, rate = 0): StoredCounter | undefined {
+  const e = host.sharedData.get(counterKey(limit, rate, user));
+  return e ? decodeCounter(e.value) : undefined;
+}
+
+/** Tokens charged to `user`'s counter of `limit` (0 when never written). */
+export function usedBy(host: Host, limit: string, user: string): number {
+  return counterOf(host, limit, user)?.used ?? 0;
+}
+
+/** A filter metric (0 when not defined yet). */
+export function metric(host: Host, name: string): number {
+  return host.metric(`tokenlimit.${name}`) ?? 0;
+}
+
+/** The tokenlimit_* sample lines of the Prometheus page (no comments). */
+export function tokenlimitSamples(host: Host): string[] {
+  return host.prometheus().split("\n").filter((l) => l.startsWith("tokenlimit_"));
+}
+
+/** The x-ratelimit-* and retry-after headers of a response, in order. */
+export function rateLimitHeaders(r: { headerPairs: Array<[string, string]> }): Array<[string, string]> {
+  return r.headerPairs.filter(([k]) => k.startsWith("x-ratelimit-") || k === "retry-after");
+}
+
+/** Seeded PRNG (mulberry32): deterministic runs. */
+export function prng(seed: number): { next(): number; int(n: number): number; pick<T>(xs: readonly T[]): T; shuffle<T>(xs: T[]): T[] } {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  return {
+    next,
+    int,
+    pick: <T>(xs: readonly T[]) => xs[int(xs.length)],
+    shuffle<T>(xs: T[]): T[] {
+      for (let i = xs.length - 1; i > 0; i--) {
+        const j = int(i + 1);
+        [xs[i], xs[j]] = [xs[j], xs[i]];
+      }
+      return xs;
+    },
+  };
+}
+
+/** Sends a whole request (headers, then the body as the last part) on an open stream. */
+export function sendRequest(s: HttpStream, headers: Record<string, string>, body: string): void {
+  s.sendRequestHeaders(headers, body.length === 0);
+  if (body.length > 0 && !s.closed && !s.answeredLocally) s.sendRequestBody(body, true);
+}
+
+/** Sends a whole response on an open stream whose request reached the upstream. */
+export function sendResponse(s: HttpStream, body: string, headers: Record<string, string> = JSON_RESPONSE_HEADERS): void {
+  s.sendResponseHeaders(headers, body.length === 0);
+  if (body.length > 0 && !s.closed) s.sendResponseBody(body, true);
+}
