@@ -64,8 +64,8 @@ export function stripTokenPrefix(header: string, prefix: string): string | null 
 }
 
 /**
- * Decodes the payload of a compact JWS (`header.payload.signature`, three non-empty
- * parts) into its claims. The payload must be strict base64url (padding optional) of a
+ * Decodes the payload of a compact JWS (`header.payload.signature`; the signature may be
+ * empty, as in an unsecured JWT a trusted filter in front may pass on) into its claims. The payload must be strict base64url (padding optional) of a
  * JSON object. The signature is NOT verified (see the file comment). Allocates the
  * decoded payload and the claims; never traps.
  */
@@ -83,7 +83,7 @@ export function decodeJwtClaims(token: string): JwtClaims {
       else return failed(IdentityFailure.MalformedToken); // JWE (5 parts) or junk
     }
   }
-  if (dot1 <= 0 || dot2 <= dot1 + 1 || dot2 >= n - 1) return failed(IdentityFailure.MalformedToken);
+  if (dot1 <= 0 || dot2 <= dot1 + 1) return failed(IdentityFailure.MalformedToken);
   const payload = decodeBase64Url(token, dot1 + 1, dot2);
   if (payload === null) return failed(IdentityFailure.BadBase64);
   const parsed = parseJsonBytes(changetype<usize>(payload), <usize>payload.byteLength, MAX_CLAIMS_DEPTH, MAX_TOKEN_LENGTH);

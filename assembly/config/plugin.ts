@@ -71,6 +71,11 @@ export class ConfigResult {
   errors: Array<string> = new Array<string>();
   /** Accepted but worth a log line (ignored Kuadrant fields). */
   warnings: Array<string> = new Array<string>();
+  /**
+   * What could be read even when there were errors (null only for invalid JSON), so that
+   * the expressions found can still be compiled and their errors reported in the same run.
+   */
+  partial: PluginConfig | null = null;
 }
 
 /** Largest configuration accepted, in bytes. */
@@ -132,6 +137,7 @@ export function parseConfigBytes(ptr: usize, len: usize): ConfigResult {
   const config = readPlugin(r, root);
   result.errors = r.errors;
   result.warnings = r.warnings;
+  result.partial = config;
   if (r.errors.length == 0) result.config = config;
   return result;
 }

@@ -20,6 +20,8 @@ import { CompileOptions } from "../cel";
 const ATTRIBUTE_NAMES = ((): CompileOptions => {
   const o = new CompileOptions();
   o.knownNames = knownAttributeNames();
+  // A misspelt attribute (`request.pth`) would make a predicate silently false forever.
+  o.onlyKnownNames = true;
   return o;
 })();
 
@@ -60,6 +62,12 @@ export class TokenLimitRoot extends RootContext {
     const config = parsed.config;
     if (config === null) {
       for (let i = 0; i < parsed.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(parsed.errors[i]));
+      // Report the expressions' errors too, so one attempt shows every problem.
+      const partial = parsed.partial;
+      if (partial !== null) {
+        const compiled = compilePolicy(partial, ATTRIBUTE_NAMES);
+        for (let i = 0; i < compiled.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(compiled.errors[i]));
+      }
       return false;
     }
     const policy = compilePolicy(config, ATTRIBUTE_NAMES);

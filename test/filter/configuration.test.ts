@@ -40,6 +40,11 @@ const INVALID: Array<[string, string | object, string[]]> = [
   ["CEL in the top-level when and the cost", { when: [{ predicate: ")" }], limits: { free: RATE }, cost: { expression: "usage.total_tokens +" } }, [
     "when[0].predicate: invalid CEL at offset 0: unexpected ')' in \")\"",
     "cost.expression: invalid CEL at offset 20: unexpected end of expression in \"usage.total_tokens +\""]],
+  ["CEL errors reported together with field errors", { dryRun: "yes", limits: { free: { ...RATE, when: [{ predicate: "request.path = 'x'" }] } } }, [
+    "dryRun: expected true or false, got \"yes\"",
+    "limits.free.when[0].predicate: invalid CEL at offset 13: unexpected '=' (did you mean '=='?) in \"request.path = 'x'\""]],
+  ["a misspelt attribute", { limits: { free: { ...RATE, when: [{ predicate: "request.pathh == '/v1'" }] } } }, [
+    "limits.free.when[0].predicate: invalid CEL at offset 7: undeclared reference to 'request.pathh' in \"request.pathh == '/v1'\""]],
   ["invalid JSON", '{"limits": {"a" 1}}', ["invalid JSON at offset 16 (line 1, column 17): expected ':' after an object key"]],
   ["a trailing comma", '{"limits": {"free": {"rates": [{"limit": 1, "window": "1h"},]}}}', [
     "invalid JSON at offset 59 (line 1, column 60): trailing comma is not allowed"]],
