@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
 import { type Policy, loadPolicies } from "../../src/policy/manifest.ts";
 import { renderEnvoy, renderIstio, renderPluginConfig } from "../../src/policy/render.ts";
+import { EXAMPLE_POLICY } from "../support/llm.ts";
 
 const EXAMPLE = readFileSync(new URL("../../envoy/kuadrant/tokenratelimitpolicy.yaml", import.meta.url), "utf8");
 const example = (): Policy => loadPolicies(EXAMPLE).policies[0];
@@ -30,26 +31,8 @@ const EXAMPLE_JSON = `{
 }
 `;
 
-const EXAMPLE_CONFIG = {
-  limits: {
-    free: {
-      rates: [{ limit: 20000, window: "24h" }],
-      when: [
-        { predicate: 'request.path == "/v1/chat/completions"' },
-        { predicate: 'request.auth.identity.metadata.annotations["kuadrant.io/groups"].split(",").exists(g, g == "free")' },
-      ],
-      counters: [{ expression: "auth.identity.userid" }],
-    },
-    gold: {
-      rates: [{ limit: 200000, window: "24h" }],
-      when: [
-        { predicate: 'request.path == "/v1/chat/completions"' },
-        { predicate: 'request.auth.identity.metadata.annotations["kuadrant.io/groups"].split(",").exists(g, g == "gold")' },
-      ],
-      counters: [{ expression: "auth.identity.userid" }],
-    },
-  },
-};
+// The policy spec as the filter receives it (without targetRef).
+const EXAMPLE_CONFIG = EXAMPLE_POLICY;
 
 function text(r: { text: string } | { error: string }): string {
   assert.ok("text" in r, "error" in r ? r.error : "");
