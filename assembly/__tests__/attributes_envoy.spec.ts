@@ -1,3 +1,4 @@
+import { collectFilterStateKeys } from "../attributes/filter_state_keys";
 import { Value, Kind } from "../cel/value";
 import { RequestAttributes, AttributeOptions } from "../attributes/request";
 import { TableAttributeSource } from "../attributes/table_source";
@@ -295,5 +296,21 @@ describe("hostile attribute bytes", () => {
     const md = concat([metadataWith("a", structBody([])), metadataWith("b", structBody([]))]);
     const v = decodeAttribute(md, Encoding.Metadata);
     expect(v!.map!.getString("filter_metadata")!.map!.size).toBe(2);
+  });
+});
+
+describe("filter_state keys named by the policy", () => {
+  it("collects the literal keys an expression indexes filter_state with", () => {
+    const keys = new Array<string>();
+    collectFilterStateKeys("filter_state[\"tier\"] == b'gold' || filter_state [ 'team' ] == b'x'", keys);
+    collectFilterStateKeys("filter_state['tier'] != b'' && filter_state.other == b''", keys);
+    expect(keys.length).toBe(2);
+    expect(keys[0]).toBe("tier");
+    expect(keys[1]).toBe("team");
+  });
+  it("skips keys with escapes and unterminated literals", () => {
+    const keys = new Array<string>();
+    collectFilterStateKeys("filter_state[\"a\\\"b\"] || filter_state['open", keys);
+    expect(keys.length).toBe(0);
   });
 });

@@ -1,9 +1,9 @@
 // Buffers: bodies, configuration, call responses. The SDK bound its set-buffer wrapper
 // to `proxy_get_buffer_status` with five parameters; the real import is
 // `proxy_set_buffer_bytes`, declared in ./imports.
-import { proxy_get_buffer_bytes, proxy_get_buffer_status, proxy_set_buffer_bytes } from "./imports";
+import { proxy_get_buffer_bytes, proxy_set_buffer_bytes } from "./imports";
 import { WasmResult } from "./status";
-import { clearResult, resultPtrSlot, resultSizeSlot, takeResult, u32Slot, u64Slot, hostFree } from "./memory";
+import { clearResult, resultPtrSlot, resultSizeSlot, takeResult, hostFree } from "./memory";
 
 /** Copies `length` bytes from `start` of `buffer` into a managed ArrayBuffer; empty on failure. */
 export function getBufferBytes(buffer: i32, start: u32, length: u32): ArrayBuffer {
@@ -49,11 +49,6 @@ export class BorrowedBytes {
   }
 }
 
-/** Length of `buffer`, or -1 when it is not available in this phase. */
-export function getBufferLength(buffer: i32): i64 {
-  const status = proxy_get_buffer_status(buffer, u32Slot(), u64Slot());
-  return status == WasmResult.Ok ? <i64>load<u32>(u32Slot()) : -1;
-}
 
 /** Replaces `length` bytes at `start` with `data` (start 0, length = whole size replaces all). */
 export function setBufferBytes(buffer: i32, start: u32, length: u32, data: ArrayBuffer): i32 {

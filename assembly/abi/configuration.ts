@@ -9,7 +9,3 @@ export function pluginConfiguration(size: u32): ArrayBuffer {
   return getBufferBytes(BufferType.PluginConfiguration, 0, size);
 }
 
-/** The VM configuration as bytes (`size` is what `proxy_on_vm_start` received). */
-export function vmConfiguration(size: u32): ArrayBuffer {
-  return getBufferBytes(BufferType.VmConfiguration, 0, size);
-}

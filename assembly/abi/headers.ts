@@ -3,11 +3,10 @@
 // answers NOT_FOUND or BAD_ARGUMENT, which the SDK turned into a trap.
 import {
   proxy_get_header_map_value, proxy_add_header_map_value, proxy_replace_header_map_value,
-  proxy_remove_header_map_value, proxy_get_header_map_pairs, proxy_get_header_map_size,
-  proxy_set_header_map_pairs,
+  proxy_remove_header_map_value, proxy_get_header_map_pairs,
 } from "./imports";
 import { WasmResult } from "./status";
-import { clearResult, resultPtrSlot, resultSizeSlot, takeResult, u32Slot } from "./memory";
+import { clearResult, resultPtrSlot, resultSizeSlot, takeResult } from "./memory";
 
 /** One header; names are lower-case as Envoy delivers them. */
 export class Header {
@@ -41,11 +40,6 @@ export function removeHeader(map: i32, name: string): i32 {
   return proxy_remove_header_map_value(map, changetype<usize>(k), <usize>k.byteLength);
 }
 
-/** Number of bytes of the serialized map, or -1 when unavailable. */
-export function headerMapSize(map: i32): i32 {
-  const status = proxy_get_header_map_size(map, u32Slot());
-  return status == WasmResult.Ok ? <i32>load<u32>(u32Slot()) : -1;
-}
 
 /**
  * Serializes headers in Envoy's pairs layout:
@@ -122,8 +116,3 @@ export function getHeaders(map: i32): Header[] {
   return parsePairs(raw);
 }
 
-/** Replaces the whole map. */
-export function setHeaders(map: i32, headers: Header[]): i32 {
-  const blob = serializePairs(headers);
-  return proxy_set_header_map_pairs(map, changetype<usize>(blob), <usize>blob.byteLength);
-}

@@ -1,11 +1,7 @@
-// Stream control: resume a paused stream, answer locally.
-import { proxy_continue_stream, proxy_send_local_response, proxy_close_stream } from "./imports";
-import { StreamType, GrpcStatus } from "./status";
+// Answering a request locally instead of from the upstream.
+import { proxy_send_local_response } from "./imports";
+import { GrpcStatus } from "./status";
 import { Header, serializePairs } from "./headers";
-
-export function continueRequest(): i32 { return proxy_continue_stream(StreamType.Request); }
-export function continueResponse(): i32 { return proxy_continue_stream(StreamType.Response); }
-export function closeRequest(): i32 { return proxy_close_stream(StreamType.Request); }
 
 /** Sends a local reply instead of the upstream's; the stream's callbacks then stop. */
 export function sendLocalResponse(status: u32, details: string, body: ArrayBuffer, headers: Header[]): i32 {

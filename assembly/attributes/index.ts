@@ -11,3 +11,4 @@ export { TableAttributeSource } from "./table_source";
 export { RequestAttributes, AttributeOptions, knownAttributeNames } from "./request";
 export { IdentityOptions, IdentitySource, parseIdentitySource } from "./identity";
 export { IdentityFailure, IdentityStats, identityFailureName, IDENTITY_FAILURE_COUNT } from "./failure";
+export { collectFilterStateKeys } from "./filter_state_keys";

@@ -1,6 +1,6 @@
 // The plugin configuration: parse with `parseConfig`/`parseConfigBytes`, then read the
 // typed, validated `PluginConfig`. See docs/configuration.md for every field.
-export { parseConfig, parseConfigBuffer, parseConfigBytes, ConfigResult, PluginConfig, CountersConfig, CounterBackend,
+export { isBlank, parseConfig, parseConfigBuffer, parseConfigBytes, ConfigResult, PluginConfig, CountersConfig, CounterBackend,
   OnCounterError, FailureMode, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from "./plugin";
 export { LimitConfig, RateConfig, Expression, TokenKind } from "./limits";
 export { IdentityConfig, IdentitySource, JwtHeaderConfig, JwtAuthnConfig, IdentityHeadersConfig } from "./identity";

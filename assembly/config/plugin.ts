@@ -243,7 +243,8 @@ function jsonErrorLine(ptr: usize, len: usize, message: string, position: i32): 
     column.toString() + "): " + message;
 }
 
-function isBlank(ptr: usize, len: usize): bool {
+/** True when the `len` bytes at `ptr` are only JSON whitespace (or there are none). */
+export function isBlank(ptr: usize, len: usize): bool {
   for (let i: usize = 0; i < len; i++) {
     const c = load<u8>(ptr + i);
     if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) return false;

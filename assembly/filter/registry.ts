@@ -42,8 +42,3 @@ export function deleteContext(id: u32): void {
     roots.delete(id);
   }
 }
-
-/** Number of live HTTP contexts (for tests and leak checks). */
-export function liveStreams(): i32 {
-  return streams.size;
-}

@@ -6,14 +6,14 @@ import { TokenLimitStream } from "./stream";
 import { FilterMetrics } from "./metrics";
 import { pluginConfiguration } from "../abi/configuration";
 import { logError, logInfo, logWarn } from "../abi/log";
-import { parseConfigBuffer, PluginConfig, IdentitySource as ConfigIdentitySource, UsageConfig, UsagePath } from "../config";
+import { isBlank, parseConfigBuffer, PluginConfig, IdentitySource as ConfigIdentitySource, UsageConfig, UsagePath } from "../config";
 import { usageProviderName } from "../config/usage";
 import { PresetResolver } from "../usage/presets";
 import { CompiledPolicy, compilePolicy } from "../limits/policy";
 import { RateLimitHeaderNames } from "../limits/headers";
 import { LocalLimiter } from "../counters/local";
 import { SharedDataCounters } from "../counters/shared_data";
-import { AttributeOptions, IdentityOptions, IdentitySource, knownAttributeNames } from "../attributes";
+import { AttributeOptions, IdentityOptions, IdentitySource, knownAttributeNames, collectFilterStateKeys } from "../attributes";
 import { CompileOptions } from "../cel";
 
 // Attribute names the request resolver answers; CEL binds paths to them at configure time.
@@ -51,7 +51,7 @@ export class TokenLimitRoot extends RootContext {
    */
   onConfigure(size: u32): bool {
     const raw = pluginConfiguration(size);
-    if (isBlank(raw)) {
+    if (isBlank(changetype<usize>(raw), <usize>raw.byteLength)) {
       // No configuration at all (a fresh WasmPlugin without pluginConfig): start, limit nothing.
       this.policy = null;
       logWarn("tokenlimit: no plugin configuration; no limits apply until one is given");
@@ -123,6 +123,8 @@ function attributeOptionsOf(config: PluginConfig): AttributeOptions {
   id.groupsClaim = src.groupsClaim;
   id.groupsAnnotation = src.groupsAnnotation;
   out.identity = id;
+  const expressions = config.expressions();
+  for (let i = 0; i < expressions.length; i++) collectFilterStateKeys(unchecked(expressions[i]).source, out.filterStateKeys);
   return out;
 }
 
@@ -149,13 +151,4 @@ function presetResolverOf(usage: UsageConfig): PresetResolver {
 
 function addOverride(out: Array<string>, field: string, path: UsagePath | null): void {
   if (path !== null) out.push(field + "=" + path.text);
-}
-
-function isBlank(raw: ArrayBuffer): bool {
-  const base = changetype<usize>(raw);
-  for (let i = 0, n = raw.byteLength; i < n; i++) {
-    const c = load<u8>(base + <usize>i);
-    if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) return false;
-  }
-  return true;
 }

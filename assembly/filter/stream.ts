@@ -7,7 +7,7 @@
 import { HttpContext } from "./context";
 import { TokenLimitRoot } from "./root";
 import { FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus, HeaderMapType, BufferType } from "../abi/status";
-import { getHeader, removeHeader, replaceHeader, addHeader } from "../abi/headers";
+import { getHeader, removeHeader, replaceHeader } from "../abi/headers";
 import { BorrowedBytes, setBufferBytes } from "../abi/buffers";
 import { sendLocalResponse } from "../abi/stream";
 import { nowMillis } from "../abi/time";
@@ -16,7 +16,7 @@ import { LogLevel } from "../abi/status";
 import { AdmissionMode, FailureMode, OnCounterError } from "../config";
 import { HostAttributeSource, RequestAttributes, IdentityFailure } from "../attributes";
 import { Selection, selectLimits } from "../limits/selection";
-import { Decision, CounterHandle, Mode, LimitStatus } from "../limits/decision";
+import { Decision, Mode, LimitStatus } from "../limits/decision";
 import { rateLimitHeaders } from "../limits/headers";
 import { LimitedResponse, limitedResponse, unidentifiedResponse, unavailableResponse } from "../limits/limited_response";
 import { ChargeResult, chargeFor, RESPONSE_ABORTED } from "../limits/charge";
@@ -25,9 +25,12 @@ import { LocalLimiter } from "../counters/local";
 import { ResponseUsageReader } from "../usage/reader";
 import { inspectRequest, addIncludeUsage } from "../usage/request";
 import { Usage } from "../usage/usage";
+import { Preset } from "../usage/presets";
 
 // Shared by every stream of the VM: the request body is scanned in place, one at a time.
 const borrowed = new BorrowedBytes();
+// Holds no state: one instance serves every request's attribute resolver.
+const HOST_ATTRIBUTES = new HostAttributeSource();
 // Largest slice of a response body copied into Wasm memory at once.
 const RESPONSE_WINDOW_BYTES: u32 = 64 * 1024;
 
@@ -45,6 +48,8 @@ export class TokenLimitStream extends HttpContext {
   private waitingForBody: bool = false;
   private mayRewrite: bool = false;
   private path: string = "";
+  /** Which usage fields the response carries, chosen once from the path. */
+  private preset: Preset | null = null;
   private reader: ResponseUsageReader | null = null;
   private responseStarted: bool = false;
   private responseStatus: i32 = 0;
@@ -66,7 +71,7 @@ export class TokenLimitStream extends HttpContext {
     const path = getHeader(HeaderMapType.RequestHeaders, ":path");
     this.path = path === null ? "" : path;
 
-    const attributes = new RequestAttributes(new HostAttributeSource(), root.attributes);
+    const attributes = new RequestAttributes(HOST_ATTRIBUTES, root.attributes);
     const selection = selectLimits(policy, attributes);
     const metrics = root.metrics;
     metrics.expressionErrors.add(selection.expressionErrors);
@@ -81,6 +86,8 @@ export class TokenLimitStream extends HttpContext {
     if (selection.specs.length == 0) return FilterHeadersStatus.Continue;
     this.active = true;
     this.selection = selection;
+    const preset = root.presets.forPath(this.path);
+    this.preset = preset;
     if (config.usage.removeAcceptEncoding) removeHeader(HeaderMapType.RequestHeaders, "accept-encoding");
 
     const admission = config.admission;
@@ -97,7 +104,7 @@ export class TokenLimitStream extends HttpContext {
       this.active = false;
       return this.reject(probe);
     }
-    if (config.usage.includeStreamUsage && acceptsStreamOptions(this.path, root.presets.forPath(this.path).name)) {
+    if (config.usage.includeStreamUsage && acceptsStreamOptions(this.path, preset.name)) {
       this.mayRewrite = true;
       removeHeader(HeaderMapType.RequestHeaders, "content-length");
     }
@@ -152,7 +159,7 @@ export class TokenLimitStream extends HttpContext {
       root.metrics.usageUnreadable.inc();
     }
     const contentType = getHeader(HeaderMapType.ResponseHeaders, "content-type");
-    const reader = new ResponseUsageReader(root.presets.forPath(this.path));
+    const reader = new ResponseUsageReader(this.preset!);
     reader.begin(contentType === null ? "" : contentType);
     this.reader = reader;
     const d = this.decision;
@@ -242,12 +249,9 @@ export class TokenLimitStream extends HttpContext {
   private countAdmitted(): void {
     const selection = this.selection!;
     const metrics = this.limiterRoot.metrics;
-    let last = -1;
-    for (let i = 0; i < selection.limitOfSpec.length; i++) {
-      const li = unchecked(selection.limitOfSpec[i]);
-      if (li == last) continue;
-      last = li;
-      metrics.limit(unchecked(selection.specs[i]).limitName).admitted.inc();
+    const starts = selection.limitStarts;
+    for (let i = 0; i < starts.length; i++) {
+      metrics.limit(unchecked(selection.specs[unchecked(starts[i])]).limitName).admitted.inc();
     }
   }
 
@@ -269,12 +273,12 @@ export class TokenLimitStream extends HttpContext {
     this.settled = true;
     const d = this.decision;
     const selection = this.selection;
-    const root = this.limiterRoot;
-    if (d === null || selection === null || this.limiter === null) return;
+    const limiter = this.limiter;
+    if (d === null || selection === null || limiter === null) return;
     const handles = d.handles;
     const now = nowMillis();
     if (!this.responseStarted) {
-      this.limiter!.release(handles, now);
+      limiter.release(handles, now);
       return;
     }
     const reader = this.reader;
@@ -282,7 +286,7 @@ export class TokenLimitStream extends HttpContext {
     const charge = chargeFor(this.policy!, selection, usage, this.responseStatus, this.estimate,
       this.unreadable, aborted ? RESPONSE_ABORTED : 0);
     this.record(charge);
-    this.limiter!.settle(handles, charge.costs, now);
+    limiter.settle(handles, charge.costs, now);
   }
 
   private record(charge: ChargeResult): void {
@@ -293,12 +297,10 @@ export class TokenLimitStream extends HttpContext {
     metrics.expressionErrors.add(charge.expressionErrors);
     metrics.tokensCharged.add(charge.tokens);
     const selection = this.selection!;
-    let last = -1;
-    for (let i = 0; i < selection.limitOfSpec.length; i++) {
-      const li = unchecked(selection.limitOfSpec[i]);
-      if (li == last) continue;
-      last = li;
-      metrics.limit(unchecked(selection.specs[i]).limitName).tokens.add(unchecked(charge.costs[i]));
+    const starts = selection.limitStarts;
+    for (let i = 0; i < starts.length; i++) {
+      const first = unchecked(starts[i]);
+      metrics.limit(unchecked(selection.specs[first]).limitName).tokens.add(unchecked(charge.costs[first]));
     }
     if (logEnabled(LogLevel.Debug)) logDebug("tokenlimit: charged " + charge.tokens.toString() + " tokens");
   }

@@ -5,7 +5,8 @@
 import { CostMode, OnMissingUsage, TokenKind } from "../config";
 import { evaluate, Kind, MapResolver, MapValue, Value } from "../cel";
 import { Usage } from "../usage/usage";
-import { CostWeights, COUNT_TOTAL, costOf as weightedCost, USAGE_FIELD_NAMES, usageFieldValue } from "../usage/cost";
+import { COUNT_TOTAL, costOf as weightedCost, USAGE_FIELD_NAMES, usageFieldValue } from "../usage/cost";
+import { satAdd } from "./saturate";
 import { CompiledPolicy } from "./policy";
 import { Selection } from "./selection";
 
@@ -52,13 +53,16 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
     return fill(out, n, 0);
   }
   if (reported) {
-    let u = usage!;
+    const u = usage!;
     const aborted = (flags & RESPONSE_ABORTED) != 0;
     // Anthropic reports input when a stream starts and output only at its end: a stream
     // that stops in between (client reset, or an `error` event) generated text all the same.
+    // (`u` is this response's own result, so it can take the estimate in place.)
     if (!u.hasOutput && !u.hasTotal && (aborted || u.streaming)) {
       out.usageMissing = true;
-      u = withOutput(u, u.estimatedOutputTokens());
+      const extra = u.estimatedOutputTokens();
+      u.output = satAdd(u.output, extra);
+      u.total = satAdd(u.total, extra);
     }
     const total = saturate(u.total);
     const cost = costOf(policy, u, total, out);
@@ -88,10 +92,8 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
 /** The configured cost of reported usage: total, weighted, or a CEL expression. */
 function costOf(policy: CompiledPolicy, u: Usage, total: i64, out: ChargeResult): i64 {
   const cost = policy.config.cost;
-  if (cost.mode == CostMode.Weights) {
-    const w = cost.weights;
-    return saturate(weightedCost(u, CostWeights.of(w.input, w.output, 0, w.cached, w.reasoning), COUNT_TOTAL));
-  }
+  const weights = policy.weights;
+  if (weights !== null) return saturate(weightedCost(u, weights, COUNT_TOTAL));
   const program = policy.cost;
   if (cost.mode == CostMode.Expression && program !== null) {
     const v = evaluate(program, usageResolver(u, total));
@@ -111,24 +113,6 @@ function usageResolver(u: Usage, total: i64): MapResolver {
   }
   m.setString("total_tokens", Value.int(total));
   return new MapResolver().set("usage", Value.map(m));
-}
-
-/** A copy of `u` with `extra` estimated output tokens added to its output and total. */
-function withOutput(u: Usage, extra: i64): Usage {
-  const c = new Usage();
-  c.input = u.input;
-  c.output = saturate(u.output + extra);
-  c.total = saturate(u.total + extra);
-  c.cached = u.cached;
-  c.reasoning = u.reasoning;
-  c.cacheWrite = u.cacheWrite;
-  c.found = u.found;
-  c.totalComputed = u.totalComputed;
-  c.hasUsage = u.hasUsage;
-  c.textBytes = u.textBytes;
-  c.bodyBytes = u.bodyBytes;
-  c.streaming = u.streaming;
-  return c;
 }
 
 function fill(out: ChargeResult, n: i32, cost: i64): ChargeResult {

@@ -3,6 +3,7 @@
 
 import { PluginConfig, LimitConfig, RateConfig, Expression, TokenKind, CostMode } from "../config";
 import { compileWith, CompileOptions, Program } from "../cel";
+import { CostWeights } from "../usage/cost";
 
 /** One limit, ready to evaluate per request. */
 export class CompiledLimit {
@@ -19,6 +20,8 @@ export class CompiledPolicy {
   limits: Array<CompiledLimit> = new Array<CompiledLimit>();
   /** `cost.expression`, compiled; null unless the cost mode is Expression. */
   cost: Program | null = null;
+  /** `cost.weights` in the usage module's form; null unless the cost mode is Weights. */
+  weights: CostWeights | null = null;
   /** One line per expression that does not compile: `<path>: invalid CEL ...`. */
   errors: Array<string> = new Array<string>();
 
@@ -37,6 +40,10 @@ export function compilePolicy(config: PluginConfig, attributes: CompileOptions):
   for (let i = 0; i < config.limits.length; i++) {
     const src = unchecked(config.limits[i]);
     policy.limits.push(compileLimit(src, policy.errors, attributes));
+  }
+  if (config.cost.mode == CostMode.Weights) {
+    const w = config.cost.weights;
+    policy.weights = CostWeights.of(w.input, w.output, 0, w.cached, w.reasoning);
   }
   const cost = config.cost.expression;
   if (config.cost.mode == CostMode.Expression && cost !== null) {

@@ -11,6 +11,8 @@ export class Selection {
   specs: Array<CounterSpec> = new Array<CounterSpec>();
   /** For each spec, the index of its limit in the policy. */
   limitOfSpec: Array<i32> = new Array<i32>();
+  /** For each applicable limit, the index of its first spec (its name is that spec's). */
+  limitStarts: Array<i32> = new Array<i32>();
   /** Predicates that failed to evaluate (counted as false). */
   expressionErrors: i32 = 0;
   /** Applicable limits whose counter could not be determined. */
@@ -38,6 +40,7 @@ export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver
       out.counterErrors++;
       continue;
     }
+    out.limitStarts.push(out.specs.length);
     for (let r = 0, rn = limit.rates.length; r < rn; r++) {
       const rate = unchecked(limit.rates[r]);
       out.specs.push(new CounterSpec(limit.name, r, rate.limit, rate.windowMs, values));
