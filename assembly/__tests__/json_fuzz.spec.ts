@@ -183,9 +183,10 @@ describe("json fuzz", () => {
     let bad = 0;
     for (let t = 0; t < 300; t++) {
       let s = "";
-      const n = below(400);
+      const n = below(600);
       for (let i = 0; i < n; i++) {
-        const k = below(6);
+        // Openers twice as likely as closers, so walks pass the depth limit (128).
+        const k = below(8) < 4 ? below(2) * 2 : below(6);
         s += k == 0 ? "[" : k == 1 ? "]" : k == 2 ? "{\"a\":" : k == 3 ? "}" : k == 4 ? "," : "1";
       }
       if (!consistent(parseJson(s), s.length)) bad++;

@@ -105,3 +105,14 @@ describe("PresetResolver", () => {
     expect(new PresetResolver("openai", ["tokens=x"]).error.length).toBeGreaterThan(0);
   });
 });
+
+describe("usage path limits", () => {
+  it("refuses paths whose wildcards would grow the trie past its node budget", () => {
+    const stars = "*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*";
+    const r = new PresetResolver("auto", ["total=" + stars]);
+    expect(r.error).toBe("usage paths too complex (more than 4096 nodes; fewer '*' or index segments) (in 'total=" + stars + "')");
+  });
+  it("keeps a path with a few wildcards", () => {
+    expect(new PresetResolver("custom", ["total=choices.*.usage.*.total"]).error).toBe("");
+  });
+});

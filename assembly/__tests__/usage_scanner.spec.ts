@@ -294,7 +294,7 @@ describe("UsageScanner: limits", () => {
     expect<i64>(u.total).toBe(77);
   });
 
-  it("has fixed memory: the scanner allocates nothing per feed", () => {
+  it("does not grow memory over many feeds", () => {
     const paths = new UsagePaths();
     paths.add("total", "usage.total_tokens");
     const s = new UsageScanner(paths);

@@ -8,7 +8,7 @@
 // "jwtAuthn" identity source, which reads only what jwt_authn verified, when in doubt.
 
 import { Value, Kind } from "../cel/value";
-import { parseJsonBytes } from "../json/parse";
+import { parseJsonBuffer } from "../json/parse";
 import { decodeBase64Url } from "./base64url";
 import { IdentityFailure } from "./failure";
 
@@ -86,9 +86,7 @@ export function decodeJwtClaims(token: string): JwtClaims {
   if (dot1 <= 0 || dot2 <= dot1 + 1) return failed(IdentityFailure.MalformedToken);
   const payload = decodeBase64Url(token, dot1 + 1, dot2);
   if (payload === null) return failed(IdentityFailure.BadBase64);
-  const parsed = parseJsonBytes(changetype<usize>(payload), <usize>payload.byteLength, MAX_CLAIMS_DEPTH, MAX_TOKEN_LENGTH);
-  // Keep `payload` live across the parse: the parser reads it by address.
-  if (payload.byteLength < 0) return failed(IdentityFailure.BadBase64);
+  const parsed = parseJsonBuffer(payload, MAX_CLAIMS_DEPTH, MAX_TOKEN_LENGTH);
   const value = parsed.value;
   if (!parsed.ok() || value === null) return failed(IdentityFailure.BadJson);
   if (value.kind != Kind.Map || value.map === null) return failed(IdentityFailure.NotObject);

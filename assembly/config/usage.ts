@@ -6,6 +6,7 @@
 import { Value, Kind } from "../cel/value";
 import { pathKey, pathIndex } from "../json/path";
 import { ConfigReader, describe } from "./reader";
+import { parsePath } from "../usage/paths";
 
 export enum UsageProvider { Auto = 0, OpenAI = 1, OpenAIResponses = 2, Anthropic = 3, Gemini = 4, Custom = 5, Ollama = 6 }
 /** The names as written in the configuration, indexed by UsageProvider. */
@@ -141,53 +142,18 @@ export function readDataExtraction(r: ConfigReader, v: Value | null, path: strin
   usage.paths.total = readPath(r, item, itemPath);
 }
 
-/** Most segments a usage path may have (the usage scanner tracks this many levels). */
-export const MAX_USAGE_PATH_SEGMENTS: i32 = 16;
-/** Longest key, in UTF-8 bytes, a usage path may name. */
-export const MAX_USAGE_PATH_KEY_BYTES: i32 = 64;
-
 /**
  * Parses `usage.total_tokens` (dotted, optionally `$.`-prefixed) or `/usage/total_tokens`
- * (RFC 6901 pointer, with ~0 and ~1 escapes). A decimal segment also indexes arrays and
- * `*` means every element (the scanner's rules). Null when malformed, when a key is
- * empty or longer than 64 bytes, or past 16 segments.
+ * (RFC 6901 pointer, with ~0 and ~1 escapes) by the usage scanner's own rules
+ * (`parsePath`). Null when malformed; an empty key, which the scanner would accept in a
+ * pointer, is refused here too, as it is nearly always a typo.
  */
 export function parseUsagePath(text: string): UsagePath | null {
-  const segments = new Array<string>();
-  if (text.length == 0) return null;
-  if (text.startsWith("/")) {
-    const parts = text.substring(1).split("/");
-    for (let i = 0; i < parts.length; i++) {
-      const key = unescapePointer(unchecked(parts[i]));
-      if (key === null || key.length == 0) return null;
-      segments.push(key);
-    }
-  } else {
-    const parts = (text.startsWith("$.") ? text.substring(2) : text).split(".");
-    for (let i = 0; i < parts.length; i++) {
-      const key = unchecked(parts[i]);
-      if (key.length == 0) return null;
-      segments.push(key);
-    }
-  }
-  if (segments.length > MAX_USAGE_PATH_SEGMENTS) return null;
+  const parsed = parsePath(text);
+  if (parsed.error.length > 0) return null;
+  const segments = parsed.segments;
   for (let i = 0; i < segments.length; i++) {
-    if (String.UTF8.byteLength(unchecked(segments[i])) > MAX_USAGE_PATH_KEY_BYTES) return null;
+    if (unchecked(segments[i]).length == 0) return null;
   }
   return new UsagePath(text, segments);
-}
-
-function unescapePointer(s: string): string | null {
-  if (!s.includes("~")) return s;
-  let out = "";
-  for (let i = 0, n = s.length; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c != 0x7e) { out += String.fromCharCode(c); continue; }
-    const next = i + 1 < n ? s.charCodeAt(i + 1) : -1;
-    if (next == 0x30) out += "~";
-    else if (next == 0x31) out += "/";
-    else return null;
-    i++;
-  }
-  return out;
 }

@@ -23,7 +23,7 @@ import { ChargeResult, chargeFor, RESPONSE_ABORTED } from "../limits/charge";
 import { CompiledPolicy } from "../limits/policy";
 import { LocalLimiter } from "../counters/local";
 import { ResponseUsageReader } from "../usage/reader";
-import { inspectRequest, addIncludeUsage } from "../usage/request";
+import { inspectRequest, addIncludeUsageTo } from "../usage/request";
 import { Usage } from "../usage/usage";
 import { Preset } from "../usage/presets";
 
@@ -128,7 +128,7 @@ export class TokenLimitStream extends HttpContext {
       const maxOutput = info.maxOutput();
       if (maxOutput > 0) estimate = maxOutput;
       if (info.stream && this.mayRewrite) {
-        const rewritten = addIncludeUsage(borrowed.ptr, borrowed.size);
+        const rewritten = addIncludeUsageTo(info, borrowed.ptr, borrowed.size);
         if (rewritten !== null && setBufferBytes(BufferType.HttpRequestBody, 0, bodySize, rewritten) == 0) {
           this.limiterRoot.metrics.streamOptionsAdded.inc();
         }

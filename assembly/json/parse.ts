@@ -19,6 +19,11 @@ export const DEFAULT_MAX_DEPTH: i32 = 128;
 export const MAX_DEPTH_LIMIT: i32 = 256;
 /** Largest input accepted by default, in bytes. */
 export const DEFAULT_MAX_BYTES: i32 = 8 << 20;
+/**
+ * Hard cap on `maxBytes`: string decoding sizes its scratch buffer in i32, which must not
+ * overflow however large an input a caller allows.
+ */
+export const MAX_BYTES_LIMIT: i32 = 64 << 20;
 /** At most this many duplicate keys are remembered in `JsonResult.duplicateKeys`. */
 export const MAX_DUPLICATES_REPORTED: i32 = 16;
 
@@ -69,8 +74,9 @@ export function parseJsonBuffer(buffer: ArrayBuffer, maxDepth: i32 = DEFAULT_MAX
  */
 export function parseJsonBytes(ptr: usize, len: usize, maxDepth: i32 = DEFAULT_MAX_DEPTH, maxBytes: i32 = DEFAULT_MAX_BYTES): JsonResult {
   const result = new JsonResult();
-  if (len > <usize>maxBytes) {
-    result.error = "input larger than " + maxBytes.toString() + " bytes";
+  const limit = min(max(maxBytes, 0), MAX_BYTES_LIMIT);
+  if (len > <usize>limit) {
+    result.error = "input larger than " + limit.toString() + " bytes";
     return result;
   }
   const p = new JsonParser(ptr, <i32>len, min(max(maxDepth, 0), MAX_DEPTH_LIMIT), result);

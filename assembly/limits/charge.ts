@@ -5,7 +5,7 @@
 import { CostMode, OnMissingUsage, TokenKind } from "../config";
 import { evaluate, Kind, MapResolver, MapValue, Value } from "../cel";
 import { Usage } from "../usage/usage";
-import { COUNT_TOTAL, costOf as weightedCost, USAGE_FIELD_NAMES, usageFieldValue } from "../usage/cost";
+import { COUNT_TOTAL, costOf as weightedCost, roundUpClamped, USAGE_FIELD_NAMES, usageFieldValue } from "../usage/cost";
 import { satAdd } from "./saturate";
 import { CompiledPolicy } from "./policy";
 import { Selection } from "./selection";
@@ -99,7 +99,7 @@ function costOf(policy: CompiledPolicy, u: Usage, total: i64, out: ChargeResult)
     const v = evaluate(program, usageResolver(u, total));
     if (v.kind == Kind.Int) return saturate(v.i);
     if (v.kind == Kind.Uint) return v.i < 0 ? MAX_COST : saturate(v.i);
-    if (v.kind == Kind.Double) return fromDouble(Math.ceil(v.d));
+    if (v.kind == Kind.Double) return saturate(roundUpClamped(v.d));
     out.expressionErrors++;
   }
   return total;
@@ -123,10 +123,4 @@ function fill(out: ChargeResult, n: i32, cost: i64): ChargeResult {
 function saturate(v: i64): i64 {
   if (v < 0) return 0;
   return v > MAX_COST ? MAX_COST : v;
-}
-
-function fromDouble(d: f64): i64 {
-  if (!(d > 0)) return 0;   // also NaN
-  if (d >= <f64>MAX_COST) return MAX_COST;
-  return <i64>d;
 }

@@ -99,6 +99,9 @@ function unescapePointer(seg: string): string | null {
   return out;
 }
 
+/** Most trie nodes one set of usage paths may use (the built-in presets need a few hundred). */
+export const MAX_TRIE_NODES: i32 = 4096;
+
 /** Array index named by a segment ("0", "17"; no sign or leading zero, < 1e9), or -1. */
 function segmentIndex(seg: string): i32 {
   const n = seg.length;
@@ -119,6 +122,12 @@ function segmentIndex(seg: string): i32 {
  */
 export class UsagePaths {
   nodes: Array<PathNode> = [new PathNode(new ArrayBuffer(0), -1)];
+  /**
+   * Set when adding a path would pass MAX_TRIE_NODES: `*` and index segments insert along
+   * two branches each, so a hostile path could otherwise grow the trie exponentially.
+   * The set is then unusable and every later `add` fails.
+   */
+  overflow: bool = false;
   /** Number of paths added. */
   size: i32 = 0;
   /** The trie flattened for the scanner (see `trieFields` and friends); rebuilt by `add`. */
@@ -147,6 +156,7 @@ export class UsagePaths {
     if (parsed.error.length > 0) return parsed.error;
     const mask: u32 = field == FIELD_TEXT ? 0 : <u32>1 << <u32>field;
     this.insert(0, parsed.segments, 0, mask, field == FIELD_TEXT);
+    if (this.overflow) return "usage paths too complex (more than " + MAX_TRIE_NODES.toString() + " nodes; fewer '*' or index segments)";
     this.size++;
     this.flatten();
     return "";
@@ -205,6 +215,10 @@ export class UsagePaths {
   // --- construction ---
 
   private newNode(key: ArrayBuffer, index: i32): i32 {
+    if (this.nodes.length >= MAX_TRIE_NODES) {
+      this.overflow = true;
+      return 0; // a valid id; the set is discarded (see `overflow`)
+    }
     this.nodes.push(new PathNode(key, index));
     return this.nodes.length - 1;
   }
@@ -253,6 +267,7 @@ export class UsagePaths {
   }
 
   private insert(n: i32, segs: Array<string>, i: i32, mask: u32, text: bool): void {
+    if (this.overflow) return;
     if (i == segs.length) { this.mark(n, mask, text); return; }
     const seg = unchecked(segs[i]);
     this.insert(this.keyChild(n, String.UTF8.encode(seg)), segs, i + 1, mask, text);
@@ -268,6 +283,7 @@ export class UsagePaths {
 
   // Makes everything `src` matches also match at `dst` (src and dst are disjoint subtrees).
   private copyInto(dst: i32, src: i32): void {
+    if (this.overflow) return;
     const s = this.node(src);
     this.mark(dst, s.fields, s.text);
     for (let i = 0; i < s.keyKids.length; i++) {

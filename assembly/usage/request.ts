@@ -238,7 +238,11 @@ const TRUE: string = "true";
  * reject unknown fields and report usage in their streams anyway. Allocates the result.
  */
 export function addIncludeUsage(ptr: usize, len: usize, overrideFalse: bool = true): ArrayBuffer | null {
-  const info = inspectRequest(ptr, len);
+  return addIncludeUsageTo(inspectRequest(ptr, len), ptr, len, overrideFalse);
+}
+
+/** `addIncludeUsage` for a body already read by `inspectRequest` (`info` is its result). */
+export function addIncludeUsageTo(info: RequestInfo, ptr: usize, len: usize, overrideFalse: bool = true): ArrayBuffer | null {
   if (!info.valid || !info.stream) return null;
   if (info.soKind == SO_OTHER) return null;
   if (info.soKind == SO_ABSENT) {

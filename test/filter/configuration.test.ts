@@ -43,6 +43,8 @@ const INVALID: Array<[string, string | object, string[]]> = [
   ["CEL errors reported together with field errors", { dryRun: "yes", limits: { free: { ...RATE, when: [{ predicate: "request.path = 'x'" }] } } }, [
     "dryRun: expected true or false, got \"yes\"",
     "limits.free.when[0].predicate: invalid CEL at offset 13: unexpected '=' (did you mean '=='?) in \"request.path = 'x'\""]],
+  ["usage paths whose wildcards would explode", { limits: { free: RATE }, usage: { paths: { total: "*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*" } } }, [
+    "usage.paths: usage paths too complex (more than 4096 nodes; fewer '*' or index segments) (in 'total=*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*')"]],
   ["a misspelt attribute", { limits: { free: { ...RATE, when: [{ predicate: "request.pathh == '/v1'" }] } } }, [
     "limits.free.when[0].predicate: invalid CEL at offset 7: undeclared reference to 'request.pathh' in \"request.pathh == '/v1'\""]],
   ["invalid JSON", '{"limits": {"a" 1}}', ["invalid JSON at offset 16 (line 1, column 17): expected ':' after an object key"]],

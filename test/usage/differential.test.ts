@@ -90,7 +90,6 @@ test("random valid documents: valid for both, same total", () => {
     assert.equal(res.status, "ok", g.text);
     if (g.total === undefined) assert.ok(!res.found.includes("total"), g.text);
     else assert.equal(res.total, g.total, g.text);
-    if (g.total !== undefined) assert.equal(res.total, JSON.parse(g.text).usage.total_tokens, g.text);
   }
 });
 
