@@ -41,7 +41,9 @@ describe("CEL over request attributes", () => {
   it("makes an identity predicate false, not a trap, without a token", () => {
     const a = new RequestAttributes(new TableAttributeSource(), new AttributeOptions());
     expect(evaluateBool(program(FREE), a)).toBe(-1);
-    expect(evaluate(program("has(auth.identity)"), a).b).toBe(false);
+    const has = evaluate(program("has(auth.identity)"), a);
+    expect(has.kind).toBe(Kind.Bool);
+    expect(has.b).toBe(false);
   });
   it("indexes request.headers and compares request.path", () => {
     const src = new TableAttributeSource().addHeader("x-tenant", "acme").setString("request.path", "/v1/embeddings");

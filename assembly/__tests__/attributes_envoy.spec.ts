@@ -308,6 +308,11 @@ describe("filter_state keys named by the policy", () => {
     expect(keys[0]).toBe("tier");
     expect(keys[1]).toBe("team");
   });
+  it("ignores names that only end in filter_state", () => {
+    const keys = new Array<string>();
+    collectFilterStateKeys("my_filter_state['a'] == 1 || x.filter_state['b'] == 1", keys);
+    expect(keys.length).toBe(0);
+  });
   it("skips keys with escapes and unterminated literals", () => {
     const keys = new Array<string>();
     collectFilterStateKeys("filter_state[\"a\\\"b\"] || filter_state['open", keys);

@@ -1,4 +1,4 @@
-import { compile, evaluate, evaluateBool, valueToString } from "../cel/index";
+import { compile, compileWith, CompileOptions, evaluate, evaluateBool, valueToString } from "../cel/index";
 import { Value, Kind, MapValue } from "../cel/value";
 import { MapResolver } from "../cel/resolver";
 import { MAX_DEPTH } from "../cel/limits";
@@ -205,5 +205,48 @@ describe("cel evaluation: API", () => {
     expect(deepest.length > 100).toBe(true);
     const v = evaluate(compile(deepest).program!, new MapResolver().set("x", Value.int(1)));
     expect(v.kind).toBe(Kind.Bool);
+  });
+});
+
+function hasPath(resolver: MapResolver): string {
+  const o = new CompileOptions();
+  o.knownNames = ["request.path", "request.headers"];
+  o.onlyKnownNames = true;
+  const r = compileWith("has(request.path)", o);
+  if (r.program === null) return "compile error: " + r.error;
+  const v = evaluate(r.program!, resolver);
+  return v.kind == Kind.Bool ? (v.b ? "true" : "false") : "not a bool";
+}
+describe("has() on a known attribute", () => {
+  it("is true when the attribute is present", () => {
+    expect(hasPath(new MapResolver().set("request.path", Value.string("/v1")))).toBe("true");
+  });
+  it("is false when it is absent, without walking a parent that is not an attribute", () => {
+    expect(hasPath(new MapResolver())).toBe("false");
+  });
+});
+
+function sharedTree(levels: i32): Value {
+  let v = Value.int(1);
+  for (let l = 0; l < levels; l++) {
+    const items = new Array<Value>();
+    for (let i = 0; i < 10; i++) items.push(v);
+    v = Value.list(items);
+  }
+  return v;
+}
+
+describe("values whose unshared size explodes", () => {
+  it("have no text (a counter built from one fails instead of running away)", () => {
+    expect(valueToString(sharedTree(20))).toBe("");
+    expect(valueToString(sharedTree(2)).length).toBeGreaterThan(0);
+  });
+  it("make equality an error rather than a runaway comparison", () => {
+    const r = new MapResolver().set("a", sharedTree(20)).set("b", sharedTree(20));
+    expect(run("a == b", r).kind).toBe(Kind.Error);
+    expect(run("a == a", new MapResolver().set("a", sharedTree(2))).b).toBe(true);
+  });
+  it("cannot be formatted with %s", () => {
+    expect(run("'%s'.format([a])", new MapResolver().set("a", sharedTree(20))).kind).toBe(Kind.Error);
   });
 });

@@ -8,6 +8,11 @@ export function collectFilterStateKeys(source: string, out: Array<string>): void
   const marker = "filter_state";
   let at = source.indexOf(marker);
   while (at >= 0) {
+    // Only the identifier itself (not `my_filter_state` or `x.filter_state`).
+    if (at > 0 && isNamePart(source.charCodeAt(at - 1))) {
+      at = source.indexOf(marker, at + marker.length);
+      continue;
+    }
     let i = at + marker.length;
     while (i < source.length && isSpace(source.charCodeAt(i))) i++;
     if (i < source.length && source.charCodeAt(i) == 0x5b) {
@@ -28,4 +33,8 @@ export function collectFilterStateKeys(source: string, out: Array<string>): void
 
 function isSpace(c: i32): bool {
   return c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d;
+}
+
+function isNamePart(c: i32): bool {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c == 0x5f || c == 0x2e;
 }

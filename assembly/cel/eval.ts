@@ -54,6 +54,7 @@ function evalOther(n: Node, ctx: EvalContext): Value {
       if (n.ncand == 1) {
         const direct = ctx.attribute(i32At(n.slots, 0), strAt(n.names, 0));
         if (direct !== null) return Value.bool(true);
+        if (n.argc == 0) return Value.bool(false);
       }
       return hasField(evalNode(kid(n, 0), ctx), n.str);
     }

@@ -8,7 +8,7 @@ import { typeName } from "./ops";
 import { shortestDigits, DecimalDigits } from "./convert";
 import { exactDecimal, ExactDecimal, roundDigits } from "./decimal";
 import { encodeUtf8 } from "./strings";
-import { MAX_STRING_LENGTH, MAX_VALUE_DEPTH } from "./limits";
+import { MAX_STRING_LENGTH, MAX_VALUE_DEPTH, beginValueWork, spendValueWork } from "./limits";
 import { charge, budgetError } from "./budget";
 
 /** `strings.quote(s)`: a double-quoted CEL string literal that evaluates to `s`. */
@@ -114,6 +114,8 @@ function nonFinite(d: f64): string {
 
 /** %s text; null for values that cannot be formatted. */
 export function textForFormat(v: Value, depth: i32): string | null {
+  if (depth == 0) beginValueWork();
+  if (!spendValueWork(v.kind == Kind.String ? 1 + v.str.length : 1)) return null;
   switch (v.kind) {
     case Kind.Null: return "null";
     case Kind.Bool: return v.b ? "true" : "false";

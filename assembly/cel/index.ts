@@ -15,7 +15,7 @@ import { Planner, CompileOptions } from "./planner";
 import { evalNode } from "./eval";
 import { EvalContext } from "./context";
 import { MAX_SOURCE_BYTES } from "./limits";
-import { textOf } from "./text";
+import { textOf, textTooLarge } from "./text";
 import { resetBudget } from "./budget";
 
 export { Program } from "./plan";
@@ -114,5 +114,6 @@ export function evaluateBool(program: Program, resolver: AttributeResolver): i32
 export function valueToString(v: Value): string {
   if (v.kind == Kind.String) return v.str;
   if (v.kind == Kind.Error) return "";
-  return textOf(v, 0);
+  const text = textOf(v, 0);
+  return textTooLarge ? "" : text;
 }

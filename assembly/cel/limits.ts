@@ -46,3 +46,23 @@ export const MAX_REGEX_PATTERN: i32 = 4096;
  * sum across comprehension iterations, and so the memory an evaluation can take.
  */
 export const MAX_PRODUCED_UNITS: i64 = 4 << 20;
+
+/**
+ * Elements and characters one rendering of a value to text, or one equality test, may
+ * visit. Values can share sub-values (`[a, a]`), so their unshared size can be
+ * exponential in the expression; past this the text is refused and equality is an error.
+ */
+export const MAX_VALUE_WORK: i32 = 1 << 20;
+
+let valueWork: i32 = 0;
+
+/** Starts the work budget of one top-level rendering or comparison. */
+export function beginValueWork(): void {
+  valueWork = MAX_VALUE_WORK;
+}
+
+/** Spends `n` units of that budget; false once it is exhausted. */
+export function spendValueWork(n: i32): bool {
+  valueWork -= n;
+  return valueWork >= 0;
+}

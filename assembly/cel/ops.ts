@@ -4,7 +4,7 @@
 // nested values is bounded by MAX_VALUE_DEPTH.
 
 import { Value, Kind, MapValue } from "./value";
-import { MAX_VALUE_DEPTH, MAX_STRING_LENGTH, MAX_COLLECTION_SIZE } from "./limits";
+import { MAX_VALUE_DEPTH, MAX_STRING_LENGTH, MAX_COLLECTION_SIZE, beginValueWork, spendValueWork } from "./limits";
 import { strEq } from "./strings";
 import { charge, chargeElements, budgetError } from "./budget";
 
@@ -145,6 +145,8 @@ export function compareValues(a: Value, b: Value): i32 {
  * the values nest deeper than MAX_VALUE_DEPTH (the caller reports an error).
  */
 export function equalValues(a: Value, b: Value, depth: i32): i32 {
+  if (depth == 0) beginValueWork();
+  if (!spendValueWork(1)) return -1;
   const ka = a.kind, kb = b.kind;
   if (isNumber(ka) && isNumber(kb)) return compareNumbers(a, b) == EQUAL ? 1 : 0;
   if (ka != kb) return 0;

@@ -208,6 +208,9 @@ export class Planner {
         if (this.options.knownNames === null || this.isKnown(clean)) {
           n.names = [clean];
           n.slots = [this.attrSlot(clean)];
+          n.covers = [0];
+          // A known attribute answers alone: present or not, there is no target to walk.
+          if (this.options.knownNames !== null) return n;
         }
       }
       n.args = [this.plan(target)];

@@ -58,6 +58,7 @@ export class Regex {
   classEnd: Array<i32> = new Array<i32>();
   classNeg: Array<bool> = new Array<bool>();
   tooBig: bool = false;
+  private emits: i32 = 0;
   // Matching scratch, sized once in prepare().
   private clist: Int32Array = new Int32Array(0);
   private nlist: Int32Array = new Int32Array(0);
@@ -80,6 +81,9 @@ export class Regex {
 
   emit(n: RNode): void {
     if (this.tooBig) return;
+    // Parts that emit nothing (`()`) do not grow the program, so its size alone cannot
+    // bound compile work: `((){1000}){1000}` would loop a million times. Count the calls.
+    if (++this.emits > MAX_REGEX_INSTRUCTIONS * 4) { this.tooBig = true; return; }
     switch (n.kind) {
       case RK.Empty: return;
       case RK.Lit: this.add(OP_CHAR, <i32>n.cp, 0); return;

@@ -5,10 +5,21 @@
 import { Value, Kind } from "./value";
 import { formatDouble } from "./convert";
 import { sortByKey } from "./format";
-import { MAX_VALUE_DEPTH } from "./limits";
+import { MAX_VALUE_DEPTH, beginValueWork, spendValueWork } from "./limits";
+
+/** Set by `textOf` when the value was too large to render (its text is then incomplete). */
+export let textTooLarge: bool = false;
 
 /** Text of `v`; `depth` is the current nesting (0 at the top). */
 export function textOf(v: Value, depth: i32): string {
+  if (depth == 0) {
+    beginValueWork();
+    textTooLarge = false;
+  }
+  if (textTooLarge || !spendValueWork(v.kind == Kind.String ? 1 + v.str.length : 1)) {
+    textTooLarge = true;
+    return "";
+  }
   switch (v.kind) {
     case Kind.Null: return "null";
     case Kind.Bool: return v.b ? "true" : "false";
