@@ -13,6 +13,10 @@ import { Regex, compileRegex } from "./regex";
 import { formatString, quoteString } from "./format";
 import { charge, budgetError } from "./budget";
 
+// The last regular expression compiled at evaluation time, and its pattern.
+let lastPattern: string | null = null;
+let lastRegex: Regex | null = null;
+
 export enum Fn {
   Size, Contains, StartsWith, EndsWith, Matches,
   Int, Uint, Double, String, Bytes, Bool, Type, Dyn,
@@ -117,9 +121,16 @@ export function callFunction(fn: i32, argc: i32, a: Value, b: Value, c: Value, d
       if (a.kind != Kind.String || b.kind != Kind.String) return bad(fn, 2, a, b, c);
       let rx = re;
       if (rx === null) {
-        const r = compileRegex(b.str);
-        rx = r.regex;
-        if (rx === null) return Value.error("invalid regular expression: " + r.error);
+        // A pattern that comes from the request is usually the same from one call to the
+        // next: keep the last one compiled instead of compiling per evaluation.
+        if (lastPattern !== null && lastPattern == b.str) rx = lastRegex;
+        if (rx === null) {
+          const r = compileRegex(b.str);
+          rx = r.regex;
+          if (rx === null) return Value.error("invalid regular expression: " + r.error);
+          lastPattern = b.str;
+          lastRegex = rx;
+        }
       }
       const m = rx.matches(a.str);
       if (m < 0) return Value.error("regular expression match exceeded its work limit");
