@@ -8,6 +8,10 @@ import { dirname, join } from "node:path";
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv[2];
 const files = readdirSync(here).filter((f) => f.endsWith(".bench.ts") && (!only || f.includes(only))).sort();
+if (files.length === 0) {
+  console.error(`no benchmark matches ${JSON.stringify(only)}`);
+  process.exit(1);
+}
 let failures = 0;
 for (const file of files) {
   try {

@@ -24,7 +24,7 @@ function files(dir, out = []) {
 }
 
 /** Replaces comments and string contents with spaces, keeping line numbers. */
-export function stripCommentsAndStrings(src) {
+function stripCommentsAndStrings(src) {
   let out = "";
   let i = 0;
   while (i < src.length) {

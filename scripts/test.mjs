@@ -2,15 +2,23 @@
 // the Node test suites (host-test integration, CEL conformance, ...). Ends with one line
 // "N passed, N failed" adding up both runners, and exits non-zero on any failure.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, statSync, readFileSync, rmSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// Run from the repository root whatever the caller's directory.
+process.chdir(join(dirname(fileURLToPath(import.meta.url)), ".."));
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 let passed = 0;
 let failed = 0;
 
+// The whole suite always: a subset selector left in the shell must not shrink it.
+const env = { ...process.env };
+delete env.ASPECT_ENTRIES;
+
 function run(cmd, args, { capture = false } = {}) {
-  const r = spawnSync(cmd, args, { stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit", encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, { env, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit", encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (capture) {
     process.stdout.write(r.stdout ?? "");
     process.stderr.write(r.stderr ?? "");
@@ -58,20 +66,29 @@ function testFiles(dir, out = []) {
   return out;
 }
 const nodeFiles = testFiles("test").sort();
-if (nodeFiles.length > 0) {
+if (nodeFiles.length === 0) step("node test files found", false);
+else {
+  const tapFile = "build/node-tests.tap";
+  rmSync(tapFile, { force: true });
   const nt = run(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout",
-    "--test-reporter=tap", "--test-reporter-destination=build/node-tests.tap", ...nodeFiles]);
+    "--test-reporter=tap", `--test-reporter-destination=${tapFile}`, ...nodeFiles]);
   let tap = "";
-  try { tap = readFileSync("build/node-tests.tap", "utf8"); } catch {}
-  const p = /^# pass (\d+)$/m.exec(tap);
-  const f = /^# fail (\d+)$/m.exec(tap);
-  const c = /^# cancelled (\d+)$/m.exec(tap);
-  if (p) passed += Number(p[1]);
-  if (f) failed += Number(f[1]);
-  if (c) failed += Number(c[1]);
-  if (!p || (nt.status !== 0 && !(f && Number(f[1]) > 0))) {
+  try { tap = readFileSync(tapFile, "utf8"); } catch {}
+  // The runner's own summary is the last of each line (tests may print "# ..." too).
+  const last = (name) => {
+    const all = [...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, "gm"))];
+    return all.length ? Number(all[all.length - 1][1]) : null;
+  };
+  const p = last("pass"), f = last("fail"), c = last("cancelled"), sk = last("skipped"), td = last("todo");
+  if (p !== null) passed += p;
+  if (f) failed += f;
+  if (c) failed += c;
+  // A skipped or todo test is a test that did not check anything: not a pass.
+  if (sk) { failed += sk; console.error(`FAILED: ${sk} node test(s) skipped`); }
+  if (td) { failed += td; console.error(`FAILED: ${td} node test(s) marked todo`); }
+  if (p === null || (nt.status !== 0 && !f && !c)) {
     failed++;
-    console.error("FAILED: node test run" + (p ? ` (exit ${nt.status})` : " (no summary)"));
+    console.error("FAILED: node test run" + (p !== null ? ` (exit ${nt.status})` : " (no summary)"));
   }
 }
 

@@ -7,14 +7,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { render, validate } from "../../src/commands.ts";
-import { loadPolicies } from "../../src/policy/manifest.ts";
-import { renderPluginConfig } from "../../src/policy/render.ts";
 import { echoModule } from "./wat.ts";
+import { EXAMPLE_JSON } from "./fixtures.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const EXAMPLE_FILE = join(ROOT, "envoy/kuadrant/tokenratelimitpolicy.yaml");
 const EXAMPLE = readFileSync(EXAMPLE_FILE, "utf8");
-const EXAMPLE_JSON = renderPluginConfig(loadPolicies(EXAMPLE).policies[0]);
 const TMP = mkdtempSync(join(tmpdir(), "tokenlimit-cli-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 

@@ -5,34 +5,11 @@ import { parse, parseAllDocuments } from "yaml";
 import { type Policy, loadPolicies } from "../../src/policy/manifest.ts";
 import { renderEnvoy, renderIstio, renderPluginConfig } from "../../src/policy/render.ts";
 import { EXAMPLE_POLICY } from "../support/llm.ts";
+import { EXAMPLE_JSON } from "./fixtures.ts";
 
 const EXAMPLE = readFileSync(new URL("../../envoy/kuadrant/tokenratelimitpolicy.yaml", import.meta.url), "utf8");
 const example = (): Policy => loadPolicies(EXAMPLE).policies[0];
 
-const EXAMPLE_JSON = `{
-  "limits": {
-    "free": {
-      "rates": [{"limit": 20000, "window": "24h"}],
-      "when": [
-        {"predicate": "request.path == \\"/v1/chat/completions\\""},
-        {"predicate": "request.auth.identity.metadata.annotations[\\"kuadrant.io/groups\\"].split(\\",\\").exists(g, g == \\"free\\")"}
-      ],
-      "counters": [{"expression": "auth.identity.userid"}]
-    },
-    "gold": {
-      "rates": [{"limit": 200000, "window": "24h"}],
-      "when": [
-        {"predicate": "request.path == \\"/v1/chat/completions\\""},
-        {"predicate": "request.auth.identity.metadata.annotations[\\"kuadrant.io/groups\\"].split(\\",\\").exists(g, g == \\"gold\\")"}
-      ],
-      "counters": [{"expression": "auth.identity.userid"}]
-    }
-  }
-}
-`;
-
-// The policy spec as the filter receives it (without targetRef).
-const EXAMPLE_CONFIG = EXAMPLE_POLICY;
 
 function text(r: { text: string } | { error: string }): string {
   assert.ok("text" in r, "error" in r ? r.error : "");
@@ -42,7 +19,7 @@ function text(r: { text: string } | { error: string }): string {
 test("the example policy renders to exactly this plugin configuration", () => {
   const json = renderPluginConfig(example());
   assert.equal(json, EXAMPLE_JSON);
-  assert.deepEqual(JSON.parse(json), EXAMPLE_CONFIG);
+  assert.deepEqual(JSON.parse(json), EXAMPLE_POLICY);
 });
 
 test("the Envoy rendering is one http_filters entry for the Wasm filter, failing closed", () => {
@@ -96,7 +73,7 @@ test("the Istio rendering is a WasmPlugin on the target gateway's pods, after au
       pluginName: "tokenlimit",
       phase: "STATS",
       failStrategy: "FAIL_CLOSE",
-      pluginConfig: EXAMPLE_CONFIG,
+      pluginConfig: EXAMPLE_POLICY,
     },
   });
 });

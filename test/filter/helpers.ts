@@ -124,12 +124,6 @@ export function prng(seed: number): { next(): number; int(n: number): number; pi
   };
 }
 
-/** Sends a whole request (headers, then the body as the last part) on an open stream. */
-export function sendRequest(s: HttpStream, headers: Record<string, string>, body: string): void {
-  s.sendRequestHeaders(headers, body.length === 0);
-  if (body.length > 0 && !s.closed && !s.answeredLocally) s.sendRequestBody(body, true);
-}
-
 /** Sends a whole response on an open stream whose request reached the upstream. */
 export function sendResponse(s: HttpStream, body: string, headers: Record<string, string> = JSON_RESPONSE_HEADERS): void {
   s.sendResponseHeaders(headers, body.length === 0);
