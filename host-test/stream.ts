@@ -25,6 +25,9 @@ import { StreamContext, CONTINUE } from "./stream_context.ts";
 import type { WasmVm } from "./vm.ts";
 import type { RootContext } from "./context.ts";
 
+/** Headers a request must still carry when it leaves the filter chain. */
+const REQUIRED_REQUEST_HEADERS = [":method", ":path", ":authority"];
+
 /** What a driver call led to: the filter's (converted) status, or what the host did instead. */
 export type Action =
   | (typeof HEADERS_STATUS)[number]
@@ -542,6 +545,13 @@ export class HttpStream {
   }
 
   private forwardRequestHeaders(eos: boolean): void {
+    // Envoy's router refuses a request a filter stripped of a required header (Router's
+    // HeaderUtility::checkRequiredRequestHeaders): 503, and nothing reaches the upstream.
+    const missing = REQUIRED_REQUEST_HEADERS.find((h) => this.req.headers!.get(h) === undefined);
+    if (missing !== undefined) {
+      this.sendLocalReply(503, "", [], null, `filter_removed_required_request_headers{missing_required_header:_${missing}}`);
+      return;
+    }
     this.upstreamStarted = true;
     this.upstream.headers = this.req.headers!.clone();
     if (eos) this.upstream.ended = true;

@@ -353,3 +353,15 @@ test("response chunks reach the filter in the sizes the test chooses", async () 
   assert.deepEqual(sizes, [1, 2, 3, 4]);
   assert.equal(r.body, "abcdefghij");
 });
+
+test("a request a filter stripped of :path is refused by the router with 503 and never reaches the upstream", async () => {
+  const host = await probeHost({ requestIdHeader: false, forwardedProto: null });
+  host.probe("proxy_on_request_headers", (g) => {
+    const [kp, kl] = g.put(":path");
+    hc(g, "proxy_remove_header_map_value", HeaderMapType.RequestHeaders, kp, kl);
+  });
+  const r = host.exchange({ request: { headers: REQ }, response: { headers: { ":status": "200" } } });
+  assert.equal(r.status, 503);
+  assert.equal(r.upstreamRequest, null);
+  assert.equal(r.localResponse?.details, "filter_removed_required_request_headers{missing_required_header:_:path}");
+});
