@@ -116,7 +116,7 @@ test("validate --wasm reports a rejection without log lines, and a trap", async 
   });
   const trap = await echoModule({ level: 1, accept: true, trap: true });
   assert.deepEqual(await validate("p.yaml", policy("a"), { wasm: { bytes: trap, name: "f.wasm" } }), {
-    code: 1, stdout: "", stderr: "p.yaml: ns/a: f.wasm: unreachable\n",
+    code: 1, stdout: "", stderr: "p.yaml: ns/a: f.wasm: Function: proxy_on_configure failed: Uncaught RuntimeError: unreachable\n",
   });
 });
 
