@@ -2,6 +2,7 @@
 // a chat exchange, the stored counters decoded from shared data, metrics, a seeded PRNG.
 import { Host, type HostOptions, type ExchangeResult, type HttpStream } from "../../host-test/index.ts";
 import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+export { decodeCounter, counterKey, counterOf, usedBy, type StoredCounter } from "../support/counters.ts";
 
 export const FILTER_WASM = "build/tokenlimit.wasm";
 
@@ -42,46 +43,6 @@ export function chatRequest(maxTokens?: number, field = "max_tokens"): string {
   const req: Record<string, unknown> = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello!" }] };
   if (maxTokens !== undefined) req[field] = maxTokens;
   return JSON.stringify(req);
-}
-
-/** One counter as stored in shared data (assembly/counters/value.ts, version 1). */
-export interface StoredCounter {
-  windowStart: number;
-  windowMs: number;
-  used: number;
-  reserved: number;
-}
-
-/** Decodes a stored counter: 34 bytes, magic 0xC7, version 1, little-endian i64/u64 fields. */
-export function decodeCounter(v: Uint8Array): StoredCounter {
-  if (v.length !== 34 || v[0] !== 0xc7 || v[1] !== 1) throw new Error(`not a counter value: ${Buffer.from(v).toString("hex")}`);
-  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
-  return {
-    windowStart: Number(dv.getBigInt64(2, true)),
-    windowMs: Number(dv.getBigInt64(10, true)),
-    used: Number(dv.getBigUint64(18, true)),
-    reserved: Number(dv.getBigUint64(26, true)),
-  };
-}
-
-/**
- * The shared-data key of counter (limit, rate, values) under the default key prefix:
- * `tokenlimit|<limit>|<rate>|<value>...` (values here are plain, needing no escapes).
- */
-export function counterKey(limit: string, rate: number, ...values: string[]): string {
-  for (const v of values) if (/[\x00-\x1f#\\|\x7f]/.test(v)) throw new Error(`value needs escaping: ${v}`);
-  return ["tokenlimit", limit, String(rate), ...values].join("|");
-}
-
-/** The stored counter of `limit` rate 0 for `user`, or undefined when it was never written. */
-export function counterOf(host: Host, limit: string, user: string, rate = 0): StoredCounter | undefined {
-  const e = host.sharedData.get(counterKey(limit, rate, user));
-  return e ? decodeCounter(e.value) : undefined;
-}
-
-/** Tokens charged to `user`'s counter of `limit` (0 when never written). */
-export function usedBy(host: Host, limit: string, user: string): number {
-  return counterOf(host, limit, user)?.used ?? 0;
 }
 
 /** A filter metric (0 when not defined yet). */

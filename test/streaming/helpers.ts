@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Host, type ExchangeResult, type HttpStream } from "../../host-test/index.ts";
 import type { Transcript } from "../support/transcripts.ts";
+import { counterOf, usedBy } from "../support/counters.ts";
 
 export const WASM: Uint8Array = readFileSync(fileURLToPath(new URL("../../build/tokenlimit.wasm", import.meta.url)));
 
@@ -100,24 +101,14 @@ export function openStream(host: Host, t: Transcript, user = "alice"): HttpStrea
   return s;
 }
 
-/** `used` of the stored counter of limit `limit`, rate 0, for `user` (assembly/limits/README.md, version 1). */
-export function storedUsed(host: Host, limit: string, user: string, prefix = "tokenlimit"): number {
-  const v = storedValue(host, limit, user, prefix);
-  if (!v) return 0;
-  if (v.length !== 34 || v[0] !== 0xc7 || v[1] !== 1) throw new Error(`not a version 1 counter: ${Buffer.from(v).toString("hex")}`);
-  return Number(Buffer.from(v).readBigUInt64LE(18));
+/** `used` of the stored counter of limit `limit`, rate 0, for `user`. */
+export function storedUsed(host: Host, limit: string, user: string): number {
+  return usedBy(host, limit, user);
 }
 
 /** `reserved` of the same stored counter. */
-export function storedReserved(host: Host, limit: string, user: string, prefix = "tokenlimit"): number {
-  const v = storedValue(host, limit, user, prefix);
-  return v ? Number(Buffer.from(v).readBigUInt64LE(26)) : 0;
-}
-
-/** The stored counter of (limit, rate 0, user): key `prefix part(limit) '|' 0 '|' part(user)` (the prefix may end in `|`). */
-function storedValue(host: Host, limit: string, user: string, prefix: string): Uint8Array | undefined {
-  const e = host.sharedData.get(`${prefix}|${limit}|0|${user}`) ?? host.sharedData.get(`${prefix}${limit}|0|${user}`);
-  return e?.value;
+export function storedReserved(host: Host, limit: string, user: string): number {
+  return counterOf(host, limit, user)?.reserved ?? 0;
 }
 
 /** Bytes of generated text the usage reader counts in `sse` for a JSON string key (raw bytes between the quotes). */
