@@ -3,7 +3,7 @@
 // the SDK's wrapper trapped on it; this one returns null.
 import { proxy_get_property, proxy_set_property } from "./imports";
 import { WasmResult } from "./status";
-import { clearResult, dropResult, resultPtrSlot, resultSizeSlot, takeResult } from "./memory";
+import { clearResult, dropResult, resultPtrSlot, resultSizeSlot, takeResult, takeResultString } from "./memory";
 
 /** Encodes dotted segments as Envoy's NUL-separated property path. Allocates. */
 export function propertyPath(segments: string[]): ArrayBuffer {
@@ -22,6 +22,17 @@ export function getProperty(path: ArrayBuffer): ArrayBuffer | null {
     return null;
   }
   return takeResult();
+}
+
+/** The attribute at `path` decoded as UTF-8 straight from the host's buffer, or null when absent. */
+export function getPropertyText(path: ArrayBuffer): string | null {
+  clearResult();
+  lastPropertyStatus = proxy_get_property(changetype<usize>(path), <usize>path.byteLength, resultPtrSlot(), resultSizeSlot());
+  if (lastPropertyStatus != WasmResult.Ok) {
+    dropResult();
+    return null;
+  }
+  return takeResultString();
 }
 
 /** Attribute at the dotted segments as a UTF-8 string, or null. */

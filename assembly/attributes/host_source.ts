@@ -2,7 +2,7 @@
 // request header map for headers. The only file of this folder that makes hostcalls.
 
 import { Header, getHeader, getHeaders } from "../abi/headers";
-import { getProperty, propertyPath } from "../abi/properties";
+import { getProperty, getPropertyText, propertyPath } from "../abi/properties";
 import { HeaderMapType } from "../abi/status";
 import { AttributeSource } from "./source";
 import { AttributeSpec } from "./catalog";
@@ -16,6 +16,11 @@ export class HostAttributeSource extends AttributeSource {
   /** One `proxy_get_property`, with the path encoded once per attribute rather than per call. */
   attribute(spec: AttributeSpec): ArrayBuffer | null {
     return getProperty(spec.encodedPath());
+  }
+
+  /** One `proxy_get_property`, decoded without an intermediate copy. */
+  attributeText(spec: AttributeSpec): string | null {
+    return getPropertyText(spec.encodedPath());
   }
 
   /** One `proxy_get_header_map_value` on the request headers. */

@@ -15,7 +15,7 @@ import { AttributeResolver } from "../cel/resolver";
 import { Value, MapValue, Kind } from "../cel/value";
 import { AttributeSource } from "./source";
 import { findAttribute, catalogNames } from "./catalog";
-import { decodeAttribute, headerMapValue, isResolvable } from "./encoding";
+import { decodeAttribute, headerMapValue, isResolvable, Encoding } from "./encoding";
 import { decodeMetadata, decodeStruct } from "./struct";
 import { decodeJwtClaims, stripTokenPrefix } from "./jwt";
 import { IdentityFailure, IdentityStats } from "./failure";
@@ -140,6 +140,10 @@ export class RequestAttributes extends AttributeResolver {
     }
     const spec = findAttribute(name);
     if (spec === null || !isResolvable(spec.encoding)) return null;
+    if (spec.encoding == Encoding.String) {
+      const text = this.source.attributeText(spec);
+      return text === null ? null : Value.string(text);
+    }
     const bytes = this.source.attribute(spec);
     if (bytes === null) return null;
     return decodeAttribute(bytes, spec.encoding);

@@ -17,6 +17,12 @@ export abstract class AttributeSource {
     return this.property(spec.path);
   }
 
+  /** A string attribute `spec` decoded as UTF-8; null when absent. */
+  attributeText(spec: AttributeSpec): string | null {
+    const bytes = this.property(spec.path);
+    return bytes === null ? null : String.UTF8.decode(bytes);
+  }
+
   /** First value of the request header `name` (lower-case), or null when absent. */
   abstract requestHeader(name: string): string | null;
 
