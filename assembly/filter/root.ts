@@ -6,14 +6,14 @@ import { TokenLimitStream } from "./stream";
 import { FilterMetrics } from "./metrics";
 import { pluginConfiguration } from "../abi/configuration";
 import { logError, logInfo, logWarn } from "../abi/log";
-import { isBlank, parseConfigBuffer, PluginConfig, IdentitySource as ConfigIdentitySource, UsageConfig, UsagePath } from "../config";
+import { isBlank, parseConfigBuffer, PluginConfig, UsageConfig, UsagePath } from "../config";
 import { usageProviderName } from "../config/usage";
 import { PresetResolver } from "../usage/presets";
 import { CompiledPolicy, compilePolicy } from "../limits/policy";
 import { RateLimitHeaderNames } from "../limits/headers";
-import { LocalLimiter } from "../counters/local";
+import { LocalLimiter } from "../limits/local_limiter";
 import { SharedDataCounters } from "../counters/shared_data";
-import { AttributeOptions, IdentityOptions, IdentitySource, knownAttributeNames, collectFilterStateKeys } from "../attributes";
+import { AttributeOptions, IdentityOptions, knownAttributeNames, collectFilterStateKeys } from "../attributes";
 import { CompileOptions } from "../cel";
 
 // Attribute names the request resolver answers; CEL binds paths to them at configure time.
@@ -112,7 +112,7 @@ function attributeOptionsOf(config: PluginConfig): AttributeOptions {
   const out = new AttributeOptions();
   const src = config.identity;
   const id = new IdentityOptions();
-  id.source = identitySourceOf(src.source);
+  id.source = src.source;
   id.jwtHeader = src.jwt.header;
   id.jwtPrefix = src.jwt.prefix;
   id.jwtAuthnNamespace = src.jwtAuthn.metadataNamespace;
@@ -126,15 +126,6 @@ function attributeOptionsOf(config: PluginConfig): AttributeOptions {
   const expressions = config.expressions();
   for (let i = 0; i < expressions.length; i++) collectFilterStateKeys(unchecked(expressions[i]).source, out.filterStateKeys);
   return out;
-}
-
-function identitySourceOf(source: ConfigIdentitySource): IdentitySource {
-  switch (source) {
-    case ConfigIdentitySource.JwtAuthn: return IdentitySource.JwtAuthn;
-    case ConfigIdentitySource.Headers: return IdentitySource.Headers;
-    case ConfigIdentitySource.None: return IdentitySource.None;
-    default: return IdentitySource.Jwt;
-  }
 }
 
 /** The usage preset resolver: the configured provider with `usage.paths` overriding its fields. */

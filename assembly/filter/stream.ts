@@ -13,15 +13,15 @@ import { sendLocalResponse } from "../abi/stream";
 import { nowMillis } from "../abi/time";
 import { logDebug, logEnabled, logInfo } from "../abi/log";
 import { LogLevel } from "../abi/status";
-import { AdmissionMode, FailureMode, OnCounterError } from "../config";
+import { FailureMode, OnCounterError } from "../config";
 import { HostAttributeSource, RequestAttributes, IdentityFailure } from "../attributes";
 import { Selection, selectLimits } from "../limits/selection";
-import { Decision, Mode, LimitStatus } from "../limits/decision";
+import { AdmissionMode, Decision, LimitStatus } from "../limits/decision";
 import { rateLimitHeaders } from "../limits/headers";
 import { LimitedResponse, limitedResponse, unidentifiedResponse, unavailableResponse } from "../limits/limited_response";
 import { ChargeResult, chargeFor, RESPONSE_ABORTED } from "../limits/charge";
 import { CompiledPolicy } from "../limits/policy";
-import { LocalLimiter } from "../counters/local";
+import { LocalLimiter } from "../limits/local_limiter";
 import { ResponseUsageReader } from "../usage/reader";
 import { inspectRequest, addIncludeUsageTo } from "../usage/request";
 import { Usage } from "../usage/usage";
@@ -98,7 +98,7 @@ export class TokenLimitStream extends HttpContext {
     // Envoy never hands the body to a filter that paused the headers, so the headers go on
     // now: refuse an exhausted caller first, and drop content-length where the body may be
     // rewritten (the forwarded headers could not be corrected afterwards).
-    const probe = this.limiter!.admit(selection.specs, nowMillis(), Mode.Check, 0);
+    const probe = this.limiter!.admit(selection.specs, nowMillis(), AdmissionMode.Check, 0);
     if (probe.status == LimitStatus.Ok && !probe.admitted && !config.dryRun) {
       this.decision = probe;
       this.active = false;
@@ -216,9 +216,8 @@ export class TokenLimitStream extends HttpContext {
     const admission = config.admission;
     let estimate = requested > 0 ? requested : admission.defaultReservation;
     if (estimate > admission.maxReservation) estimate = admission.maxReservation;
-    const mode = admission.mode == AdmissionMode.Check ? Mode.Check : Mode.Reserve;
     this.estimate = estimate;
-    const d = this.limiter!.admit(this.selection!.specs, nowMillis(), mode, estimate);
+    const d = this.limiter!.admit(this.selection!.specs, nowMillis(), admission.mode, estimate);
     this.decision = d;
     const metrics = root.metrics;
     if (d.status != LimitStatus.Ok) {
