@@ -4,7 +4,7 @@ import { HeaderMapType, BufferType } from "../abi/status";
 import { getHeader, removeHeader } from "../abi/headers";
 import { BorrowedBytes, setBufferBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
-import { HostAttributeSource, RequestAttributes, IdentityFailure } from "../attributes";
+import { HostAttributeSource, RequestAttributes } from "../attributes";
 import { AdmissionMode } from "../limits/decision";
 import { Selection, selectLimits } from "../limits/selection";
 import { addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, wantsRequestBody } from "../limits/admission_rules";
@@ -18,13 +18,14 @@ const borrowed = new BorrowedBytes();
 // Holds no state: one instance serves every request's attribute resolver.
 const HOST_ATTRIBUTES = new HostAttributeSource();
 
-/** Evaluates `active`'s limits for the current request and counts evaluation errors. */
+/**
+ * Evaluates `active`'s limits for the current request and counts evaluation errors.
+ * Identity outcomes are counted by the policy's identity statistics as they happen.
+ */
 export function selectStep(active: ActivePolicy): Selection {
   const policy = active.policy;
-  const attributes = new RequestAttributes(HOST_ATTRIBUTES, policy.attributes);
-  const selection = selectLimits(policy, attributes);
+  const selection = selectLimits(policy, new RequestAttributes(HOST_ATTRIBUTES, policy.attributes));
   const metrics = active.metrics;
-  if (attributes.identityFailure != IdentityFailure.None) metrics.identityMissing.inc();
   metrics.expressionErrors.add(selection.expressionErrors);
   metrics.counterErrors.add(selection.counterErrors);
   return selection;

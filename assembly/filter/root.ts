@@ -63,7 +63,7 @@ export class TokenLimitRoot extends RootContext {
       return false;
     }
     const metrics = this.metrics;
-    const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters());
+    const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity);
     const policy = compilePolicy(config, env);
     if (policy.errors.length > 0) {
       for (let i = 0; i < policy.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(policy.errors[i]));
