@@ -1,7 +1,8 @@
 // The functions the proxy calls (ABI 0.2.1), dispatched to contexts. A callback for a
-import "../abi/abort";
 // context id we do not know (possible after a failed creation) does nothing and
 // returns Continue rather than trapping.
+// The abort handler is imported for its side effect: `--use abort=abort_proc_exit` needs it.
+import "../abi/abort";
 import { createContext, rootOf, streamOf, deleteContext } from "./registry";
 import { hostMalloc } from "../abi/memory";
 import { refreshLogLevel } from "../abi/log";

@@ -7,9 +7,12 @@
 //   input:  input*w.input + cached*w.cached + cacheWrite*w.cacheWrite
 //   output: output*w.output + reasoning*w.reasoning
 // rounded up to a whole unit (a response never costs less than what it used, and 0.25
-// of a token still costs one), clamped to [0, 2^63-1]. Remember the providers differ:
-// OpenAI's input already contains its cached tokens (so "cached: -0.5" discounts them by
-// half), Anthropic's does not (so "cached: 0.1" charges cache reads at a tenth).
+// of a token still costs one), clamped to [0, 2^63-1]. `costOf` takes any weight (a
+// negative one subtracts), but `cost.weights` in the configuration accepts 0 to 1000000
+// only. Remember the providers differ: Anthropic's input does not contain its cached
+// tokens (so "cached: 0.1" charges cache reads at a tenth); OpenAI's does, so a cached
+// weight adds to their price, and a discount is written as a cost expression instead
+// (`usage.input_tokens - usage.cached_tokens / 2 + usage.output_tokens`).
 
 import { Usage } from "./usage";
 import { I64_MAX } from "./fields";
