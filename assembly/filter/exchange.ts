@@ -28,7 +28,7 @@ export class ActivePolicy {
 export enum Phase {
   /** Request headers passed; the body is being buffered for admission. */
   ReadingBody = 0,
-  /** The limiter has been asked and will answer later. */
+  /** The limiter is being asked, or will answer later. */
   Admitting = 1,
   /** Admitted (or let through): the response will be read and charged. */
   Admitted = 2,
@@ -38,7 +38,8 @@ export enum Phase {
 
 /** One request some limit applies to. */
 export class Exchange {
-  phase: Phase = Phase.Admitted;
+  /** Set by every step; the request-headers step runs first and always sets it. */
+  phase: Phase = Phase.Admitting;
   /** The tokens admission assumed (the reservation in reserve mode). */
   estimate: i64 = 0;
   decision: Decision | null = null;

@@ -11,7 +11,7 @@ import { AttributeOptions, IdentityOptions, IdentityStats, collectFilterStateKey
 import { CounterStore } from "../counters/store";
 import { RateLimitHeaderNames } from "./headers";
 import { Limiter, LimiterStats } from "./limiter";
-import { LocalLimiter } from "./local_limiter";
+import { LocalLimiter, DEFAULT_MAX_RETRIES } from "./local_limiter";
 
 /** One limit, ready to evaluate per request. */
 export class CompiledLimit {
@@ -36,60 +36,61 @@ export class PolicyEnvironment {
   ) {}
 }
 
+/** Everything a configuration means for a request. Built by `compilePolicy`; never changed after. */
 export class CompiledPolicy {
   /** The configuration as read; the settings below are derived from it. */
   readonly config: PluginConfig;
   /** Top-level predicates. */
-  when: Array<Program> = new Array<Program>();
+  readonly when: Array<Program>;
   /** By name, as in the configuration. */
-  limits: Array<CompiledLimit> = new Array<CompiledLimit>();
+  readonly limits: Array<CompiledLimit>;
   /** `cost.expression`, compiled; null unless the cost mode is Expression. */
-  cost: Program | null = null;
+  readonly cost: Program | null;
   /** `cost.weights` in the usage module's form; null unless the cost mode is Weights. */
-  weights: CostWeights | null = null;
+  readonly weights: CostWeights | null;
   /** How the request resolver finds attributes and the identity. */
-  attributes: AttributeOptions;
+  readonly attributes: AttributeOptions;
   /** Names of the rate-limit headers on every reply the filter writes or edits. */
-  headerNames: RateLimitHeaderNames;
+  readonly headerNames: RateLimitHeaderNames;
   /** Which usage fields a response carries, per request path. */
-  presets: PresetResolver;
-  /** The counters backend (the only one so far keeps them in shared data). */
-  limiter: Limiter;
+  readonly presets: PresetResolver;
+  /** The counters backend of `counters.backend`. */
+  readonly limiter: Limiter;
   /** One line per problem: `<path>: invalid CEL ...`, `usage.paths: ...`. Empty when usable. */
-  errors: Array<string> = new Array<string>();
+  readonly errors: Array<string>;
 
+  /** See `compilePolicy`. */
   constructor(config: PluginConfig, env: PolicyEnvironment) {
+    const errors = new Array<string>();
+    const names = env.attributeNames;
+    const when = new Array<Program>();
+    compileAll(config.when, when, errors, names);
+    const limits = new Array<CompiledLimit>();
+    for (let i = 0; i < config.limits.length; i++) limits.push(compileLimit(unchecked(config.limits[i]), errors, names));
+    const cost = compileCost(config, errors);
+    const presets = presetResolverOf(config.usage);
+    // The presets are checked once the expressions are right, as a problem of their own.
+    if (errors.length == 0 && presets.error.length > 0) errors.push("usage.paths: " + presets.error);
     this.config = config;
+    this.when = when;
+    this.limits = limits;
+    this.cost = cost;
+    this.weights = weightsOf(config);
     this.attributes = attributeOptionsOf(config, env.identityStats);
     this.headerNames = headerNamesOf(config);
-    this.presets = presetResolverOf(config.usage);
-    // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
-    // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
-    this.limiter = new LocalLimiter(env.store, config.counters.keyPrefix + "|", 16, env.limiterStats);
+    this.presets = presets;
+    this.limiter = limiterOf(config, env);
+    this.errors = errors;
   }
 }
 
 /**
  * Compiles `config` against `env`: every expression, the attribute options, the usage
  * presets, the header names and the limiter. Never traps; the policy is usable only when
- * `errors` is empty.
+ * `errors` is empty. Allocates.
  */
 export function compilePolicy(config: PluginConfig, env: PolicyEnvironment): CompiledPolicy {
-  const policy = new CompiledPolicy(config, env);
-  const attributes = env.attributeNames;
-  compileAll(config.when, policy.when, policy.errors, attributes);
-  for (let i = 0; i < config.limits.length; i++) {
-    const src = unchecked(config.limits[i]);
-    policy.limits.push(compileLimit(src, policy.errors, attributes));
-  }
-  if (config.cost.mode == CostMode.Weights) {
-    const w = config.cost.weights;
-    policy.weights = CostWeights.of(w.input, w.output, 0, w.cached, w.reasoning);
-  }
-  policy.cost = compileCost(config, policy.errors);
-  // The presets are checked once the expressions are right, as a problem of their own.
-  if (policy.errors.length == 0 && policy.presets.error.length > 0) policy.errors.push("usage.paths: " + policy.presets.error);
-  return policy;
+  return new CompiledPolicy(config, env);
 }
 
 /**
@@ -102,6 +103,20 @@ export function expressionErrors(config: PluginConfig, attributes: CompileOption
   for (let i = 0; i < config.limits.length; i++) compileLimit(unchecked(config.limits[i]), errors, attributes);
   compileCost(config, errors);
   return errors;
+}
+
+/** `cost.weights` in the usage module's form; null unless the cost mode is Weights. */
+function weightsOf(config: PluginConfig): CostWeights | null {
+  if (config.cost.mode != CostMode.Weights) return null;
+  const w = config.cost.weights;
+  return CostWeights.of(w.input, w.output, 0, w.cached, w.reasoning);
+}
+
+/** The limiter of `counters.backend` (shared data is the only backend so far). */
+function limiterOf(config: PluginConfig, env: PolicyEnvironment): Limiter {
+  // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
+  // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
+  return new LocalLimiter(env.store, config.counters.keyPrefix + "|", DEFAULT_MAX_RETRIES, env.limiterStats);
 }
 
 /** `cost.expression`, compiled against `usage.*`; null unless the cost mode is Expression. */
