@@ -11,7 +11,7 @@
 //                          end, 64 KB chunks) vs after a 1 KB one, each on a fresh host. Memory
 //                          never shrinks, so the final size is the peak (1.00x: flat).
 import { Host } from "../host-test/index.ts";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, chatResponse, JSON_RESPONSE_HEADERS } from "../test/support/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, chatResponse, JSON_RESPONSE_HEADERS } from "../fixtures/llm.ts";
 
 const ROUNDS = 9;
 const PER_ROUND = 600;

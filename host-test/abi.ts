@@ -4,6 +4,7 @@
 // A `Word` parameter is i32 in a wasm32 module, `int64_t`/`uint64_t` are i64, every
 // hostcall result is an i32 `Word` except the void ones.
 import type { FuncType } from "./binary.ts";
+import type { Action, AbiVersion, LogLevelName } from "./types.ts";
 
 /** Hostcall results (proxy_wasm::WasmResult). */
 export const WasmResult = {
@@ -22,9 +23,8 @@ export const WasmResult = {
   Unimplemented: 12,
 } as const;
 
-export const LogLevels = ["trace", "debug", "info", "warn", "error", "critical"] as const;
-/** A log level name; its index is the ABI value (trace 0 ... critical 5). */
-export type LogLevelName = (typeof LogLevels)[number];
+/** The log level names; the index of a name is its ABI value (trace 0 ... critical 5). */
+export const LogLevels: readonly LogLevelName[] = ["trace", "debug", "info", "warn", "error", "critical"];
 
 export const HeaderMapType = {
   RequestHeaders: 0,
@@ -57,12 +57,10 @@ export const STREAM_TYPE_MAX = 3;
 export const MetricType = { Counter: 0, Gauge: 1, Histogram: 2 } as const;
 
 /** Envoy's Http::FilterHeadersStatus values a Wasm callback can lead to, by name. */
-export const HEADERS_STATUS = ["Continue", "StopIteration", "ContinueAndEndStream", "StopAllIterationAndBuffer", "StopAllIterationAndWatermark"] as const;
-export const DATA_STATUS = ["Continue", "StopIterationAndBuffer", "StopIterationAndWatermark", "StopIterationNoBuffer"] as const;
-export const TRAILERS_STATUS = ["Continue", "StopIteration"] as const;
+export const HEADERS_STATUS: readonly Action[] = ["Continue", "StopIteration", "ContinueAndEndStream", "StopAllIterationAndBuffer", "StopAllIterationAndWatermark"];
+export const DATA_STATUS: readonly Action[] = ["Continue", "StopIterationAndBuffer", "StopIterationAndWatermark", "StopIterationNoBuffer"];
+export const TRAILERS_STATUS: readonly Action[] = ["Continue", "StopIteration"];
 
-/** The ABI versions Envoy knows; this host runs only the 0.2.x ones. */
-export type AbiVersion = "0.1.0" | "0.2.0" | "0.2.1";
 
 const I32 = "i32";
 const I64 = "i64";

@@ -4,24 +4,9 @@
 // handler decides them (answer, delay, fail, reset) or answers by hand via the record.
 import { WasmResult } from "./abi.ts";
 import { HeaderMap } from "./headers.ts";
-import { bodyBytes, fromByteString, type BodyInput, type HeaderInput, type Pair } from "./pairs.ts";
-import type { TaskHandle } from "./clock.ts";
-import type { RootContext, CallResponse } from "./context.ts";
-
-/** What a test handler may answer to an HTTP call. */
-export type HttpCallOutcome =
-  /** A response; `status` fills `:status` when headers lack it (default 200). */
-  | { status?: number; headers?: HeaderInput; body?: BodyInput; trailers?: HeaderInput; delayMs?: number }
-  /** The async client reports a reset: on_http_call_response(token, 0, 0, 0), get_status -> BROKEN_CONNECTION "reset". */
-  | { reset: true; delayMs?: number }
-  /** The upstream cannot be reached: Envoy's router answers 503 "upstream connect error ...". */
-  | { connectFailure: true; delayMs?: number }
-  /** The call fails inline: proxy_http_call returns INTERNAL_FAILURE and no callback follows. */
-  | { sendFailure: true }
-  /** No answer (until the call's timeout, or `record.respond`). */
-  | { pending: true };
-
-export type HttpCallHandler = (call: HttpCallRecord) => HttpCallOutcome | void;
+import { bodyBytes, fromByteString, type Pair } from "./pairs.ts";
+import type { RootContext, CallResponse, PendingHttpCall } from "./vm.ts";
+import type { HttpCallOutcome, HttpCallRecord } from "./types.ts";
 
 /** Envoy's router reply when a call times out. */
 export const TIMEOUT_BODY = "upstream request timeout";
@@ -32,9 +17,9 @@ function routerLocalReply(status: number, body: string): CallResponse {
   return { headers: h, body: bodyBytes(body), trailers: null };
 }
 
-/** An HTTP call the filter made (test-facing). */
-export class HttpCallRecord {
-  state: "pending" | "answered" | "reset" | "timeout" | "cancelled" | "send-failure" = "pending";
+/** An HTTP call the filter made, as tests see it. */
+class HttpCall implements HttpCallRecord {
+  state: HttpCallRecord["state"] = "pending";
   /** The response delivered to the filter, once delivered. */
   response?: { status: number; headers: Array<[string, string]>; body: string };
   constructor(
@@ -60,11 +45,6 @@ export class HttpCallRecord {
   }
 }
 
-export interface PendingHttpCall {
-  record: HttpCallRecord;
-  timers: TaskHandle[];
-}
-
 /** Context::httpCall. */
 export function dispatchHttpCall(root: RootContext, cluster: string, headerPairs: Pair[], body: Uint8Array, trailerPairs: Pair[], timeoutMs: number): { status: number; token: number } {
   const vm = root.vm;
@@ -79,7 +59,7 @@ export function dispatchHttpCall(root: RootContext, cluster: string, headerPairs
   if (body.length) headers.set("content-length", String(body.length));
   const token = (vm.nextHttpCall += 4);
   const trailers = HeaderMap.fromPairs(trailerPairs);
-  const record = new HttpCallRecord(root, token, vm.name, clusterName, headers.toPairs(), body.slice(), trailers.toPairs(), timeoutMs);
+  const record = new HttpCall(root, token, vm.name, clusterName, headers.toPairs(), body.slice(), trailers.toPairs(), timeoutMs);
   core.httpCalls.push(record);
   const outcome = core.httpHandlers.get(clusterName)?.(record) ?? { pending: true };
   if ("sendFailure" in outcome) {
@@ -152,20 +132,4 @@ function deliverHttpReset(root: RootContext, token: number): void {
   vm.deferred(() => {
     if (!vm.failed && vm.has("proxy_on_http_call_response")) vm.call(root, "proxy_on_http_call_response", root.id, token, 0, 0, 0);
   });
-}
-
-/** Cancels everything a root context has outstanding (~Context). */
-export function cancelAll(root: RootContext): void {
-  for (const p of root.httpRequests.values()) {
-    for (const t of p.timers) t.cancel();
-    p.record.state = "cancelled";
-  }
-  root.httpRequests.clear();
-  for (const p of root.grpcCallRequests.values()) {
-    for (const t of p.timers) t.cancel();
-    p.record.state = "cancelled";
-  }
-  root.grpcCallRequests.clear();
-  for (const s of root.grpcStreams.values()) s.record.cancelled = true;
-  root.grpcStreams.clear();
 }

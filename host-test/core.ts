@@ -3,36 +3,12 @@
 import { Scheduler } from "./clock.ts";
 import { SharedData, SharedQueues } from "./shared.ts";
 import { MetricStore } from "./metrics.ts";
-import { LogLevels, type LogLevelName } from "./abi.ts";
+import { LogLevels } from "./abi.ts";
 import type { ProbeRegistration } from "./probe.ts";
-import type { HttpCallHandler, HttpCallRecord } from "./calls.ts";
-import type { GrpcCallHandler, GrpcStreamHandler, GrpcCallRecord, GrpcStreamRecord } from "./grpc.ts";
-
-/** One log line. `source` "wasm" for the filter's own logs, "host" for what Envoy logs itself. */
-export interface LogEntry {
-  level: LogLevelName;
-  message: string;
-  vm: string;
-  contextId: number;
-  /** Envoy's prefix (" <plugin name> <root id> <vm id>" for streams, " <root id> <vm id>" for root contexts). */
-  prefix: string;
-  source: "wasm" | "host";
-}
-
-/** A trap (or other fatal VM error) as Envoy reports it. */
-export interface TrapRecord {
-  vm: string;
-  function: string;
-  message: string;
-}
-
-/** One host->guest callback, for asserting callback order. */
-export interface CallRecord {
-  vm: string;
-  fn: string;
-  args: number[];
-  result?: number;
-}
+import type {
+  LogLevelName, LogEntry, TrapRecord, CallRecord, HttpCallHandler, HttpCallRecord,
+  GrpcCallHandler, GrpcStreamHandler, GrpcCallRecord, GrpcStreamRecord,
+} from "./types.ts";
 
 export interface CoreOptions {
   logLevel: LogLevelName;

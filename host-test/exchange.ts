@@ -1,9 +1,8 @@
 // host.exchange: one whole stream driven the way a client and an upstream would, letting
 // simulated time run while the filter holds it (e.g. waiting for a call to answer).
-import type { Host } from "./host.ts";
-import type { HttpStream, Message, LocalResponse } from "./stream.ts";
 import type { AttrInput } from "./properties.ts";
-import { bodyBytes, type BodyInput, type HeaderInput } from "./pairs.ts";
+import { bodyBytes } from "./pairs.ts";
+import type { BodyInput, HeaderInput, HttpStream, LocalResponse, Message } from "./types.ts";
 
 /** Input of `host.exchange`. */
 export interface ExchangeOptions {
@@ -41,6 +40,14 @@ export interface ExchangeResult {
   stream: HttpStream;
 }
 
+/** Simulated time, as far as an exchange waits on it. */
+export interface SimulatedTime {
+  /** Milliseconds until the next scheduled task, or undefined when nothing is pending. */
+  nextDueIn(): number | undefined;
+  /** Moves time forward, running what falls due. */
+  advance(ms: number): void;
+}
+
 function chunks(body: Uint8Array, size: number | number[] | undefined): Uint8Array[] {
   if (body.length === 0) return [];
   if (size === undefined) return [body];
@@ -62,8 +69,7 @@ function chunks(body: Uint8Array, size: number | number[] | undefined): Uint8Arr
  * filter holds the request (e.g. for a call), then the upstream response unless the filter
  * answered locally, then completion. Throws if the filter holds the stream with nothing pending.
  */
-export function runExchange(host: Host, o: ExchangeOptions): ExchangeResult {
-  const s = host.newStream({ worker: o.worker, attributes: o.attributes });
+export function runExchange(s: HttpStream, time: SimulatedTime, o: ExchangeOptions): ExchangeResult {
   const maxWait = o.maxWaitMs ?? 60_000;
   const reqBody = chunks(bodyBytes(o.request.body), o.request.chunkSize);
   s.sendRequestHeaders(o.request.headers, reqBody.length === 0 && !o.request.trailers);
@@ -71,7 +77,7 @@ export function runExchange(host: Host, o: ExchangeOptions): ExchangeResult {
     if (!s.closed && !s.answeredLocally) s.sendRequestBody(c, i === reqBody.length - 1 && !o.request.trailers);
   });
   if (o.request.trailers && !s.closed && !s.answeredLocally) s.sendRequestTrailers(o.request.trailers);
-  waitFor(host, () => s.closed || s.answeredLocally || s.responseComplete || (s.upstreamRequest?.ended ?? false), maxWait, "the request");
+  waitFor(time, () => s.closed || s.answeredLocally || s.responseComplete || (s.upstreamRequest?.ended ?? false), maxWait, "the request");
   if (!s.closed && !s.answeredLocally && !s.responseComplete) {
     const up = s.upstreamRequest!;
     const r: ExchangeResponse = typeof o.response === "function" ? o.response(up) : o.response ?? { headers: { ":status": "200" } };
@@ -82,7 +88,7 @@ export function runExchange(host: Host, o: ExchangeOptions): ExchangeResult {
     });
     if (r.trailers && !s.closed && !s.responseComplete) s.sendResponseTrailers(r.trailers);
   }
-  waitFor(host, () => s.closed || s.responseComplete, maxWait, "the response");
+  waitFor(time, () => s.closed || s.responseComplete, maxWait, "the response");
   if (!s.completed && s.responseComplete) s.complete();
   const d = s.downstreamResponse;
   return {
@@ -100,14 +106,14 @@ export function runExchange(host: Host, o: ExchangeOptions): ExchangeResult {
   };
 }
 
-function waitFor(host: Host, done: () => boolean, maxWaitMs: number, what: string): void {
+function waitFor(time: SimulatedTime, done: () => boolean, maxWaitMs: number, what: string): void {
   let waited = 0;
   while (!done()) {
-    const due = host.core.scheduler.nextDueIn();
+    const due = time.nextDueIn();
     if (due === undefined || waited + due > maxWaitMs) {
       throw new Error(`host-test: the filter holds ${what} and nothing is pending that could resume it (waited ${waited} ms)`);
     }
-    host.clock.advance(due);
+    time.advance(due);
     waited += due;
   }
 }

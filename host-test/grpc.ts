@@ -5,26 +5,14 @@
 import { WasmResult } from "./abi.ts";
 import { HeaderMap } from "./headers.ts";
 import { BodyBuffer } from "./buffers.ts";
-import { bodyBytes, fromByteString, type BodyInput, type HeaderInput, type Pair } from "./pairs.ts";
-import type { TaskHandle } from "./clock.ts";
-import type { RootContext } from "./context.ts";
+import { bodyBytes, fromByteString, type Pair } from "./pairs.ts";
+import type { RootContext, PendingGrpcCall } from "./vm.ts";
+import type { BodyInput, HeaderInput, GrpcCallOutcome, GrpcCallRecord, GrpcStreamRecord } from "./types.ts";
 import { TIMEOUT_BODY } from "./calls.ts";
 
-/** What a test handler may answer to a unary gRPC call. */
-export type GrpcCallOutcome =
-  /** Success: only on_grpc_receive is called (Envoy's unary handler has no metadata callbacks). */
-  | { message: BodyInput; delayMs?: number }
-  /** Failure: on_grpc_close(token, status); get_status gives (status, statusMessage). */
-  | { status: number; statusMessage?: string; delayMs?: number }
-  | { sendFailure: true }
-  | { pending: true };
-
-export type GrpcCallHandler = (call: GrpcCallRecord) => GrpcCallOutcome | void;
-export type GrpcStreamHandler = (stream: GrpcStreamRecord) => void;
-
-/** A unary gRPC call the filter made (test-facing). */
-export class GrpcCallRecord {
-  state: "pending" | "answered" | "failed" | "timeout" | "cancelled" | "send-failure" = "pending";
+/** A unary gRPC call the filter made, as tests see it. */
+class GrpcCall implements GrpcCallRecord {
+  state: GrpcCallRecord["state"] = "pending";
   constructor(
     private readonly root: RootContext,
     readonly token: number,
@@ -39,11 +27,6 @@ export class GrpcCallRecord {
   respond(outcome: GrpcCallOutcome): void {
     applyGrpcOutcome(this.root, this.token, outcome);
   }
-}
-
-export interface PendingGrpcCall {
-  record: GrpcCallRecord;
-  timers: TaskHandle[];
 }
 
 /**
@@ -119,7 +102,7 @@ export function dispatchGrpcCall(root: RootContext, service: Uint8Array, service
   const token = (vm.nextGrpcCall += 4);
   const sn = fromByteString(serviceName);
   const mn = fromByteString(method);
-  const record = new GrpcCallRecord(root, token, vm.name, cluster, sn, mn, HeaderMap.fromPairs(md).toPairs(), request.slice(), timeoutMs);
+  const record = new GrpcCall(root, token, vm.name, cluster, sn, mn, HeaderMap.fromPairs(md).toPairs(), request.slice(), timeoutMs);
   core.grpcCalls.push(record);
   const outcome = core.grpcHandlers.get(`${sn}/${mn}`)?.(record) ?? { pending: true };
   if ("sendFailure" in outcome || (parsed.ok && !core.clusters.has(cluster))) {
@@ -212,8 +195,8 @@ function deliverGrpcClose(root: RootContext, token: number, status: number, mess
   });
 }
 
-/** A gRPC stream the filter opened (test-facing): what it sent, and verbs to answer. */
-export class GrpcStreamRecord {
+/** A gRPC stream the filter opened, as tests see it: what it sent, and verbs to answer. */
+class GrpcStream implements GrpcStreamRecord {
   readonly sent: Uint8Array[] = [];
   sentEnd = false;
   localClosed = false;
@@ -250,10 +233,6 @@ export class GrpcStreamRecord {
   }
 }
 
-export interface PendingGrpcStream {
-  record: GrpcStreamRecord;
-}
-
 function deliverGrpcMetadata(root: RootContext, token: number, md: HeaderMap, initial: boolean): void {
   const vm = root.vm;
   if (root.deleted || !root.grpcStreams.has(token)) return;
@@ -282,7 +261,7 @@ export function dispatchGrpcStream(root: RootContext, service: Uint8Array, servi
   const token = (vm.nextGrpcStream += 4);
   const sn = fromByteString(serviceName);
   const mn = fromByteString(method);
-  const record = new GrpcStreamRecord(root, token, vm.name, cluster, sn, mn, HeaderMap.fromPairs(md).toPairs());
+  const record = new GrpcStream(root, token, vm.name, cluster, sn, mn, HeaderMap.fromPairs(md).toPairs());
   core.grpcStreams.push(record);
   root.grpcStreams.set(token, { record });
   core.grpcStreamHandlers.get(`${sn}/${mn}`)?.(record);

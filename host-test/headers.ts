@@ -4,7 +4,8 @@
 // adding an entry, replace is remove-then-add (runtime flag
 // http_set_copy_replace_all_headers, on by default), and byteSize counts key and value
 // bytes of every entry. Keys and values are byte strings (see pairs.ts).
-import { fromByteString, headerInputToPairs, type HeaderInput, type Pair } from "./pairs.ts";
+import { fromByteString, headerInputToPairs, type Pair } from "./pairs.ts";
+import type { HeaderInput } from "./types.ts";
 
 /**
  * Headers Envoy stores inline (O(1) slots) in request/response maps; a second add appends

@@ -2,20 +2,21 @@
 // one VM per worker, and offers verbs (newStream, exchange, clock.advance) and observers
 // (logs, traps, metrics, shared data, calls). See host-test/README.md.
 import { loadModule, readWasm, WasmLoadError, type LoadedModule } from "./loader.ts";
-import { HostCore, type LogEntry, type TrapRecord, type CallRecord } from "./core.ts";
+import { HostCore } from "./core.ts";
 import { Clock } from "./clock.ts";
-import { WasmVm } from "./vm.ts";
-import { RootContext, type Plugin } from "./context.ts";
-import { HttpStream } from "./stream.ts";
+import { WasmVm, type Hostcalls, type Plugin } from "./vm.ts";
+import { ENV_HOSTCALLS } from "./hostcalls.ts";
+import { WASI_HOSTCALLS } from "./wasi.ts";
+import { ActiveStream } from "./stream.ts";
 import { runExchange, type ExchangeOptions, type ExchangeResult } from "./exchange.ts";
 import { AttributeTable, type AttrInput } from "./properties.ts";
-import { bodyBytes, toByteString, type BodyInput } from "./pairs.ts";
-import { LogLevels, type AbiVersion, type LogLevelName } from "./abi.ts";
-import type { HttpCallHandler, HttpCallRecord } from "./calls.ts";
-import type { GrpcCallHandler, GrpcStreamHandler, GrpcCallRecord, GrpcStreamRecord } from "./grpc.ts";
-import { cancelAll } from "./calls.ts";
+import { bodyBytes, toByteString } from "./pairs.ts";
+import { LogLevels } from "./abi.ts";
 import { formatFuncType } from "./binary.ts";
-import type { ProbeHandler } from "./probe.ts";
+import type {
+  AbiVersion, BodyInput, CallRecord, GrpcCallHandler, GrpcCallRecord, GrpcStreamHandler, GrpcStreamRecord,
+  HttpCallHandler, HttpCallRecord, HttpStream, LogEntry, LogLevelName, ProbeHandler, TrapRecord,
+} from "./types.ts";
 
 /** Options of `Host.create`. Every field but `wasm` has a default. */
 export interface HostOptions {
@@ -70,7 +71,25 @@ export interface WorkerInfo {
   failMessage: string;
   rootContextId: number;
   memoryBytes: number;
-  vm: WasmVm;
+}
+
+const HOSTCALLS: Hostcalls = { env: ENV_HOSTCALLS, wasi: WASI_HOSTCALLS };
+
+/** What host-test's own tests may reach inside a Host: see `hostInternals` (internal.ts). */
+export interface HostInternals {
+  readonly core: HostCore;
+  readonly module: LoadedModule;
+  /** The worker VMs, in order. */
+  readonly vms: readonly WasmVm[];
+}
+
+const INTERNALS = new WeakMap<Host, HostInternals>();
+
+/** The internals of `host`, for host-test's own unit tests (exported by internal.ts, not index.ts). */
+export function hostInternals(host: Host): HostInternals {
+  const i = INTERNALS.get(host);
+  if (!i) throw new Error("host-test: not a Host");
+  return i;
 }
 
 const DEFAULT_ATTRIBUTES: Record<string, AttrInput> = {
@@ -89,7 +108,8 @@ function utf8(v: string | object | Uint8Array | undefined): Uint8Array {
 }
 
 export class Host {
-  readonly core: HostCore;
+  private readonly core: HostCore;
+  /** Simulated time: `now()`, `nowNanos()`, `set(ms)`, `advance(ms)` (advancing runs what falls due). */
   readonly clock: Clock;
   /** ABI version the module declares. */
   readonly abiVersion: AbiVersion;
@@ -99,15 +119,15 @@ export class Host {
   rejection: string | null = null;
   /** Per worker: the plugin started and configured. */
   configureResult: boolean[] = [];
-  plugin: Plugin;
-  private vms: WasmVm[] = [];
+  private plugin: Plugin;
+  private readonly vms: WasmVm[] = [];
   private pluginFailed: boolean[] = [];
   private nextConnectionId = 1;
   private requestIds = 0;
   private readonly opts: Required<Omit<HostOptions, "wasm" | "pluginConfig" | "vmConfig" | "clusters" | "attributes" | "env" | "probes">>;
   private readonly defaults: AttributeTable;
 
-  private constructor(readonly module: LoadedModule, options: HostOptions) {
+  private constructor(private readonly module: LoadedModule, options: HostOptions) {
     this.opts = {
       rootId: options.rootId ?? "",
       vmId: options.vmId ?? "",
@@ -142,6 +162,7 @@ export class Host {
     this.defaults = new AttributeTable().set(attrs);
     this.plugin = this.makePlugin(options.pluginConfig);
     this.vmConfig = utf8(options.vmConfig);
+    INTERNALS.set(this, { core: this.core, module, vms: this.vms });
   }
 
   private readonly vmConfig: Uint8Array;
@@ -172,7 +193,7 @@ export class Host {
   }
 
   private newVm(name: string): WasmVm {
-    return new WasmVm(name, this.core, this.module, toByteString(this.opts.vmId), this.vmConfig);
+    return new WasmVm(name, this.core, this.module, toByteString(this.opts.vmId), this.vmConfig, HOSTCALLS);
   }
 
   /** Canary: a fresh VM runs start + configure for `plugin`, then is thrown away. Returns the failure or null. */
@@ -184,7 +205,7 @@ export class Host {
       const root = vm.start(plugin);
       if (!root || vm.failed) failure = `Failed to start base Wasm${vm.failMessage ? ": " + vm.failMessage : ""}`;
       else if (!root.onConfigure() || vm.failed) failure = `Failed to configure base Wasm plugin${vm.failMessage ? ": " + vm.failMessage : ""}`;
-      if (root) cancelAll(root);
+      if (root) root.cancelCalls();
     }
     vm.stopTimers();
     vm.dead = true;
@@ -288,7 +309,7 @@ export class Host {
     // Fail open: Envoy does not install the filter on a failed VM. Fail closed: it installs a
     // context that answers 503.
     const install = !(failed && this.opts.failOpen);
-    return new HttpStream(vm, w, root, install, this.pluginFailed[w], attrs, {
+    return new ActiveStream(vm, w, root, install, this.pluginFailed[w], attrs, {
       bufferLimitBytes: this.opts.bufferLimitBytes,
       autoComplete: opts.autoComplete ?? this.opts.autoComplete,
       requestIdHeader: this.opts.requestIdHeader,
@@ -314,7 +335,7 @@ export class Host {
    * answered locally, then completion. Throws if the filter holds the stream with nothing pending.
    */
   exchange(o: ExchangeOptions): ExchangeResult {
-    return runExchange(this, o);
+    return runExchange(this.newStream({ worker: o.worker, attributes: o.attributes }), this.core.scheduler, o);
   }
 
   /** Runs everything due now (call responses, queue notifications). Drivers do this themselves. */
@@ -466,7 +487,7 @@ export class Host {
   worker(i = 0): WorkerInfo {
     const vm = this.vms[i];
     const root = vm.roots.get(this.plugin.key);
-    return { name: vm.name, failed: vm.failed, failMessage: vm.failMessage, rootContextId: root?.id ?? 0, memoryBytes: vm.memory.size, vm };
+    return { name: vm.name, failed: vm.failed, failMessage: vm.failMessage, rootContextId: root?.id ?? 0, memoryBytes: vm.memory.size };
   }
 
   /** Number of worker VMs. */
@@ -483,5 +504,3 @@ export class Host {
   static readonly logLevels = LogLevels;
 }
 
-export { WasmLoadError, RootContext };
-export type { ExchangeOptions, ExchangeResponse, ExchangeResult } from "./exchange.ts";

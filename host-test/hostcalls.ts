@@ -4,8 +4,7 @@
 // Every call acts on the current context, or the effective one after
 // proxy_set_effective_context. Arguments arrive as unsigned numbers (i32) or BigInt (i64).
 import { WasmResult as R, HEADER_MAP_TYPE_MAX, BUFFER_TYPE_MAX, STREAM_TYPE_MAX } from "./abi.ts";
-import type { Hostcall, WasmVm } from "./vm.ts";
-import { RootContext } from "./context.ts";
+import { RootContext, type Hostcall, type WasmVm } from "./vm.ts";
 import { decodePairs, encodePairs, fromByteString } from "./pairs.ts";
 import { dispatchHttpCall } from "./calls.ts";
 import { dispatchGrpcCall, dispatchGrpcStream, grpcSend, grpcCloseOrCancel } from "./grpc.ts";

@@ -1,15 +1,20 @@
 // host-test: a Proxy-Wasm host in TypeScript that runs a module the way Envoy does.
-// Entry point for tests, benchmarks and the local dev gateway. See README.md.
+// The API for tests, benchmarks and the control plane; everything not exported here is
+// internal (host-test's own unit tests reach some of it through internal.ts). See README.md.
+
+// The host: options, verbs (newStream, exchange, clock, onHttpCall, probe, ...) and getters.
 export { Host, type HostOptions, type WorkerInfo } from "./host.ts";
-export type { ExchangeOptions, ExchangeResponse, ExchangeResult } from "./exchange.ts";
 export { WasmLoadError } from "./loader.ts";
-export { HttpStream, type Action, type Message, type LocalResponse } from "./stream.ts";
-export type { HttpCallRecord, HttpCallOutcome, HttpCallHandler } from "./calls.ts";
-export type { GrpcCallRecord, GrpcCallOutcome, GrpcCallHandler, GrpcStreamRecord, GrpcStreamHandler } from "./grpc.ts";
-export type { LogEntry, TrapRecord, CallRecord } from "./core.ts";
-export { Attr, AttrValue, decodeInt64, serializeAttr, type AttrInput } from "./properties.ts";
-export { pairsBlob, parsePairsBlob, encodePairs, decodePairs, type HeaderInput, type BodyInput } from "./pairs.ts";
-export { WasmResult, HeaderMapType, BufferType, StreamType, MetricType, LogLevels, type LogLevelName, type AbiVersion } from "./abi.ts";
-export { readModuleShape, formatFuncType, type ModuleShape, type FuncType } from "./binary.ts";
-export { providedImports, WASI_FUNCTIONS, START_ALLOWED, MALLOC_ALLOWED } from "./abi.ts";
-export type { GuestProbe, ProbeHandler } from "./probe.ts";
+export type { ExchangeOptions, ExchangeResponse, ExchangeResult } from "./exchange.ts";
+
+// The records tests read and the handlers they install.
+export type {
+  Action, HttpStream, Message, LocalResponse, HeaderInput, BodyInput, LogEntry, LogLevelName, TrapRecord, CallRecord,
+  AbiVersion, HttpCallRecord, HttpCallOutcome, HttpCallHandler, GrpcCallRecord, GrpcCallOutcome, GrpcCallHandler,
+  GrpcStreamRecord, GrpcStreamHandler, GuestProbe, ProbeHandler,
+} from "./types.ts";
+
+// Helpers: typed attribute values, the pairs layout and the ABI's enumerations (for probes).
+export { Attr, type AttrValue, type AttrInput, decodeInt64 } from "./properties.ts";
+export { pairsBlob, parsePairsBlob } from "./pairs.ts";
+export { WasmResult, HeaderMapType, BufferType, StreamType } from "./abi.ts";

@@ -5,7 +5,8 @@
 // message Envoy logs, so tests can assert on it.
 import { readFile } from "node:fs/promises";
 import { readModuleShape, formatFuncType, sameFuncType, WasmBinaryError, type ModuleShape, type ImportEntry } from "./binary.ts";
-import { ABI_MARKERS, MODULE_FUNCTIONS, providedImports, type AbiVersion } from "./abi.ts";
+import { ABI_MARKERS, MODULE_FUNCTIONS, providedImports } from "./abi.ts";
+import type { AbiVersion } from "./types.ts";
 
 /** Why a module was refused; `message` is the text Envoy would log. */
 export class WasmLoadError extends Error {

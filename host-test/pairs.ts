@@ -7,18 +7,14 @@
 // Pairs layout (cpp-host PairsUtil), little-endian:
 //   u32 count | count x (u32 name_len, u32 value_len) | name bytes \0 value bytes \0 ...
 
+import type { BodyInput, HeaderInput } from "./types.ts";
+
 /** Limits cpp-host applies to a pairs blob coming from the guest (include/proxy-wasm/limits.h). */
 export const PAIRS_MAX_BYTES = 1024 * 1024;
 export const PAIRS_MAX_COUNT = 1024;
 
 /** A header as [name, value]. */
 export type Pair = [string, string];
-
-/** Headers as tests write them: an object, or pairs to allow repeated names. */
-export type HeaderInput = Record<string, string> | Array<[string, string]>;
-
-/** A body as tests write it: text (UTF-8) or bytes. */
-export type BodyInput = string | Uint8Array;
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();

@@ -3,33 +3,15 @@
 // test module's forwarders to hostcalls) exactly as the guest would at that moment: same
 // current context, same header maps and buffers reachable. Used with test modules that
 // reserve guest memory [1024, 32768) as scratch space.
-import type { WasmVm } from "./vm.ts";
+import type { GuestMemory } from "./memory.ts";
+import type { GuestProbe, ProbeHandler } from "./types.ts";
 
-/** What a probe handler can do inside the callback. */
-export interface GuestProbe {
-  /** The callback's name and arguments. */
-  fn: string;
-  args: number[];
-  /** The VM's name ("worker 0", "canary", ...). */
-  vm: string;
-  /** Calls a module export now; i32 results come back unsigned. A trap ends the callback. */
-  call(exportName: string, ...args: Array<number | bigint>): number;
-  /** Copies text (UTF-8) or bytes into scratch memory; returns [pointer, length]. */
-  put(data: string | Uint8Array): [number, number];
-  /** A zeroed scratch slot of `n` bytes (8-byte aligned). */
-  slot(n?: number): number;
-  u32(ptr: number): number;
-  u64(ptr: number): bigint;
-  /** Writes a u32 into guest memory (e.g. a test module's settings). */
-  setU32(ptr: number, value: number): void;
-  bytes(ptr: number, len: number): Uint8Array;
-  /** The buffer a hostcall returned through a (pointer slot, size slot) pair. */
-  result(ptrSlot: number, sizeSlot: number): Uint8Array;
-  /** Same as `result`, decoded as UTF-8. */
-  resultText(ptrSlot: number, sizeSlot: number): string;
+/** What a probe needs of the VM it runs in. */
+export interface ProbeTarget {
+  readonly name: string;
+  readonly memory: GuestMemory;
+  readonly exports: Record<string, (...a: Array<number | bigint>) => unknown>;
 }
-
-export type ProbeHandler = (g: GuestProbe) => void;
 
 export interface ProbeRegistration {
   fn: string;
@@ -42,7 +24,7 @@ const SCRATCH_BASE = 1024;
 const SCRATCH_END = 32768;
 
 /** Runs the probes registered for `fn` on `vm`. */
-export function runProbes(vm: WasmVm, fn: string, args: number[], probes: ProbeRegistration[]): void {
+export function runProbes(vm: ProbeTarget, fn: string, args: number[], probes: ProbeRegistration[]): void {
   for (const p of [...probes]) {
     if (p.fn !== fn || (p.vm !== undefined && p.vm !== vm.name)) continue;
     if (p.once) probes.splice(probes.indexOf(p), 1);

@@ -18,25 +18,15 @@
 import { HEADERS_STATUS, DATA_STATUS, TRAILERS_STATUS } from "./abi.ts";
 import { HeaderMap } from "./headers.ts";
 import { BodyBuffer } from "./buffers.ts";
-import { bodyBytes, fromByteString, type BodyInput, type HeaderInput, type Pair } from "./pairs.ts";
+import { bodyBytes, fromByteString, type Pair } from "./pairs.ts";
 import type { AttributeTable } from "./properties.ts";
 import { prepareLocalReply } from "./local_reply.ts";
-import { StreamContext, CONTINUE } from "./stream_context.ts";
-import type { WasmVm } from "./vm.ts";
-import type { RootContext } from "./context.ts";
+import { StreamContext, CONTINUE, type FilterCallbacks, type StreamInfo } from "./stream_context.ts";
+import type { WasmVm, RootContext } from "./vm.ts";
+import type { Action, BodyInput, HeaderInput, HttpStream, LocalResponse, Message } from "./types.ts";
 
 /** Headers a request must still carry when it leaves the filter chain. */
 const REQUIRED_REQUEST_HEADERS = [":method", ":path", ":authority"];
-
-/** What a driver call led to: the filter's (converted) status, or what the host did instead. */
-export type Action =
-  | (typeof HEADERS_STATUS)[number]
-  | (typeof DATA_STATUS)[number]
-  | (typeof TRAILERS_STATUS)[number]
-  /** The filter is paused at headers: the part was queued by the filter manager. */
-  | "Buffered"
-  /** The stream already ended (local reply, reset, completion): the part was dropped. */
-  | "Closed";
 
 /** Stream settings from the host. */
 export interface StreamSettings {
@@ -50,19 +40,6 @@ export interface StreamSettings {
   driving: { depth: number };
   flush: () => void;
   nowMs: () => number;
-}
-
-/** Stream info (Envoy StreamInfo) as far as attributes need it. */
-export interface StreamInfo {
-  startMs: number;
-  protocol: string;
-  bytesReceived: number;
-  bytesSent: number;
-  responseCode?: number;
-  responseCodeDetails?: string;
-  requestCompleteMs?: number;
-  connectionId: number;
-  filterState: Map<string, Uint8Array>;
 }
 
 class Direction {
@@ -86,32 +63,6 @@ class Sink {
   reset = false;
 }
 
-/** A request or response as one side received it (test-facing). */
-export interface Message {
-  headers: Record<string, string>;
-  headerPairs: Array<[string, string]>;
-  body: string;
-  bodyBytes: Uint8Array;
-  /** Body chunks in the order they were forwarded. */
-  chunks: Uint8Array[];
-  trailers: Record<string, string> | null;
-  /** The end of stream was forwarded. */
-  ended: boolean;
-  /** The stream was reset on this side before it ended. */
-  reset: boolean;
-}
-
-/** What proxy_send_local_response asked for (test-facing). */
-export interface LocalResponse {
-  status: number;
-  /** The additional headers the filter passed. */
-  headers: Record<string, string>;
-  headerPairs: Array<[string, string]>;
-  body: string;
-  details: string;
-  grpcStatus: number | null;
-}
-
 function view(s: Sink): Message {
   return {
     headers: s.headers ? s.headers.toObject() : {},
@@ -125,7 +76,8 @@ function view(s: Sink): Message {
   };
 }
 
-export class HttpStream {
+/** Envoy's ConnectionManagerImpl::ActiveStream with its filter manager: one stream, driven by tests. */
+export class ActiveStream implements HttpStream, FilterCallbacks {
   readonly req = new Direction();
   readonly resp = new Direction();
   readonly info: StreamInfo;

@@ -4,13 +4,11 @@
 // conversion of guest return values). Which header map or body a hostcall can reach
 // depends on these pointers, which Envoy sets for a callback and clears when it continues.
 import { WasmResult, HeaderMapType, StreamType } from "./abi.ts";
-import { ContextBase, type RootContext } from "./context.ts";
-import type { WasmVm } from "./vm.ts";
+import { ContextBase, type RootContext, type WasmVm } from "./vm.ts";
 import type { HeaderMap } from "./headers.ts";
 import { instanceView, BodyBuffer, type BufferView } from "./buffers.ts";
-import { Attr, AttrValue, navigate, pairsToAttrMap, type PropertyResult } from "./properties.ts";
+import { Attr, AttrValue, navigate, pairsToAttrMap, type AttributeTable, type PropertyResult } from "./properties.ts";
 import { fromByteString, type Pair } from "./pairs.ts";
-import type { HttpStream } from "./stream.ts";
 
 // Status values Envoy acts on after conversion.
 export const CONTINUE = 0;
@@ -18,6 +16,41 @@ export const HEADERS_STOP_ALL_WATERMARK = 4;
 export const DATA_STOP_NO_BUFFER = 3;
 export const DATA_STOP_AND_BUFFER = 1;
 export const TRAILERS_STOP = 1;
+
+/** Stream info (Envoy StreamInfo) as far as attributes need it. */
+export interface StreamInfo {
+  startMs: number;
+  protocol: string;
+  bytesReceived: number;
+  bytesSent: number;
+  responseCode?: number;
+  responseCodeDetails?: string;
+  requestCompleteMs?: number;
+  connectionId: number;
+  filterState: Map<string, Uint8Array>;
+}
+
+/**
+ * What the filter's context asks of the filter manager around it: Envoy's decoder/encoder
+ * filter callbacks and the stream info. The filter manager (stream.ts) implements it.
+ */
+export interface FilterCallbacks {
+  /** The worker's plugin could not be configured: streams behave as on a failed VM. */
+  readonly pluginFailed: boolean;
+  readonly info: StreamInfo;
+  readonly attributes: AttributeTable;
+  /** The body the filter manager holds for each direction (decodingBuffer/encodingBuffer). */
+  readonly req: { readonly buffered: BodyBuffer | null };
+  readonly resp: { readonly buffered: BodyBuffer | null };
+  /** addDecodedData/addEncodedData while buffering: the chunk joins the held body. */
+  addData(response: boolean, chunk: BodyBuffer): void;
+  /** addDecodedTrailers/addEncodedTrailers (only in the last body callback). */
+  addTrailers(response: boolean): HeaderMap;
+  continueDecoding(): void;
+  continueEncoding(): void;
+  resetStream(): void;
+  sendLocalReply(code: number, body: string, additional: Pair[], grpcStatus: number | null, details: string): void;
+}
 
 const WRAPPERS = new Set(["request", "response", "connection", "upstream", "source", "destination", "filter_state", "upstream_filter_state"]);
 
@@ -36,7 +69,7 @@ export class StreamContext extends ContextBase {
   destroyed = false;
   private al: { req: HeaderMap | null; resp: HeaderMap | null; respTrailers: HeaderMap | null } = { req: null, resp: null, respTrailers: null };
 
-  constructor(vm: WasmVm, readonly rootContext: RootContext, readonly fm: HttpStream) {
+  constructor(vm: WasmVm, readonly rootContext: RootContext, readonly fm: FilterCallbacks) {
     super(vm, vm.allocContextId(), rootContext.id, rootContext.rootPlugin);
     vm.contexts.set(this.id, this);
   }

@@ -1,6 +1,7 @@
 // Builds every Wasm module of the project:
 //   build/tokenlimit.wasm (release), build/tokenlimit.debug.wasm (+ source map),
 //   build/passthrough.wasm (benchmark baseline),
+//   build/tokenlimit.prof.wasm (release with names, for bench/profile.ts; only with --only profile),
 //   build/testing/<name>.js|.wasm for each assembly/**/testing/<name>.entry.ts
 //     (pure modules exposed to Node tests with ESM bindings),
 //   build/modules/<name>.wasm for each test/modules/<name>.ts (host-test fixtures).
@@ -24,13 +25,18 @@ function walk(dir, pred, out = []) {
 
 // Jobs other than the filter's own targets must not inherit asconfig.json's entries.
 const bare = ["--config", "scripts/asconfig.bare.json"];
-const filterFlags = [...bare, "--lib", "compat", "--use", "abort=abort_proc_exit", "--exportStart", "_initialize", "--runtime", "incremental"];
+const filterFlags = [...bare, "--lib", "compat", "--use", "abort=abort_proc_exit", "--exportStart", "_initialize", "--runtime", "minimal"];
 
 const jobs = [
   ["release", ["assembly/index.ts", "--target", "release"]],
   ["debug", ["assembly/index.ts", "--target", "debug"]],
   ["passthrough", ["assembly/passthrough.ts", ...filterFlags, "-O3", "--noAssert", "--outFile", "build/passthrough.wasm"]],
 ];
+// The release build with function names, for bench/profile.ts; built only when asked for.
+const onDemand = [
+  ["profile", ["assembly/index.ts", "--target", "release", "--debug", "--outFile", "build/tokenlimit.prof.wasm", "--textFile", "build/tokenlimit.prof.wat"]],
+];
+if (only) jobs.push(...onDemand);
 for (const entry of walk("assembly", (p) => p.endsWith(".entry.ts") && p.includes("/testing/"))) {
   const name = basename(entry, ".entry.ts");
   jobs.push([`testing/${name}`, [entry, ...bare, "-O3", "--runtime", "incremental", "--bindings", "esm", "--exportRuntime",

@@ -1,5 +1,5 @@
-// The whole test run: build, the trap check, the AssemblyScript unit tests (as-pect) and
-// the Node test suites (host-test integration, CEL conformance, ...). Ends with one line
+// The whole test run: build, the trap check, the type check (tsc, strict), the
+// AssemblyScript unit tests (as-pect) and the Node test suites (host-test integration, CEL conformance, ...). Ends with one line
 // "N passed, N failed" adding up both runners, and exits non-zero on any failure.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync, readFileSync, rmSync } from "node:fs";
@@ -41,7 +41,10 @@ if (build.status !== 0) {
 // 2. No trap paths in filter code.
 step("check-traps", run(process.execPath, ["scripts/check-traps.mjs"]).status === 0);
 
-// 3. as-pect unit tests. Its summary line reads "[Tests]: P / T".
+// 3. The TypeScript type-checks (strict; after the build, whose .d.ts files tests import).
+step("tsc", run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"]).status === 0);
+
+// 4. as-pect unit tests. Its summary line reads "[Tests]: P / T".
 const asp = run(process.execPath, ["node_modules/@as-pect/cli/bin/asp", "-n", "--summary"], { capture: true });
 const aspOut = (asp.stdout ?? "").replace(ANSI, "");
 const m = /\[Tests\]:\s*(\d+)\s*\/\s*(\d+)/.exec(aspOut);
@@ -54,7 +57,7 @@ if (!m || asp.status !== 0) {
   console.error("FAILED: as-pect run" + (m ? "" : " (no summary line)"));
 }
 
-// 4. Node test suites, reported as TAP so the counts can be read.
+// 5. Node test suites, reported as TAP so the counts can be read.
 function testFiles(dir, out = []) {
   let names = [];
   try { names = readdirSync(dir); } catch { return out; }

@@ -2,7 +2,7 @@
 // Envoy host. A free user spends the 20,000-token daily budget 100 tokens at a time and
 // is refused with 429; a gold user is still admitted; at 00:00 UTC the budget resets.
 import { Host } from "../host-test/index.ts";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../test/support/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../fixtures/llm.ts";
 
 const start = Date.UTC(2026, 10, 29, 9, 0, 0);
 const host = await Host.create({ wasm: "build/tokenlimit.wasm", pluginConfig: EXAMPLE_POLICY, now: start, trace: false });

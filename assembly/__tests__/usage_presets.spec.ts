@@ -58,6 +58,16 @@ describe("presets", () => {
     expect(modeForContentType("")).toBe(MODE_SNIFF);
     expect(modeForContentType("text/plain")).toBe(MODE_SNIFF);
   });
+
+  it("compares media types case-insensitively in ASCII only, as HTTP does", () => {
+    expect(modeForContentType("APPLICATION/JSON")).toBe(MODE_JSON);
+    expect(modeForContentType("application/vnd.api+JSON;x=1")).toBe(MODE_JSON);
+    expect(modeForContentType("\ttext/event-stream\t")).toBe(MODE_SSE);
+    expect(modeForContentType("application/jsonx")).toBe(MODE_SNIFF);
+    expect(modeForContentType(";application/json")).toBe(MODE_SNIFF);
+    // U+212A KELVIN SIGN lower-cases to "k" in Unicode, never in an HTTP token.
+    expect(modeForContentType("application/x-ndjson".replace("x", "\u212A"))).toBe(MODE_SNIFF);
+  });
 });
 
 describe("PresetResolver", () => {

@@ -6,21 +6,33 @@ import {
   proxy_remove_header_map_value, proxy_get_header_map_pairs,
 } from "./imports";
 import { WasmResult } from "./status";
-import { clearResult, resultPtrSlot, resultSizeSlot, takeResult } from "./memory";
+import { clearResult, dropResult, resultPtrSlot, resultSizeSlot, scratchName, scratchNameLength, takeResult, takeResultString } from "./memory";
 
 /** One header; names are lower-case as Envoy delivers them. */
 export class Header {
   constructor(public name: string, public value: string) {}
 }
 
-/** Value of `name` in `map`, or null when absent or the map is not available. */
+/**
+ * Value of `name` in `map`, or null when absent or the map is not available. Allocates
+ * only the returned string (short names are encoded in a scratch buffer).
+ */
 export function getHeader(map: i32, name: string): string | null {
-  const key = String.UTF8.encode(name);
+  let key = scratchName(name);
+  let keySize = scratchNameLength();
+  let encoded: ArrayBuffer | null = null;
+  if (key == 0) {
+    encoded = String.UTF8.encode(name);
+    key = changetype<usize>(encoded);
+    keySize = <usize>encoded.byteLength;
+  }
   clearResult();
-  const status = proxy_get_header_map_value(map, changetype<usize>(key), <usize>key.byteLength, resultPtrSlot(), resultSizeSlot());
-  const raw = takeResult();
-  if (status != WasmResult.Ok) return null;
-  return String.UTF8.decode(raw);
+  const status = proxy_get_header_map_value(map, key, keySize, resultPtrSlot(), resultSizeSlot());
+  if (status != WasmResult.Ok) {
+    dropResult();
+    return null;
+  }
+  return takeResultString();
 }
 
 export function addHeader(map: i32, name: string, value: string): i32 {
@@ -36,6 +48,8 @@ export function replaceHeader(map: i32, name: string, value: string): i32 {
 }
 
 export function removeHeader(map: i32, name: string): i32 {
+  const key = scratchName(name);
+  if (key != 0) return proxy_remove_header_map_value(map, key, scratchNameLength());
   const k = String.UTF8.encode(name);
   return proxy_remove_header_map_value(map, changetype<usize>(k), <usize>k.byteLength);
 }

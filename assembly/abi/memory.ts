@@ -41,6 +41,48 @@ export function takeResult(): ArrayBuffer {
   return out;
 }
 
+/**
+ * The buffer the last hostcall returned, decoded as UTF-8 straight from the host's copy
+ * (which is then freed): one allocation, the string. "" when nothing was returned.
+ */
+export function takeResultString(): string {
+  const ptr = <usize>load<u32>(SLOTS);
+  const size = <usize>load<u32>(SLOTS + 4);
+  store<u32>(SLOTS, 0);
+  store<u32>(SLOTS + 4, 0);
+  if (ptr == 0) return "";
+  const out = size == 0 ? "" : String.UTF8.decodeUnsafe(ptr, size);
+  heap.free(ptr);
+  return out;
+}
+
+/** Frees whatever the last hostcall returned, unread. */
+export function dropResult(): void {
+  const ptr = <usize>load<u32>(SLOTS);
+  store<u32>(SLOTS, 0);
+  store<u32>(SLOTS + 4, 0);
+  if (ptr != 0) heap.free(ptr);
+}
+
+// Names passed to the host (header names) are encoded here instead of in a new buffer.
+// @ts-ignore: decorator
+@inline const NAME_SCRATCH_BYTES: i32 = 256;
+const NAME_SCRATCH: usize = memory.data(NAME_SCRATCH_BYTES);
+
+/**
+ * `name` as UTF-8 in a scratch buffer valid until the next call, or 0 when it does not fit
+ * (the caller then encodes it the ordinary way). Its length is `scratchNameLength()`.
+ */
+export function scratchName(name: string): usize {
+  // At most 3 bytes per UTF-16 unit.
+  if (name.length * 3 > NAME_SCRATCH_BYTES) return 0;
+  scratchLength = String.UTF8.encodeUnsafe(changetype<usize>(name), name.length, NAME_SCRATCH);
+  return NAME_SCRATCH;
+}
+let scratchLength: usize = 0;
+// @ts-ignore: decorator
+@inline export function scratchNameLength(): usize { return scratchLength; }
+
 /** Allocation entry the host calls; returns 0 for a zero-size request. */
 export function hostMalloc(size: usize): usize {
   if (size == 0) return 0;

@@ -3,7 +3,7 @@
 // the SDK's wrapper trapped on it; this one returns null.
 import { proxy_get_property, proxy_set_property } from "./imports";
 import { WasmResult } from "./status";
-import { clearResult, resultPtrSlot, resultSizeSlot, takeResult } from "./memory";
+import { clearResult, dropResult, resultPtrSlot, resultSizeSlot, takeResult } from "./memory";
 
 /** Encodes dotted segments as Envoy's NUL-separated property path. Allocates. */
 export function propertyPath(segments: string[]): ArrayBuffer {
@@ -18,7 +18,7 @@ export function getProperty(path: ArrayBuffer): ArrayBuffer | null {
   clearResult();
   lastPropertyStatus = proxy_get_property(changetype<usize>(path), <usize>path.byteLength, resultPtrSlot(), resultSizeSlot());
   if (lastPropertyStatus != WasmResult.Ok) {
-    takeResult();
+    dropResult();
     return null;
   }
   return takeResult();

@@ -10,7 +10,18 @@
 import { Encoding, isResolvable } from "./encoding";
 
 export class AttributeSpec {
+  private encoded: ArrayBuffer | null = null;
   constructor(public name: string, public path: string[], public encoding: Encoding) {}
+
+  /** The path as `proxy_get_property` takes it (NUL-separated UTF-8), encoded once. */
+  encodedPath(): ArrayBuffer {
+    let e = this.encoded;
+    if (e === null) {
+      e = String.UTF8.encode(this.path.join("\0"));
+      this.encoded = e;
+    }
+    return e;
+  }
 }
 
 const CATALOG = new Map<string, AttributeSpec>();

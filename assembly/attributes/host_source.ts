@@ -5,11 +5,17 @@ import { Header, getHeader, getHeaders } from "../abi/headers";
 import { getProperty, propertyPath } from "../abi/properties";
 import { HeaderMapType } from "../abi/status";
 import { AttributeSource } from "./source";
+import { AttributeSpec } from "./catalog";
 
 export class HostAttributeSource extends AttributeSource {
   /** One `proxy_get_property`; null when Envoy answers NOT_FOUND (or anything but OK). */
   property(path: string[]): ArrayBuffer | null {
     return getProperty(propertyPath(path));
+  }
+
+  /** One `proxy_get_property`, with the path encoded once per attribute rather than per call. */
+  attribute(spec: AttributeSpec): ArrayBuffer | null {
+    return getProperty(spec.encodedPath());
   }
 
   /** One `proxy_get_header_map_value` on the request headers. */

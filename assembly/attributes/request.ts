@@ -19,6 +19,7 @@ import { decodeAttribute, headerMapValue, isResolvable } from "./encoding";
 import { decodeMetadata, decodeStruct } from "./struct";
 import { decodeJwtClaims, stripTokenPrefix } from "./jwt";
 import { IdentityFailure, IdentityStats } from "./failure";
+import { IdentityCache } from "./identity_cache";
 import {
   IdentityOptions, IdentityResult, IdentitySource,
   enrichIdentity, identityFromHeaders, identityFromJwtAuthn,
@@ -39,6 +40,8 @@ export class AttributeOptions {
   filterStateKeys: Array<string> = new Array<string>();
   /** Identity outcomes across requests, for metrics. */
   identityStats: IdentityStats = new IdentityStats();
+  /** Identities decoded from recent JWTs, by token. */
+  identityCache: IdentityCache = new IdentityCache();
 }
 
 const METADATA_PATH: string[] = ["metadata"];
@@ -137,7 +140,7 @@ export class RequestAttributes extends AttributeResolver {
     }
     const spec = findAttribute(name);
     if (spec === null || !isResolvable(spec.encoding)) return null;
-    const bytes = this.source.property(spec.path);
+    const bytes = this.source.attribute(spec);
     if (bytes === null) return null;
     return decodeAttribute(bytes, spec.encoding);
   }
@@ -199,11 +202,16 @@ export class RequestAttributes extends AttributeResolver {
       }
       const token = stripTokenPrefix(header, o.jwtPrefix);
       if (token === null) return IdentityResult.failed(IdentityFailure.BadPrefix);
+      const cache = this.options.identityCache;
+      const cached = cache.get(token);
+      if (cached !== null) return IdentityResult.found(cached);
       const decoded = decodeJwtClaims(token);
       const claims = decoded.claims;
       const map = claims !== null ? claims.map : null;
       if (map === null) return IdentityResult.failed(decoded.failure);
-      return IdentityResult.found(enrichIdentity(map, o));
+      const identity = enrichIdentity(map, o);
+      cache.put(token, identity);
+      return IdentityResult.found(identity);
     }
     if (o.source == IdentitySource.JwtAuthn) return this.identityFromMetadata(o);
     if (o.source == IdentitySource.Headers) {

@@ -23,18 +23,46 @@ export const MODE_NDJSON: i32 = 3;
 
 /**
  * Body mode for a response content type (parameters and case ignored): event stream,
- * NDJSON, any JSON type, or MODE_SNIFF when absent or unrecognised.
+ * NDJSON, any JSON type, or MODE_SNIFF when absent or unrecognised. Allocates nothing:
+ * it runs on every response.
  */
 export function modeForContentType(contentType: string): i32 {
-  let t = contentType;
-  const semi = t.indexOf(";");
-  if (semi >= 0) t = t.substring(0, semi);
-  t = t.trim().toLowerCase();
-  if (t == "text/event-stream") return MODE_SSE;
-  if (t == "application/x-ndjson" || t == "application/ndjson" || t == "application/jsonl" ||
-    t == "application/x-jsonlines" || t == "application/jsonlines") return MODE_NDJSON;
-  if (t == "application/json" || t.endsWith("+json") || t.endsWith("/json")) return MODE_JSON;
+  // The media type: up to ';', without the blanks around it.
+  let start = 0;
+  let end = contentType.indexOf(";");
+  if (end < 0) end = contentType.length;
+  while (start < end && isBlankUnit(contentType.charCodeAt(start))) start++;
+  while (end > start && isBlankUnit(contentType.charCodeAt(end - 1))) end--;
+  if (sameType(contentType, start, end, "text/event-stream")) return MODE_SSE;
+  if (sameType(contentType, start, end, "application/x-ndjson") || sameType(contentType, start, end, "application/ndjson") ||
+    sameType(contentType, start, end, "application/jsonl") || sameType(contentType, start, end, "application/x-jsonlines") ||
+    sameType(contentType, start, end, "application/jsonlines")) return MODE_NDJSON;
+  if (sameType(contentType, start, end, "application/json") || endsWithType(contentType, start, end, "+json") ||
+    endsWithType(contentType, start, end, "/json")) return MODE_JSON;
   return MODE_SNIFF;
+}
+
+/** The blanks String#trim removes that can appear in a header value. */
+function isBlankUnit(c: i32): bool {
+  return c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d || c == 0x0b || c == 0x0c || c == 0xa0 || c == 0xfeff;
+}
+
+/** ASCII case-insensitive comparison of s[start, end) with the lower-case `lower`. */
+function sameType(s: string, start: i32, end: i32, lower: string): bool {
+  return end - start == lower.length && matchesAt(s, start, lower);
+}
+
+function endsWithType(s: string, start: i32, end: i32, lower: string): bool {
+  return end - start >= lower.length && matchesAt(s, end - lower.length, lower);
+}
+
+function matchesAt(s: string, at: i32, lower: string): bool {
+  for (let i = 0, n = lower.length; i < n; i++) {
+    let c = s.charCodeAt(at + i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c != lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Reads usage from one response body at a time. */

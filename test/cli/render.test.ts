@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
 import { type Policy, loadPolicies } from "../../src/policy/manifest.ts";
 import { renderEnvoy, renderIstio, renderPluginConfig } from "../../src/policy/render.ts";
-import { EXAMPLE_POLICY } from "../support/llm.ts";
+import { EXAMPLE_POLICY } from "../../fixtures/llm.ts";
 import { EXAMPLE_JSON } from "./fixtures.ts";
 
 const EXAMPLE = readFileSync(new URL("../../envoy/kuadrant/tokenratelimitpolicy.yaml", import.meta.url), "utf8");

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { chatHeaders, chatResponse, CHAT_RESPONSE, CHAT_REQUEST, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+import { chatHeaders, chatResponse, CHAT_RESPONSE, CHAT_REQUEST, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { filterHost, chat, chatRequest, counterOf, usedBy, metric } from "./helpers.ts";
 
 test("the example response split into 2 chunks at every byte position charges exactly 100 each time", async () => {

@@ -4,7 +4,7 @@
 // closed. A running filter keeps its policy when a bad update arrives.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EXAMPLE_POLICY } from "../support/llm.ts";
+import { EXAMPLE_POLICY } from "../../fixtures/llm.ts";
 import { filterHost, chat, rateLimitHeaders } from "./helpers.ts";
 
 const PREFIX = "tokenlimit: invalid configuration: ";

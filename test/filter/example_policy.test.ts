@@ -4,7 +4,7 @@
 // while used + reserved < limit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { filterHost, chat, chatRequest, counterOf, usedBy, rateLimitHeaders, metric, NINE_AM, NEXT_MIDNIGHT } from "./helpers.ts";
 
 const LIMITED_BODY_AT_9 =

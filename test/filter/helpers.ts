@@ -1,7 +1,7 @@
 // Helpers of the token limiter's integration tests: a host running build/tokenlimit.wasm,
 // a chat exchange, the stored counters decoded from shared data, metrics, a seeded PRNG.
 import { Host, type HostOptions, type ExchangeResult, type HttpStream } from "../../host-test/index.ts";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 export { decodeCounter, counterKey, counterOf, usedBy, type StoredCounter } from "../support/counters.ts";
 
 export const FILTER_WASM = "build/tokenlimit.wasm";

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { Attr, type HttpStream } from "../../host-test/index.ts";
-import { EXAMPLE_POLICY, jwtFor, CHAT_RESPONSE, chatResponse } from "../support/llm.ts";
+import { EXAMPLE_POLICY, jwtFor, CHAT_RESPONSE, chatResponse } from "../../fixtures/llm.ts";
 import { filterHost, decodeCounter, prng } from "./helpers.ts";
 
 type Rng = ReturnType<typeof prng>;

@@ -7,7 +7,7 @@ import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { Attr } from "../../host-test/index.ts";
-import { EXAMPLE_POLICY, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+import { EXAMPLE_POLICY, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { filterHost, chat, counterOf, usedBy, metric, rateLimitHeaders } from "./helpers.ts";
 
 /** Request headers of a chat completion with no identity at all. */

@@ -2,7 +2,7 @@
 // very large one; and it shuts down cleanly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { filterHost, chat, usedBy, rateLimitHeaders, metric } from "./helpers.ts";
 
 for (const rootId of ["", "tokenlimit", "my-gateway.llm-limits", "ünïcode root"]) {

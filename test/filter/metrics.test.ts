@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+import { chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { filterHost, chat, chatRequest, tokenlimitSamples } from "./helpers.ts";
 
 test("after a mixed scenario the Prometheus page shows every filter metric with its exact value", async () => {

@@ -4,7 +4,7 @@
 // assembly/limits/README.md); check-only admission lets every one of them through.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EXAMPLE_POLICY, chatHeaders, chatResponse } from "../support/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, chatResponse } from "../../fixtures/llm.ts";
 import { filterHost, chat, chatRequest, counterOf, prng, sendResponse } from "./helpers.ts";
 import type { Host, HttpStream } from "../../host-test/index.ts";
 

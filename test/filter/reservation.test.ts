@@ -3,7 +3,7 @@
 // never refuse, still charge.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EXAMPLE_POLICY, chatHeaders, chatResponse, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, chatResponse, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { filterHost, chat, chatRequest, counterOf, usedBy, metric, rateLimitHeaders } from "./helpers.ts";
 
 test("max_tokens in the request body sets the reservation: remaining at admission = limit - used - max_tokens", async () => {

@@ -3,7 +3,7 @@
 // another worker, updates that gave up, stored values that did not decode.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { filterHost, chat, metric, counterKey, counterOf } from "./helpers.ts";
 import type { Host } from "../../host-test/index.ts";
 

@@ -3,7 +3,7 @@
 // charge and leave no reservation behind.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chatHeaders, chatResponse, JSON_RESPONSE_HEADERS } from "../support/llm.ts";
+import { chatHeaders, chatResponse, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { filterHost, chat, counterOf, chatRequest, prng, metric, sendResponse } from "./helpers.ts";
 import type { HttpStream } from "../../host-test/index.ts";
 

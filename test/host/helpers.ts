@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import wabtInit from "wabt";
 import { Host, type HostOptions, type GuestProbe } from "../../host-test/index.ts";
+import { hostInternals, type WasmVm } from "../../host-test/internal.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const MODULES_DIR = join(here, "..", "modules");
@@ -55,14 +56,19 @@ export const RET = {
 /** probe.wat's malloc mode slot: 0 normal, 1 fail, 2 trap, 3 log first, 4 restricted hostcall first. */
 export const MALLOC_MODE = 512;
 
+/** A worker's VM (host-test internals, for checks no public getter offers). */
+export function vmOf(host: Host, worker = 0): WasmVm {
+  return hostInternals(host).vms[worker];
+}
+
 /** Sets what a probe.wat callback returns, on every worker. */
 export function setRet(host: Host, slot: keyof typeof RET, value: number): void {
-  for (let i = 0; i < host.workerCount; i++) host.worker(i).vm.memory.setU32(RET[slot], value);
+  for (let i = 0; i < host.workerCount; i++) vmOf(host, i).memory.setU32(RET[slot], value);
 }
 
 /** Sets probe.wat's malloc mode on a worker. */
 export function setMallocMode(host: Host, mode: number, worker = 0): void {
-  host.worker(worker).vm.memory.setU32(MALLOC_MODE, mode);
+  vmOf(host, worker).memory.setU32(MALLOC_MODE, mode);
 }
 
 /** A host running probe.wat. */
@@ -121,9 +127,10 @@ export const text = (b: Uint8Array): string => new TextDecoder().decode(b);
  */
 export function inRoot(host: Host, handler: (g: GuestProbe) => void, worker = 0): void {
   const w = host.worker(worker);
-  const root = w.vm.contexts.get(w.rootContextId)!;
+  const vm = vmOf(host, worker);
+  const root = vm.contexts.get(w.rootContextId)!;
   host.probe("proxy_on_tick", handler, { vm: w.name, once: true });
-  w.vm.deferred(() => w.vm.call(root, "proxy_on_tick", w.rootContextId));
+  vm.deferred(() => vm.call(root, "proxy_on_tick", w.rootContextId));
   host.flush();
 }
 

@@ -3,8 +3,9 @@
 // and buffer is reachable in which phase, the pairs limits, logging, effective context.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BufferType, HeaderMapType as M, WasmResult as R, pairsBlob, encodePairs, type GuestProbe } from "../../host-test/index.ts";
-import { probeHost, REQ, hc, getHeader, getBuffer, sendLocal, inRoot, addHeader, setMallocMode, text } from "./helpers.ts";
+import { BufferType, HeaderMapType as M, WasmResult as R, pairsBlob, type GuestProbe } from "../../host-test/index.ts";
+import { encodePairs } from "../../host-test/internal.ts";
+import { probeHost, REQ, hc, getHeader, getBuffer, sendLocal, inRoot, addHeader, setMallocMode, text, vmOf } from "./helpers.ts";
 
 const OOB = 0xfffffff0;
 const MEM = 4 * 65536; // probe.wat memory size
@@ -120,7 +121,7 @@ test("the host copies guest memory: later guest writes do not change stored valu
     hc(g, "proxy_set_shared_data", k, kl, v, vl, 0);
     const [v2] = g.put("AFTER!");
     assert.equal(v2, v + 8); // (the scratch allocator hands out the next slot)
-    host.worker(0).vm.memory.write(v, new TextEncoder().encode("AFTER!"));
+    vmOf(host, 0).memory.write(v, new TextEncoder().encode("AFTER!"));
   });
   const r = host.exchange({ request: { headers: REQ } });
   assert.equal(r.upstreamRequest!.headers["x-copy"], "before");
@@ -191,12 +192,12 @@ test("pairs from the guest over 1024 entries, over 1 MiB, or malformed count as 
   const seen: Array<[number, number]> = [];
   host.probe("proxy_on_request_headers", (g) => {
     const blob = blobs.shift()!;
-    const ptr = host.worker(0).vm.memory.size - blob.length - 16;
-    host.worker(0).vm.memory.write(ptr, blob);
+    const ptr = vmOf(host, 0).memory.size - blob.length - 16;
+    vmOf(host, 0).memory.write(ptr, blob);
     assert.equal(hc(g, "proxy_set_header_map_pairs", M.RequestHeaders, ptr, blob.length), R.Ok);
   });
   for (let i = 0; i < 4; i++) {
-    host.worker(0).vm.memory.size < 4 << 20 && host.worker(0).vm.exports.malloc(4 << 20);
+    vmOf(host, 0).memory.size < 4 << 20 && vmOf(host, 0).exports.malloc(4 << 20);
     const r = host.exchange({ request: { headers: REQ } });
     seen.push([r.status, r.upstreamRequest?.headerPairs.length ?? -1]);
   }
@@ -316,7 +317,7 @@ test("Envoy's other env functions: pthread_equal, emscripten_notify_memory_growt
     (func (export "grow") (call $grow (i32.const 0)))
     (func (export "dns") (result i32) (call $dns (i32.const 100) (i32.const 11) (i32.const 200))))`);
   const host = await Host.create({ wasm });
-  const ex = host.worker(0).vm.exports;
+  const ex = vmOf(host, 0).exports;
   assert.deepEqual([ex.eq(3, 3), ex.eq(3, 4)], [1, 0]);
   ex.grow();
   assert.equal(ex.dns(), R.Ok);

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Host, BufferType, WasmResult } from "../../host-test/index.ts";
-import { wat, probeHost, REQ, getBuffer, hc, setRet, setMallocMode, text } from "./helpers.ts";
+import { wat, probeHost, REQ, getBuffer, hc, setRet, setMallocMode, text, vmOf } from "./helpers.ts";
 
 test("start order: base VM _initialize, canary start+configure, then each worker", async () => {
   const host = await probeHost({ pluginConfig: "{}", vmConfig: "vmcfg", workers: 2 });
@@ -142,7 +142,7 @@ test("on_vm_start returning false fails the start", async () => {
 test("the start window allows proxy_log, fd_write, clock_time_get, random_get and environ", async () => {
   const host = await Host.create({ wasm: await wat("start_allowed"), env: { A: "1" } });
   assert.equal(host.accepted, true);
-  const mem = host.worker(0).vm.memory;
+  const mem = vmOf(host, 0).memory;
   assert.deepEqual([2048, 2052, 2056, 2060, 2064].map((p) => mem.getU32(p)), [0, 0, 0, 0, 0]);
   assert.equal(mem.getU32(2144), 1); // one environment variable
   assert.deepEqual(host.logs("info").slice(0, 2), ["starting", "hello from stdout"]);
@@ -202,8 +202,8 @@ test("a root whose on_done returns 0 waits for proxy_done before on_delete", asy
   assert.equal(host.callNames().includes("proxy_on_delete"), false);
   // Later, on a tick, the root says it is done.
   host.probe("proxy_on_tick", (g) => assert.equal(hc(g, "proxy_done"), WasmResult.Ok));
-  const root = host.worker(0).vm.contexts.get(1)!;
-  host.worker(0).vm.deferred(() => host.worker(0).vm.call(root, "proxy_on_tick", 1));
+  const root = vmOf(host, 0).contexts.get(1)!;
+  vmOf(host, 0).deferred(() => vmOf(host, 0).call(root, "proxy_on_tick", 1));
   assert.deepEqual(host.callNames().slice(-2), ["proxy_on_tick", "proxy_on_delete"]);
 });
 

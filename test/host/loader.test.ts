@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Host, WasmLoadError, readModuleShape, formatFuncType, providedImports } from "../../host-test/index.ts";
+import { Host, WasmLoadError } from "../../host-test/index.ts";
+import { hostInternals, readModuleShape, formatFuncType, providedImports } from "../../host-test/internal.ts";
 import { wat, watToWasm, BUILD_DIR } from "./helpers.ts";
 
 /** A minimal valid 0.2.1 module with extra text spliced in. */
@@ -122,7 +123,7 @@ test("a module without malloc is refused; proxy_on_memory_allocate is the fallba
   assert.equal(await refusal(mod("", { malloc: false })), "Wasm module is missing malloc function.");
   const ok = mod('(func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))', { malloc: false });
   const host = await Host.create({ wasm: await watToWasm(ok) });
-  assert.equal(host.module.allocator, "proxy_on_memory_allocate");
+  assert.equal(hostInternals(host).module.allocator, "proxy_on_memory_allocate");
 });
 
 test("a module without memory is refused", async () => {

@@ -4,7 +4,8 @@
 // configurable table, NOT_FOUND for anything absent, SERIALIZATION_FAILURE for wrappers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Attr, WasmResult as R, decodeInt64, pairsBlob, encodePairs, type GuestProbe, type HostOptions } from "../../host-test/index.ts";
+import { Attr, WasmResult as R, decodeInt64, pairsBlob, type GuestProbe, type HostOptions } from "../../host-test/index.ts";
+import { encodePairs } from "../../host-test/internal.ts";
 import { probeHost, REQ, hc, getProperty, inRoot, text } from "./helpers.ts";
 
 const i64 = (n: number | bigint) => {

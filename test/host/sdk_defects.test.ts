@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Host } from "../../host-test/index.ts";
-import { builtModule, BUILD_DIR } from "./helpers.ts";
+import { builtModule, BUILD_DIR, vmOf } from "./helpers.ts";
 
 const SDK = builtModule("sdk_root");
 const FILTER = join(BUILD_DIR, "tokenlimit.wasm");
@@ -43,7 +43,7 @@ test("SDK: onConfigure writes the configuration size into guest memory at addres
   for (const config of ["x".repeat(300), BIG]) {
     const host = await Host.create({ wasm: SDK, rootId: "tokenlimit", pluginConfig: config });
     assert.equal(host.accepted, true);
-    assert.equal(host.worker(0).vm.memory.getU32(config.length), config.length, `the u32 at address ${config.length}`);
+    assert.equal(vmOf(host, 0).memory.getU32(config.length), config.length, `the u32 at address ${config.length}`);
   }
 });
 

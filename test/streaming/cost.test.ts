@@ -2,7 +2,7 @@
 // and a CEL `cost.expression`, checked against hand-computed values on real transcripts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as T from "../support/transcripts.ts";
+import * as T from "../../fixtures/transcripts.ts";
 import { newHost, policy, replay, userLimit, metric, storedUsed } from "./helpers.ts";
 
 const KINDS = { all: userLimit("total"), in: userLimit("input"), out: userLimit("output") };

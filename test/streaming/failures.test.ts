@@ -3,7 +3,7 @@
 // configured fallback), counted in metrics, and never traps the VM.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as T from "../support/transcripts.ts";
+import * as T from "../../fixtures/transcripts.ts";
 import type { Host } from "../../host-test/index.ts";
 import { newHost, policy, replay, openStream, delta, metric, rawStringBytes, storedReserved, utf8 } from "./helpers.ts";
 

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Host, type ExchangeResult, type HttpStream } from "../../host-test/index.ts";
-import type { Transcript } from "../support/transcripts.ts";
+import type { Transcript } from "../../fixtures/transcripts.ts";
 import { counterOf, usedBy } from "../support/counters.ts";
 
 export const WASM: Uint8Array = readFileSync(fileURLToPath(new URL("../../build/tokenlimit.wasm", import.meta.url)));

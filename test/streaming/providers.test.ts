@@ -2,7 +2,7 @@
 // `usage.provider`, and custom paths (dotted and JSON pointer) on a non-standard API.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as T from "../support/transcripts.ts";
+import * as T from "../../fixtures/transcripts.ts";
 import { newHost, policy, replay, metric, userLimit } from "./helpers.ts";
 
 test("auto: /v1/messages reads Anthropic's fields; the same body on /v1/chat/completions reports nothing", async () => {

@@ -3,7 +3,7 @@
 // dropped where the body may grow, accept-encoding removed so usage can be read.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as T from "../support/transcripts.ts";
+import * as T from "../../fixtures/transcripts.ts";
 import { newHost, policy, requestHeaders, metric, delta, utf8 } from "./helpers.ts";
 import type { Host } from "../../host-test/index.ts";
 

@@ -4,8 +4,8 @@
 // exact usage every time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as T from "../support/transcripts.ts";
-import type { Transcript } from "../support/transcripts.ts";
+import * as T from "../../fixtures/transcripts.ts";
+import type { Transcript } from "../../fixtures/transcripts.ts";
 import { newHost, policy, replay, requestHeaders, storedUsed, storedReserved, utf8 } from "./helpers.ts";
 
 const ALL: Transcript[] = [...T.STREAMS, ...T.JSON_BODIES];

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { UsageModule, bytes } from "./module.ts";
 import { rng } from "./bodies.ts";
-import * as T from "../../assembly/usage/testing/transcripts.ts";
+import * as T from "../../fixtures/transcripts.ts";
 
 const NOISE = "{}[]\":,\\\n\r 0-e.ntfu";
 const MODES = ["application/json", "text/event-stream", "application/x-ndjson", ""];
@@ -12,7 +12,7 @@ const MODES = ["application/json", "text/event-stream", "application/x-ndjson", 
 test("random and mutated bodies never trap, in any mode or chunking", () => {
   const m = new UsageModule();
   const r = rng(99);
-  const seeds = Object.values(T).map((s) => bytes(s));
+  const seeds = T.ALL.map((t) => bytes(t.body));
   for (let i = 0; i < 2000; i++) {
     let data: Uint8Array;
     if (i % 4 === 0) {
