@@ -17,14 +17,19 @@ import { StepResult, startAdmission, rejectRequest } from "./admission_step";
 const borrowed = new BorrowedBytes();
 // Holds no state: one instance serves every request's attribute resolver.
 const HOST_ATTRIBUTES = new HostAttributeSource();
+// Most requests match no limit and keep no selection: they all fill this one. A request
+// that keeps it (its Exchange holds it) leaves a new one for the next.
+let spareSelection = new Selection();
 
 /**
  * Evaluates `active`'s limits for the current request and counts evaluation errors.
- * Identity outcomes are counted by the policy's identity statistics as they happen.
+ * Identity outcomes are counted by the policy's identity statistics as they happen. The
+ * selection is the stream's to keep only when a limit applies (specs not empty).
  */
 export function selectStep(active: ActivePolicy): Selection {
   const policy = active.policy;
-  const selection = selectLimits(policy, new RequestAttributes(HOST_ATTRIBUTES, policy.attributes));
+  const selection = selectLimits(policy, new RequestAttributes(HOST_ATTRIBUTES, policy.attributes), spareSelection);
+  if (selection.specs.length > 0) spareSelection = new Selection();
   const metrics = active.metrics;
   metrics.expressionErrors.add(selection.expressionErrors);
   metrics.counterErrors.add(selection.counterErrors);
