@@ -57,7 +57,7 @@ export function completeAdmission(x: Exchange, d: Decision): StepResult {
       return StepResult.Stop;
     case AdmissionOutcome.DryRunLimited:
       metrics.dryRunLimited.inc();
-      if (d.hasCounter) active.metricsOfSpec(x.selection, d.counterIndex).limited.inc();
+      countLimited(x, d);
       if (logEnabled(LogLevel.Info)) logInfo("tokenlimit: dry run: would limit on " + d.limitName + " (remaining " + d.remaining.toString() + ")");
       x.phase = Phase.Admitted;
       return StepResult.Continue;
@@ -77,8 +77,14 @@ export function rejectRequest(x: Exchange, d: Decision): void {
   const response = policy.config.response;
   x.phase = Phase.Done;
   active.metrics.requestsLimited.inc();
-  if (d.hasCounter) active.metricsOfSpec(x.selection, d.counterIndex).limited.inc();
+  countLimited(x, d);
   sendReply(limitedResponse(d, <u32>response.status, response.message, policy.headerNames));
+}
+
+/** Counts refusal `d` on the limit of its governing counter (the limiter's index is checked, not trusted). */
+function countLimited(x: Exchange, d: Decision): void {
+  const i = d.counterIndex;
+  if (d.hasCounter && i >= 0 && i < x.selection.specs.length) x.active.metricsOfSpec(x.selection, i).limited.inc();
 }
 
 /** Sends `r` as the stream's local reply. */

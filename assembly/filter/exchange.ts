@@ -18,7 +18,7 @@ export class ActivePolicy {
     readonly limitMetrics: Array<LimitMetrics>,
   ) {}
 
-  /** The metrics of the limit of spec `specIndex` of `selection`. */
+  /** The metrics of the limit of spec `specIndex` of `selection` (a valid index: not checked). */
   metricsOfSpec(selection: Selection, specIndex: i32): LimitMetrics {
     return unchecked(this.limitMetrics[unchecked(selection.limitOfSpec[specIndex])]);
   }

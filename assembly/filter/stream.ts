@@ -1,7 +1,8 @@
 // One HTTP stream through the token limiter: a thin driver of the steps in
-// request_steps.ts, admission_step.ts and response_steps.ts. It takes the policy active
-// when the request starts and keeps it for the whole stream; decisions are made in
-// limits/ and usage/, the steps apply them.
+// request_steps.ts, admission_step.ts and response_steps.ts. A request some limit applies
+// to keeps the policy it started under (in its Exchange) until the stream ends, whatever
+// configuration arrives meanwhile; decisions are made in limits/ and usage/, the steps
+// apply them.
 //
 // Request:  headers -> select limits -> [buffer body: max_tokens, stream] -> admit
 // Response: headers -> usage reader -> body chunks pass through the reader -> charge
