@@ -19,7 +19,7 @@ const STEPS: Array<[string, RegExp]> = [
   ["identity: JWT decode and enrichment", /jwt|base64url|identity|^assembly\/json\//],
   ["CEL evaluation (predicates, counters)", /^assembly\/cel\/|^assembly\/limits\/selection/],
   ["attributes (property and header reads)", /^assembly\/attributes\/|^assembly\/abi\/(headers|properties)/],
-  ["admission and charge (shared data)", /^assembly\/counters\/|^assembly\/limits\/(keys|window|saturate|charge)/],
+  ["admission and charge (shared data)", /^assembly\/counters\/|^assembly\/limits\/(local_limiter|keys|window|saturate|charge)/],
   ["request body inspection", /^assembly\/usage\/request/],
   ["response usage scan", /^assembly\/usage\//],
   ["rate-limit headers", /^assembly\/limits\/headers/],

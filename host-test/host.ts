@@ -442,6 +442,19 @@ export class Host {
       set(key: string, value: BodyInput, cas = 0, id = vmId): number {
         return core.sharedData.set(id, toByteString(key), bodyBytes(value), cas);
       },
+      /**
+       * Runs `handler` before each proxy_set_shared_data a filter makes (of any vm_id), with
+       * the key written: a write the handler makes there lands between the filter's read and
+       * its write, as another worker's would. Returns a function that removes the handler.
+       */
+      beforeFilterWrite(handler: (key: string) => void): () => void {
+        const hook = (_vm: string, key: string) => handler(Buffer.from(key, "latin1").toString("utf8"));
+        core.sharedData.writeHooks.push(hook);
+        return () => {
+          const i = core.sharedData.writeHooks.indexOf(hook);
+          if (i >= 0) core.sharedData.writeHooks.splice(i, 1);
+        };
+      },
     };
   }
 

@@ -107,7 +107,7 @@ export const ENV_HOSTCALLS: Record<string, Hostcall> = {
     const key = vm.memory.readByteString(keyPtr, keySize);
     const value = vm.memory.read(valuePtr, valueSize);
     if (key === null || value === null) return R.InvalidMemoryAccess;
-    return vm.core.sharedData.set(vm.vmId, key, value, cas);
+    return vm.core.sharedData.setFromGuest(vm.vmId, key, value, cas);
   },
 
   proxy_register_shared_queue(vm, namePtr: number, nameSize: number, tokenPtr: number) {

@@ -10,9 +10,15 @@ export interface SharedEntry {
   cas: number;
 }
 
+/** Runs before a filter's proxy_set_shared_data (see `SharedData.setFromGuest`). */
+export type SharedWriteHook = (vmId: string, key: string) => void;
+
 export class SharedData {
   private data = new Map<string, Map<string, SharedEntry>>();
   private cas = 1;
+  /** Test hooks run before each write a filter makes. */
+  readonly writeHooks: SharedWriteHook[] = [];
+  private inHook = false;
 
   private nextCas(): number {
     const r = this.cas;
@@ -35,6 +41,23 @@ export class SharedData {
     if (e && cas !== 0 && cas !== e.cas) return WasmResult.CasMismatch;
     m.set(key, { value: value.slice(), cas: this.nextCas() });
     return WasmResult.Ok;
+  }
+
+  /**
+   * A filter's proxy_set_shared_data: the hooks run first (as another worker's write
+   * landing between this worker's read and its write would), then `set`. Writes the
+   * hooks make are not hooked.
+   */
+  setFromGuest(vmId: string, key: string, value: Uint8Array, cas: number): number {
+    if (!this.inHook && this.writeHooks.length > 0) {
+      this.inHook = true;
+      try {
+        for (const hook of [...this.writeHooks]) hook(vmId, key);
+      } finally {
+        this.inHook = false;
+      }
+    }
+    return this.set(vmId, key, value, cas);
   }
 
   /** All entries of a vm_id (test observer). */

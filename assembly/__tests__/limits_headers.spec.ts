@@ -1,4 +1,5 @@
-import { formatResetDuration, rateLimitHeaders, RateLimitHeaderNames } from "../limits/headers";
+import { formatResetDuration, rateLimitHeaders, admittedResponseHeaders, RateLimitHeaderNames } from "../limits/headers";
+import { limitedResponse, unavailableResponse } from "../limits/limited_response";
 import { Decision } from "../limits/decision";
 import { Header } from "../abi/headers";
 
@@ -76,5 +77,49 @@ describe("rateLimitHeaders", () => {
   });
   it("sends nothing when no counter applied", () => {
     expect(rateLimitHeaders(new Decision(), new RateLimitHeaderNames()).length).toBe(0);
+  });
+});
+
+describe("admittedResponseHeaders", () => {
+  it("gives an admitted response limit, remaining and reset", () => {
+    const hs = admittedResponseHeaders(decision(true), new RateLimitHeaderNames());
+    expect(hs.length).toBe(3);
+    expect(find(hs, "x-ratelimit-remaining-tokens")).toBe("2500");
+  });
+  it("gives a request a dry run let through over budget no retry-after", () => {
+    const hs = admittedResponseHeaders(decision(false), new RateLimitHeaderNames());
+    expect(hs.length).toBe(3);
+    expect(find(hs, "x-ratelimit-remaining-tokens")).toBe("0");
+    expect(find(hs, "retry-after")).toBe("<absent>");
+  });
+  it("leaves out a renamed retry-after too", () => {
+    const names = new RateLimitHeaderNames();
+    names.retryAfter = "x-retry-after";
+    expect(find(admittedResponseHeaders(decision(false), names), "x-retry-after")).toBe("<absent>");
+  });
+});
+
+describe("local replies", () => {
+  it("put the 429's retry-after under the configured name", () => {
+    const names = new RateLimitHeaderNames();
+    names.retryAfter = "x-retry-after";
+    const r = limitedResponse(decision(false), 429, "Rate limit reached for tokens", names);
+    expect(find(r.headers, "x-retry-after")).toBe("360");
+    expect(find(r.headers, "retry-after")).toBe("<absent>");
+  });
+  it("put the 503's retry-after under the configured name", () => {
+    const names = new RateLimitHeaderNames();
+    names.retryAfter = "x-retry-after";
+    const r = unavailableResponse(names);
+    expect(r.status).toBe(503);
+    expect(find(r.headers, "x-retry-after")).toBe("1");
+    expect(find(r.headers, "retry-after")).toBe("<absent>");
+  });
+  it("send the 503 without retry-after when that header is turned off", () => {
+    const names = new RateLimitHeaderNames();
+    names.retryAfter = "";
+    const r = unavailableResponse(names);
+    expect(r.headers.length).toBe(1);
+    expect(find(r.headers, "content-type")).toBe("application/json");
   });
 });

@@ -1,5 +1,5 @@
 import {
-  Usage, CostWeights, costOf, countKindByName, COUNT_TOTAL, COUNT_INPUT, COUNT_OUTPUT, usageToFields,
+  Usage, CostWeights, costOf, tokenKindByName, TokenKind, usageToFields,
   USAGE_FIELD_NAMES, usageFieldValue, roundUpClamped,
 } from "../usage/index";
 
@@ -19,61 +19,61 @@ function usage(input: i64, output: i64, total: i64, cached: i64 = 0, reasoning: 
 describe("costOf", () => {
   it("charges total tokens by default", () => {
     const u = usage(10, 5, 15);
-    expect<i64>(costOf(u, null, COUNT_TOTAL)).toBe(15);
-    expect<i64>(costOf(u, new CostWeights(), COUNT_TOTAL)).toBe(15);
+    expect<i64>(costOf(u, null, TokenKind.Total)).toBe(15);
+    expect<i64>(costOf(u, new CostWeights(), TokenKind.Total)).toBe(15);
   });
 
   it("charges input or output tokens for limits that count them", () => {
     const u = usage(10, 5, 15);
-    expect<i64>(costOf(u, null, COUNT_INPUT)).toBe(10);
-    expect<i64>(costOf(u, null, COUNT_OUTPUT)).toBe(5);
+    expect<i64>(costOf(u, null, TokenKind.Input)).toBe(10);
+    expect<i64>(costOf(u, null, TokenKind.Output)).toBe(5);
   });
 
   it("weighs counts and rounds up", () => {
     const u = usage(10, 5, 15, 4, 2);
-    expect<i64>(costOf(u, CostWeights.of(1, 4), COUNT_TOTAL)).toBe(30);
-    expect<i64>(costOf(u, CostWeights.of(0.01, 0), COUNT_TOTAL)).toBe(1);
-    expect<i64>(costOf(u, CostWeights.of(1, 4, 0, -0.5), COUNT_TOTAL)).toBe(28);
-    expect<i64>(costOf(u, CostWeights.of(0, 0, 1), COUNT_TOTAL)).toBe(15);
+    expect<i64>(costOf(u, CostWeights.of(1, 4), TokenKind.Total)).toBe(30);
+    expect<i64>(costOf(u, CostWeights.of(0.01, 0), TokenKind.Total)).toBe(1);
+    expect<i64>(costOf(u, CostWeights.of(1, 4, 0, -0.5), TokenKind.Total)).toBe(28);
+    expect<i64>(costOf(u, CostWeights.of(0, 0, 1), TokenKind.Total)).toBe(15);
   });
 
   it("weighs only one side's counts for input and output limits", () => {
     const u = usage(10, 5, 15, 4, 2);
     const w = CostWeights.of(1, 3, 100, 0.5, 2);
-    expect<i64>(costOf(u, w, COUNT_INPUT)).toBe(12);
-    expect<i64>(costOf(u, w, COUNT_OUTPUT)).toBe(19);
+    expect<i64>(costOf(u, w, TokenKind.Input)).toBe(12);
+    expect<i64>(costOf(u, w, TokenKind.Output)).toBe(19);
   });
 
   it("never goes negative", () => {
-    expect<i64>(costOf(usage(10, 5, 15, 30), CostWeights.of(1, 0, 0, -1), COUNT_TOTAL)).toBe(0);
-    expect<i64>(costOf(usage(-3, 0, -3), null, COUNT_TOTAL)).toBe(0);
+    expect<i64>(costOf(usage(10, 5, 15, 30), CostWeights.of(1, 0, 0, -1), TokenKind.Total)).toBe(0);
+    expect<i64>(costOf(usage(-3, 0, -3), null, TokenKind.Total)).toBe(0);
   });
 
   it("saturates instead of overflowing", () => {
     const u = usage(MAX, MAX, MAX);
-    expect<i64>(costOf(u, CostWeights.of(1000, 1000, 1000), COUNT_TOTAL)).toBe(MAX);
-    expect<i64>(costOf(u, CostWeights.of(Infinity, 0), COUNT_TOTAL)).toBe(MAX);
-    expect<i64>(costOf(u, null, COUNT_TOTAL)).toBe(MAX);
+    expect<i64>(costOf(u, CostWeights.of(1000, 1000, 1000), TokenKind.Total)).toBe(MAX);
+    expect<i64>(costOf(u, CostWeights.of(Infinity, 0), TokenKind.Total)).toBe(MAX);
+    expect<i64>(costOf(u, null, TokenKind.Total)).toBe(MAX);
   });
 
   it("turns NaN into zero instead of trapping", () => {
     const u = usage(10, 5, 15);
-    expect<i64>(costOf(u, CostWeights.of(NaN, 1), COUNT_TOTAL)).toBe(0);
-    expect<i64>(costOf(u, CostWeights.of(Infinity, -Infinity), COUNT_TOTAL)).toBe(0);
+    expect<i64>(costOf(u, CostWeights.of(NaN, 1), TokenKind.Total)).toBe(0);
+    expect<i64>(costOf(u, CostWeights.of(Infinity, -Infinity), TokenKind.Total)).toBe(0);
     expect<i64>(roundUpClamped(NaN)).toBe(0);
     expect<i64>(roundUpClamped(1e300)).toBe(MAX);
     expect<i64>(roundUpClamped(2.0000001)).toBe(3);
   });
 
   it("ignores a zero weight even for a saturated count", () => {
-    expect<i64>(costOf(usage(MAX, 2, MAX), CostWeights.of(0, 1), COUNT_TOTAL)).toBe(2);
+    expect<i64>(costOf(usage(MAX, 2, MAX), CostWeights.of(0, 1), TokenKind.Total)).toBe(2);
   });
 
   it("parses limit kinds", () => {
-    expect(countKindByName("total")).toBe(COUNT_TOTAL);
-    expect(countKindByName("input")).toBe(COUNT_INPUT);
-    expect(countKindByName("output")).toBe(COUNT_OUTPUT);
-    expect(countKindByName("tokens")).toBe(-1);
+    expect(tokenKindByName("total")).toBe(TokenKind.Total);
+    expect(tokenKindByName("input")).toBe(TokenKind.Input);
+    expect(tokenKindByName("output")).toBe(TokenKind.Output);
+    expect(tokenKindByName("tokens")).toBe(-1);
   });
 });
 

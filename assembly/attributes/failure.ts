@@ -1,5 +1,6 @@
-// Why a request has no identity. The resolver never logs; it records the reason so the
-// integrator can count it in a metric (tag values from `identityFailureName`).
+// Why a request has no identity. The resolver never logs; it records the reason in
+// IdentityStats, which the filter extends to export each reason as a metric named with
+// `identityFailureName`.
 
 export enum IdentityFailure {
   /** An identity was found (or identity was not looked at yet). */
@@ -53,7 +54,7 @@ export function identityFailureName(reason: IdentityFailure): string {
 /**
  * Identity outcomes counted across requests (one count per request that looked up
  * `auth.identity`). Shared by every RequestAttributes built with the same options;
- * the integrator reads `found` and `failed(reason)` into metrics.
+ * the filter passes a subclass whose `record` also increments a metric.
  */
 export class IdentityStats {
   /** Requests where an identity was found. */

@@ -7,25 +7,27 @@
 import { Value, MapValue, Kind } from "../cel/value";
 import { IdentityFailure } from "./failure";
 
-/** Where the identity comes from ("identity.source" in the plugin configuration). */
+/**
+ * Where the identity comes from ("identity.source" in the plugin configuration, which
+ * reads it by position in IDENTITY_SOURCE_NAMES).
+ */
 export enum IdentitySource {
-  /** No identity: `auth.identity` is always absent. */
-  None = 0,
   /** Decode (not verify) the bearer JWT in a request header. */
-  Jwt = 1,
+  Jwt = 0,
   /** The payload Envoy's jwt_authn filter verified and wrote to dynamic metadata. */
-  JwtAuthn = 2,
+  JwtAuthn = 1,
   /** User and groups headers set by a trusted filter or gateway in front. */
-  Headers = 3,
+  Headers = 2,
+  /** No identity: `auth.identity` is always absent. */
+  None = 3,
 }
+
+/** The configuration's names of IdentitySource, indexed by value. */
+export const IDENTITY_SOURCE_NAMES: Array<string> = ["jwt", "jwtAuthn", "headers", "none"];
 
 /** The IdentitySource named in configuration ("jwt", "jwtAuthn", "headers", "none"), or -1. */
 export function parseIdentitySource(name: string): i32 {
-  if (name == "jwt") return IdentitySource.Jwt;
-  if (name == "jwtAuthn") return IdentitySource.JwtAuthn;
-  if (name == "headers") return IdentitySource.Headers;
-  if (name == "none") return IdentitySource.None;
-  return -1;
+  return IDENTITY_SOURCE_NAMES.indexOf(name);
 }
 
 /**

@@ -5,9 +5,9 @@
 import { Value } from "../cel/value";
 import { pathKey } from "../json/path";
 import { ConfigReader, MAX_SAFE_INTEGER } from "./reader";
+import { AdmissionMode, ADMISSION_MODE_NAMES } from "../limits/decision";
 
-export enum AdmissionMode { Reserve = 0, Check = 1 }
-export const ADMISSION_MODE_NAMES: Array<string> = ["reserve", "check"];
+export { AdmissionMode };
 
 /** Largest request body the filter will buffer: 64 MiB. */
 export const MAX_REQUEST_BODY_BYTES: i64 = 64 << 20;

@@ -5,9 +5,9 @@
 import { Value } from "../cel/value";
 import { pathKey } from "../json/path";
 import { ConfigReader, headerName } from "./reader";
+import { IdentitySource, IDENTITY_SOURCE_NAMES } from "../attributes/identity";
 
-export enum IdentitySource { Jwt = 0, JwtAuthn = 1, Headers = 2, None = 3 }
-export const IDENTITY_SOURCE_NAMES: Array<string> = ["jwt", "jwtAuthn", "headers", "none"];
+export { IdentitySource };
 
 /** `identity.jwt`: read the token from a request header. */
 export class JwtHeaderConfig {

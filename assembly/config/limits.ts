@@ -6,6 +6,7 @@ import { Value, MapValue, Kind } from "../cel/value";
 import { pathKey, pathIndex, quoteJson } from "../json/path";
 import { ConfigReader, describe, MAX_SAFE_INTEGER } from "./reader";
 import { parseDuration, DURATION_EXAMPLES } from "./duration";
+import { TokenKind, TOKEN_KIND_NAMES } from "../usage/cost";
 
 /** A CEL expression from the configuration and where it was written. */
 export class Expression {
@@ -17,9 +18,8 @@ export class Expression {
   ) {}
 }
 
-/** Which tokens a limit counts (our extension: Kuadrant counts the total). */
-export enum TokenKind { Total = 0, Input = 1, Output = 2 }
-export const TOKEN_KIND_NAMES: Array<string> = ["total", "input", "output"];
+// Which tokens a limit counts (our extension: Kuadrant counts the total).
+export { TokenKind };
 
 /** One `rates[]` entry: at most `limit` tokens per fixed window of `windowMs`. */
 export class RateConfig {

@@ -2,6 +2,7 @@
 // context id we do not know (possible after a failed creation) does nothing and
 // returns Continue rather than trapping. Every callback passes through the collector's
 // safe point (collector.ts); the allocator entries do not, they are unmanaged memory.
+// The abort handler is imported for its side effect: `--use abort=abort_proc_exit` needs it.
 import "../abi/abort";
 import { createContext, rootOf, streamOf, deleteContext } from "./registry";
 import { hostMalloc } from "../abi/memory";

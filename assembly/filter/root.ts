@@ -1,19 +1,16 @@
 // The token limiter's root context: reads, validates and compiles the plugin
-// configuration, and owns what every stream of this worker shares (the policy, the
-// limiter over shared data, metrics).
+// configuration into one ActivePolicy that every stream starting afterwards takes, and
+// owns the metrics every stream of this worker shares.
 import { RootContext, HttpContext } from "./context";
 import { TokenLimitStream } from "./stream";
-import { FilterMetrics } from "./metrics";
+import { ActivePolicy } from "./exchange";
+import { FilterMetrics, LimitMetrics } from "./metrics";
 import { pluginConfiguration } from "../abi/configuration";
 import { logError, logInfo, logWarn } from "../abi/log";
-import { isBlank, parseConfigBuffer, PluginConfig, IdentitySource as ConfigIdentitySource, UsageConfig, UsagePath } from "../config";
-import { usageProviderName } from "../config/usage";
-import { PresetResolver } from "../usage/presets";
-import { CompiledPolicy, compilePolicy } from "../limits/policy";
-import { RateLimitHeaderNames } from "../limits/headers";
-import { LocalLimiter } from "../counters/local";
+import { isBlank, parseConfigBuffer } from "../config";
+import { CompiledPolicy, compilePolicy, expressionErrors, PolicyEnvironment } from "../limits/policy";
 import { SharedDataCounters } from "../counters/shared_data";
-import { AttributeOptions, IdentityOptions, IdentitySource, knownAttributeNames, collectFilterStateKeys } from "../attributes";
+import { knownAttributeNames } from "../attributes";
 import { CompileOptions } from "../cel";
 
 // Attribute names the request resolver answers; CEL binds paths to them at configure time.
@@ -26,13 +23,8 @@ const ATTRIBUTE_NAMES = ((): CompileOptions => {
 })();
 
 export class TokenLimitRoot extends RootContext {
-  /** The active policy; null until a configuration has been accepted. */
-  policy: CompiledPolicy | null = null;
-  limiter: LocalLimiter | null = null;
-  attributes: AttributeOptions = new AttributeOptions();
-  headerNames: RateLimitHeaderNames = new RateLimitHeaderNames();
-  /** Which usage fields to read, per request path. */
-  presets: PresetResolver = new PresetResolver("auto");
+  /** The policy new streams start under; null until a configuration has been accepted. */
+  active: ActivePolicy | null = null;
   private metricsOrNull: FilterMetrics | null = null;
 
   /** Metrics, defined on first use (defining needs a live VM, not the start function). */
@@ -53,7 +45,7 @@ export class TokenLimitRoot extends RootContext {
     const raw = pluginConfiguration(size);
     if (isBlank(changetype<usize>(raw), <usize>raw.byteLength)) {
       // No configuration at all (a fresh WasmPlugin without pluginConfig): start, limit nothing.
-      this.policy = null;
+      this.active = null;
       logWarn("tokenlimit: no plugin configuration; no limits apply until one is given");
       return true;
     }
@@ -65,42 +57,21 @@ export class TokenLimitRoot extends RootContext {
       // Report the expressions' errors too, so one attempt shows every problem.
       const partial = parsed.partial;
       if (partial !== null) {
-        const compiled = compilePolicy(partial, ATTRIBUTE_NAMES);
-        for (let i = 0; i < compiled.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(compiled.errors[i]));
+        const errors = expressionErrors(partial, ATTRIBUTE_NAMES);
+        for (let i = 0; i < errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(errors[i]));
       }
       return false;
     }
-    const policy = compilePolicy(config, ATTRIBUTE_NAMES);
+    const metrics = this.metrics;
+    const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity);
+    const policy = compilePolicy(config, env);
     if (policy.errors.length > 0) {
       for (let i = 0; i < policy.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(policy.errors[i]));
       return false;
     }
-    const presets = presetResolverOf(config.usage);
-    if (presets.error.length > 0) {
-      logError("tokenlimit: invalid configuration: usage.paths: " + presets.error);
-      return false;
-    }
-    this.install(policy, presets);
+    this.active = new ActivePolicy(policy, metrics, limitMetricsOf(policy, metrics));
     logInfo("tokenlimit: configured " + config.limits.length.toString() + " limit(s)" + (config.dryRun ? " (dry run)" : ""));
     return true;
-  }
-
-  private install(policy: CompiledPolicy, presets: PresetResolver): void {
-    const config = policy.config;
-    this.policy = policy;
-    this.presets = presets;
-    // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
-    // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
-    this.limiter = new LocalLimiter(new SharedDataCounters(), config.counters.keyPrefix + "|");
-    this.attributes = attributeOptionsOf(config);
-    const names = new RateLimitHeaderNames();
-    names.limit = config.response.headers.limit;
-    names.remaining = config.response.headers.remaining;
-    names.reset = config.response.headers.reset;
-    names.retryAfter = config.response.headers.retryAfter;
-    this.headerNames = names;
-    const m = this.metrics;
-    for (let i = 0; i < config.limits.length; i++) m.limit(unchecked(config.limits[i]).name);
   }
 
   newHttpContext(id: u32): HttpContext {
@@ -108,47 +79,9 @@ export class TokenLimitRoot extends RootContext {
   }
 }
 
-function attributeOptionsOf(config: PluginConfig): AttributeOptions {
-  const out = new AttributeOptions();
-  const src = config.identity;
-  const id = new IdentityOptions();
-  id.source = identitySourceOf(src.source);
-  id.jwtHeader = src.jwt.header;
-  id.jwtPrefix = src.jwt.prefix;
-  id.jwtAuthnNamespace = src.jwtAuthn.metadataNamespace;
-  id.jwtAuthnPayloadKey = src.jwtAuthn.payloadKey;
-  id.userHeader = src.headers.user;
-  id.groupsHeader = src.headers.groups;
-  id.userIdClaim = src.userIdClaim;
-  id.groupsClaim = src.groupsClaim;
-  id.groupsAnnotation = src.groupsAnnotation;
-  out.identity = id;
-  const expressions = config.expressions();
-  for (let i = 0; i < expressions.length; i++) collectFilterStateKeys(unchecked(expressions[i]).source, out.filterStateKeys);
+/** The metrics of each of `policy`'s limits, in its order (defined now, so they show as 0). */
+function limitMetricsOf(policy: CompiledPolicy, metrics: FilterMetrics): Array<LimitMetrics> {
+  const out = new Array<LimitMetrics>(0);
+  for (let i = 0; i < policy.limits.length; i++) out.push(metrics.limit(unchecked(policy.limits[i]).name));
   return out;
-}
-
-function identitySourceOf(source: ConfigIdentitySource): IdentitySource {
-  switch (source) {
-    case ConfigIdentitySource.JwtAuthn: return IdentitySource.JwtAuthn;
-    case ConfigIdentitySource.Headers: return IdentitySource.Headers;
-    case ConfigIdentitySource.None: return IdentitySource.None;
-    default: return IdentitySource.Jwt;
-  }
-}
-
-/** The usage preset resolver: the configured provider with `usage.paths` overriding its fields. */
-function presetResolverOf(usage: UsageConfig): PresetResolver {
-  const overrides = new Array<string>();
-  const paths = usage.paths;
-  addOverride(overrides, "total", paths.total);
-  addOverride(overrides, "input", paths.input);
-  addOverride(overrides, "output", paths.output);
-  addOverride(overrides, "cached", paths.cached);
-  addOverride(overrides, "reasoning", paths.reasoning);
-  return new PresetResolver(usageProviderName(usage.provider), overrides);
-}
-
-function addOverride(out: Array<string>, field: string, path: UsagePath | null): void {
-  if (path !== null) out.push(field + "=" + path.text);
 }

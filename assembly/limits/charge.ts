@@ -5,7 +5,7 @@
 import { CostMode, OnMissingUsage, TokenKind } from "../config";
 import { evaluate, Kind, MapResolver, MapValue, Value } from "../cel";
 import { Usage } from "../usage/usage";
-import { COUNT_TOTAL, costOf as weightedCost, roundUpClamped, USAGE_FIELD_NAMES, usageFieldValue } from "../usage/cost";
+import { costOf as weightedCost, roundUpClamped, USAGE_FIELD_NAMES, usageFieldValue } from "../usage/cost";
 import { satAdd } from "./saturate";
 import { CompiledPolicy } from "./policy";
 import { Selection } from "./selection";
@@ -93,7 +93,7 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
 function costOf(policy: CompiledPolicy, u: Usage, total: i64, out: ChargeResult): i64 {
   const cost = policy.config.cost;
   const weights = policy.weights;
-  if (weights !== null) return saturate(weightedCost(u, weights, COUNT_TOTAL));
+  if (weights !== null) return saturate(weightedCost(u, weights, TokenKind.Total));
   const program = policy.cost;
   if (cost.mode == CostMode.Expression && program !== null) {
     const v = evaluate(program, usageResolver(u, total));

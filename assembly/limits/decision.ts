@@ -1,13 +1,19 @@
 // The vocabulary between the filter and a limiter: what to count (CounterSpec), what was
 // decided (Decision), and what must be settled when the response ends (CounterHandle).
 
-/** How a request is admitted. See README.md for the overshoot each mode allows. */
-export namespace Mode {
-  /** Admit while `used + reserved < limit` on every counter; nothing is reserved (Kuadrant). */
-  export const Check: i32 = 0;
-  /** Same test, and the request's estimate is reserved on every counter until it settles. */
-  export const Reserve: i32 = 1;
+/**
+ * How a request is admitted ("admission.mode" in the plugin configuration, which reads it
+ * by position in ADMISSION_MODE_NAMES). See README.md for the overshoot each mode allows.
+ */
+export enum AdmissionMode {
+  /** Admit while `used + reserved < limit` on every counter, and reserve the request's estimate until it settles. */
+  Reserve = 0,
+  /** The same test, reserving nothing (Kuadrant's behaviour). */
+  Check = 1,
 }
+
+/** The configuration's names of AdmissionMode, indexed by value. */
+export const ADMISSION_MODE_NAMES: Array<string> = ["reserve", "check"];
 
 /** Outcome of a limiter call apart from admit/reject. Non-Ok maps to the failure mode. */
 export namespace LimitStatus {

@@ -45,3 +45,19 @@ export function rateLimitHeaders(d: Decision, names: RateLimitHeaderNames): Head
   }
   return out;
 }
+
+/**
+ * Headers for the response of an admitted request: those of rateLimitHeaders, except that
+ * a request a dry run let through over its budget gets no retry-after (it was not
+ * refused; limit, remaining 0 and reset still say where it stands). Allocates the list.
+ */
+export function admittedResponseHeaders(d: Decision, names: RateLimitHeaderNames): Header[] {
+  const out = rateLimitHeaders(d, names);
+  if (d.admitted || names.retryAfter.length == 0) return out;
+  const kept = new Array<Header>(0);
+  for (let i = 0; i < out.length; i++) {
+    const h = unchecked(out[i]);
+    if (h.name != names.retryAfter) kept.push(h);
+  }
+  return kept;
+}

@@ -48,14 +48,17 @@ export function unidentifiedResponse(status: u32, limitName: string): LimitedRes
   return out;
 }
 
-/** The reply when the counters cannot be read and the failure mode is deny. */
-export function unavailableResponse(): LimitedResponse {
+/**
+ * The reply when the counters cannot be consulted and the failure mode is deny: 503 with
+ * a one-second retry-after under the configured name (none when that name is "").
+ */
+export function unavailableResponse(names: RateLimitHeaderNames): LimitedResponse {
   const out = new LimitedResponse();
   out.status = 503;
   out.details = "token_rate_limit_unavailable";
   out.body = errorBody("Token budget could not be checked; try again later", "server_error", "rate_limit_unavailable");
   out.headers.push(new Header("content-type", "application/json"));
-  out.headers.push(new Header("retry-after", "1"));
+  if (names.retryAfter.length > 0) out.headers.push(new Header(names.retryAfter, "1"));
   return out;
 }
 

@@ -1,18 +1,66 @@
-// The interface the filter codes against. The local backend (counters/local.ts) answers
-// synchronously from shared data; a rate-limit-service backend implements the same calls
-// and answers `admit` with LimitStatus.Pending, completing from its gRPC callback.
-import { CounterHandle, CounterSpec, Decision } from "./decision";
+// The interface the filter codes against: it never names a backend. The one backend so far,
+// LocalLimiter (local_limiter.ts), answers every call synchronously from the proxy's shared
+// data. A rate-limit-service backend would answer `admit` with LimitStatus.Pending and
+// complete the Decision from its gRPC callback; the filter's admission step
+// (filter/admission_step.ts) already treats a pending answer as "hold the request".
+import { AdmissionMode, CounterHandle, CounterSpec, Decision } from "./decision";
+
+/** What a limiter meets besides its decisions; each kind is exported as a metric. */
+export enum LimiterEvent {
+  /** A compare-and-swap write lost to another writer (and was retried). */
+  CasConflict = 0,
+  /** An operation gave up after its retries all lost (LimitStatus.Conflict). */
+  RetriesExhausted = 1,
+  /** A store call failed outright (LimitStatus.StoreError). */
+  StoreError = 2,
+  /** A stored value did not decode and was treated as a fresh counter. */
+  CorruptValue = 3,
+  /** A reservation could not be rolled back or released; it lapses with its window. */
+  LostRelease = 4,
+}
+
+/** Number of LimiterEvent kinds. */
+export const LIMITER_EVENT_COUNT: i32 = 5;
+
+/**
+ * Running totals of LimiterEvents. The filter passes a subclass whose `record` also
+ * increments a metric; tests read the totals.
+ */
+export class LimiterStats {
+  casConflicts: i64 = 0;
+  retriesExhausted: i64 = 0;
+  storeErrors: i64 = 0;
+  corruptValues: i64 = 0;
+  lostReleases: i64 = 0;
+
+  /** Counts one `event`. Never traps (an unknown kind is ignored). */
+  record(event: LimiterEvent): void {
+    switch (event) {
+      case LimiterEvent.CasConflict: this.casConflicts++; break;
+      case LimiterEvent.RetriesExhausted: this.retriesExhausted++; break;
+      case LimiterEvent.StoreError: this.storeErrors++; break;
+      case LimiterEvent.CorruptValue: this.corruptValues++; break;
+      case LimiterEvent.LostRelease: this.lostReleases++; break;
+      default: break;
+    }
+  }
+}
 
 /** Counters shared by every worker of a proxy (local) or every replica (service). */
 export abstract class Limiter {
+  constructor(
+    /** Where the limiter counts what it meets (see LimiterEvent). */
+    readonly stats: LimiterStats,
+  ) {}
+
   /**
    * Decides whether a request may proceed against every counter in `specs` (all rates of
-   * all applicable limits) at `nowMs` (ms since the epoch), in `mode` (Mode.Check or
-   * Mode.Reserve) with `estimate` tokens reserved per counter in reserve mode. On a
-   * rejection or error, reservations already taken for this request are released before
-   * returning. Never traps; errors are reported in `Decision.status` / `Decision.error`.
+   * all applicable limits) at `nowMs` (ms since the epoch), in `mode`, reserving
+   * `estimate` tokens per counter in reserve mode. On a rejection or error, reservations
+   * already taken for this request are released before returning. Never traps; errors
+   * are reported in `Decision.status` / `Decision.error`.
    */
-  abstract admit(specs: CounterSpec[], nowMs: i64, mode: i32, estimate: i64): Decision;
+  abstract admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64): Decision;
 
   /**
    * Replaces each handle's reservation by its real cost: `costs[i]` tokens for

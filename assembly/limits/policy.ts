@@ -1,9 +1,17 @@
-// A configuration with every CEL expression compiled, built once in on_configure.
-// Compile errors are reported at the JSON path the expression came from.
+// The compiled policy: everything a configuration means for a request, built once in
+// on_configure and never changed afterwards. A stream keeps the policy it started under,
+// so a reconfiguration while it is open cannot mix two policies' limits, limiter or
+// header names. Compile errors are reported at the JSON path they came from.
 
-import { PluginConfig, LimitConfig, RateConfig, Expression, TokenKind, CostMode } from "../config";
+import { PluginConfig, LimitConfig, RateConfig, Expression, CostMode, UsageConfig, UsagePath, usageProviderName } from "../config";
 import { compileWith, CompileOptions, Program } from "../cel";
-import { CostWeights } from "../usage/cost";
+import { CostWeights, TokenKind } from "../usage/cost";
+import { PresetResolver } from "../usage/presets";
+import { AttributeOptions, IdentityOptions, IdentityStats, collectFilterStateKeys } from "../attributes";
+import { CounterStore } from "../counters/store";
+import { RateLimitHeaderNames } from "./headers";
+import { Limiter, LimiterStats } from "./limiter";
+import { LocalLimiter, DEFAULT_MAX_RETRIES } from "./local_limiter";
 
 /** One limit, ready to evaluate per request. */
 export class CompiledLimit {
@@ -14,44 +22,110 @@ export class CompiledLimit {
   tokens: TokenKind = TokenKind.Total;
 }
 
-export class CompiledPolicy {
-  config: PluginConfig;
-  when: Array<Program> = new Array<Program>();
-  limits: Array<CompiledLimit> = new Array<CompiledLimit>();
-  /** `cost.expression`, compiled; null unless the cost mode is Expression. */
-  cost: Program | null = null;
-  /** `cost.weights` in the usage module's form; null unless the cost mode is Weights. */
-  weights: CostWeights | null = null;
-  /** One line per expression that does not compile: `<path>: invalid CEL ...`. */
-  errors: Array<string> = new Array<string>();
+/** What a policy is compiled against: the proxy's (or a test's) store and statistics. */
+export class PolicyEnvironment {
+  constructor(
+    /** The names the request resolver answers, so attribute paths bind at configure time. */
+    public attributeNames: CompileOptions,
+    /** Where the limiter keeps its counters. */
+    public store: CounterStore,
+    /** Receives the limiter's events (the filter's subclass exports them as metrics). */
+    public limiterStats: LimiterStats = new LimiterStats(),
+    /** Receives identity outcomes (the filter's subclass exports them as metrics). */
+    public identityStats: IdentityStats = new IdentityStats(),
+  ) {}
+}
 
-  constructor(config: PluginConfig) {
+/** Everything a configuration means for a request. Built by `compilePolicy`; never changed after. */
+export class CompiledPolicy {
+  /** The configuration as read; the settings below are derived from it. */
+  readonly config: PluginConfig;
+  /** Top-level predicates. */
+  readonly when: Array<Program>;
+  /** By name, as in the configuration. */
+  readonly limits: Array<CompiledLimit>;
+  /** `cost.expression`, compiled; null unless the cost mode is Expression. */
+  readonly cost: Program | null;
+  /** `cost.weights` in the usage module's form; null unless the cost mode is Weights. */
+  readonly weights: CostWeights | null;
+  /** How the request resolver finds attributes and the identity. */
+  readonly attributes: AttributeOptions;
+  /** Names of the rate-limit headers on every reply the filter writes or edits. */
+  readonly headerNames: RateLimitHeaderNames;
+  /** Which usage fields a response carries, per request path. */
+  readonly presets: PresetResolver;
+  /** The counters backend of `counters.backend`. */
+  readonly limiter: Limiter;
+  /** One line per problem: `<path>: invalid CEL ...`, `usage.paths: ...`. Empty when usable. */
+  readonly errors: Array<string>;
+
+  /** See `compilePolicy`. */
+  constructor(config: PluginConfig, env: PolicyEnvironment) {
+    const errors = new Array<string>();
+    const names = env.attributeNames;
+    const when = new Array<Program>();
+    compileAll(config.when, when, errors, names);
+    const limits = new Array<CompiledLimit>();
+    for (let i = 0; i < config.limits.length; i++) limits.push(compileLimit(unchecked(config.limits[i]), errors, names));
+    const cost = compileCost(config, errors);
+    const presets = presetResolverOf(config.usage);
+    // The presets are checked once the expressions are right, as a problem of their own.
+    if (errors.length == 0 && presets.error.length > 0) errors.push("usage.paths: " + presets.error);
     this.config = config;
+    this.when = when;
+    this.limits = limits;
+    this.cost = cost;
+    this.weights = weightsOf(config);
+    this.attributes = attributeOptionsOf(config, env.identityStats);
+    this.headerNames = headerNamesOf(config);
+    this.presets = presets;
+    this.limiter = limiterOf(config, env);
+    this.errors = errors;
   }
 }
 
 /**
- * Compiles every expression of `config`. `attributes` names what the request resolver
- * answers, so attribute paths bind at configure time. Never traps; check `errors`.
+ * Compiles `config` against `env`: every expression, the attribute options, the usage
+ * presets, the header names and the limiter. Never traps; the policy is usable only when
+ * `errors` is empty. Allocates.
  */
-export function compilePolicy(config: PluginConfig, attributes: CompileOptions): CompiledPolicy {
-  const policy = new CompiledPolicy(config);
-  compileAll(config.when, policy.when, policy.errors, attributes);
-  for (let i = 0; i < config.limits.length; i++) {
-    const src = unchecked(config.limits[i]);
-    policy.limits.push(compileLimit(src, policy.errors, attributes));
-  }
-  if (config.cost.mode == CostMode.Weights) {
-    const w = config.cost.weights;
-    policy.weights = CostWeights.of(w.input, w.output, 0, w.cached, w.reasoning);
-  }
+export function compilePolicy(config: PluginConfig, env: PolicyEnvironment): CompiledPolicy {
+  return new CompiledPolicy(config, env);
+}
+
+/**
+ * The errors of every expression of a configuration that did not read cleanly, so that
+ * one attempt reports them together with the configuration's own problems. Allocates.
+ */
+export function expressionErrors(config: PluginConfig, attributes: CompileOptions): Array<string> {
+  const errors = new Array<string>();
+  compileAll(config.when, new Array<Program>(), errors, attributes);
+  for (let i = 0; i < config.limits.length; i++) compileLimit(unchecked(config.limits[i]), errors, attributes);
+  compileCost(config, errors);
+  return errors;
+}
+
+/** `cost.weights` in the usage module's form; null unless the cost mode is Weights. */
+function weightsOf(config: PluginConfig): CostWeights | null {
+  if (config.cost.mode != CostMode.Weights) return null;
+  const w = config.cost.weights;
+  return CostWeights.of(w.input, w.output, 0, w.cached, w.reasoning);
+}
+
+/** The limiter of `counters.backend` (shared data is the only backend so far). */
+function limiterOf(config: PluginConfig, env: PolicyEnvironment): Limiter {
+  // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
+  // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
+  return new LocalLimiter(env.store, config.counters.keyPrefix + "|", DEFAULT_MAX_RETRIES, env.limiterStats);
+}
+
+/** `cost.expression`, compiled against `usage.*`; null unless the cost mode is Expression. */
+function compileCost(config: PluginConfig, errors: Array<string>): Program | null {
   const cost = config.cost.expression;
-  if (config.cost.mode == CostMode.Expression && cost !== null) {
-    const usage = new CompileOptions();
-    usage.knownNames = ["usage"];
-    policy.cost = compileOne(cost, policy.errors, usage);
-  }
-  return policy;
+  if (config.cost.mode != CostMode.Expression || cost === null) return null;
+  const usage = new CompileOptions();
+  usage.knownNames = ["usage"];
+  return compileOne(cost, errors, usage);
 }
 
 function compileLimit(src: LimitConfig, errors: Array<string>, options: CompileOptions): CompiledLimit {
@@ -83,4 +157,52 @@ function compileOne(e: Expression, errors: Array<string>, options: CompileOption
 
 function quote(s: string): string {
   return s.length > 200 ? "\"" + s.substring(0, 200) + "...\"" : "\"" + s + "\"";
+}
+
+/** `identity` as the attribute resolver reads it, and the filter_state keys the expressions index. */
+function attributeOptionsOf(config: PluginConfig, stats: IdentityStats): AttributeOptions {
+  const out = new AttributeOptions();
+  const src = config.identity;
+  const id = new IdentityOptions();
+  id.source = src.source;
+  id.jwtHeader = src.jwt.header;
+  id.jwtPrefix = src.jwt.prefix;
+  id.jwtAuthnNamespace = src.jwtAuthn.metadataNamespace;
+  id.jwtAuthnPayloadKey = src.jwtAuthn.payloadKey;
+  id.userHeader = src.headers.user;
+  id.groupsHeader = src.headers.groups;
+  id.userIdClaim = src.userIdClaim;
+  id.groupsClaim = src.groupsClaim;
+  id.groupsAnnotation = src.groupsAnnotation;
+  out.identity = id;
+  out.identityStats = stats;
+  const expressions = config.expressions();
+  for (let i = 0; i < expressions.length; i++) collectFilterStateKeys(unchecked(expressions[i]).source, out.filterStateKeys);
+  return out;
+}
+
+function headerNamesOf(config: PluginConfig): RateLimitHeaderNames {
+  const names = new RateLimitHeaderNames();
+  const h = config.response.headers;
+  names.limit = h.limit;
+  names.remaining = h.remaining;
+  names.reset = h.reset;
+  names.retryAfter = h.retryAfter;
+  return names;
+}
+
+/** The usage preset resolver: the configured provider with `usage.paths` overriding its fields. */
+function presetResolverOf(usage: UsageConfig): PresetResolver {
+  const overrides = new Array<string>();
+  const paths = usage.paths;
+  addOverride(overrides, "total", paths.total);
+  addOverride(overrides, "input", paths.input);
+  addOverride(overrides, "output", paths.output);
+  addOverride(overrides, "cached", paths.cached);
+  addOverride(overrides, "reasoning", paths.reasoning);
+  return new PresetResolver(usageProviderName(usage.provider), overrides);
+}
+
+function addOverride(out: Array<string>, field: string, path: UsagePath | null): void {
+  if (path !== null) out.push(field + "=" + path.text);
 }

@@ -19,16 +19,28 @@ export class Selection {
   counterErrors: i32 = 0;
   /** Name of the first limit whose counter could not be determined, for the log. */
   counterErrorLimit: string = "";
+
+  /** Empties the selection for another request, keeping the arrays' storage. */
+  reset(): void {
+    this.specs.length = 0;
+    this.limitOfSpec.length = 0;
+    this.limitStarts.length = 0;
+    this.expressionErrors = 0;
+    this.counterErrors = 0;
+    this.counterErrorLimit = "";
+  }
 }
 
 /**
  * Evaluates the top-level `when`, then each limit's `when` and `counters`. A predicate
  * that errors is false. A counter expression that errors, or yields null or "", means
  * the caller cannot be told apart from others: the limit is left out and counted in
- * `counterErrors` (the caller applies `onCounterError`). Never traps.
+ * `counterErrors` (the caller applies `onCounterError`). The result is written to `out`
+ * (emptied first; by default a new Selection), so that a caller may reuse one for the
+ * requests it does not keep. Never traps.
  */
-export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver): Selection {
-  const out = new Selection();
+export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver, out: Selection = new Selection()): Selection {
+  out.reset();
   if (!allHold(policy.when, resolver, out)) return out;
   const limits = policy.limits;
   for (let i = 0, n = limits.length; i < n; i++) {

@@ -1,29 +1,34 @@
 // Cost: how many units one response charges against a limit.
 //
-// A limit counts total, input or output tokens (COUNT_*). Without weights the cost is
+// A limit counts total, input or output tokens (TokenKind). Without weights the cost is
 // that count. With weights the cost is a weighted sum of the counts on that side:
 //   total:  input*w.input + output*w.output + total*w.total + cached*w.cached
 //           + reasoning*w.reasoning + cacheWrite*w.cacheWrite
 //   input:  input*w.input + cached*w.cached + cacheWrite*w.cacheWrite
 //   output: output*w.output + reasoning*w.reasoning
 // rounded up to a whole unit (a response never costs less than what it used, and 0.25
-// of a token still costs one), clamped to [0, 2^63-1]. Remember the providers differ:
-// OpenAI's input already contains its cached tokens (so "cached: -0.5" discounts them by
-// half), Anthropic's does not (so "cached: 0.1" charges cache reads at a tenth).
+// of a token still costs one), clamped to [0, 2^63-1]. `costOf` takes any weight (a
+// negative one subtracts), but `cost.weights` in the configuration accepts 0 to 1000000
+// only. Remember the providers differ: Anthropic's input does not contain its cached
+// tokens (so "cached: 0.1" charges cache reads at a tenth); OpenAI's does, so a cached
+// weight adds to their price, and a discount is written as a cost expression instead
+// (`usage.input_tokens - usage.cached_tokens / 2 + usage.output_tokens`).
 
 import { Usage } from "./usage";
 import { I64_MAX } from "./fields";
 
-export const COUNT_TOTAL: i32 = 0;
-export const COUNT_INPUT: i32 = 1;
-export const COUNT_OUTPUT: i32 = 2;
+/**
+ * Which tokens a limit counts ("limits.<name>.tokens" in the plugin configuration, which
+ * reads it by position in TOKEN_KIND_NAMES).
+ */
+export enum TokenKind { Total = 0, Input = 1, Output = 2 }
 
-/** COUNT_* for "total" | "input" | "output"; -1 if unknown. */
-export function countKindByName(name: string): i32 {
-  if (name == "total") return COUNT_TOTAL;
-  if (name == "input") return COUNT_INPUT;
-  if (name == "output") return COUNT_OUTPUT;
-  return -1;
+/** The configuration's names of TokenKind, indexed by value. */
+export const TOKEN_KIND_NAMES: Array<string> = ["total", "input", "output"];
+
+/** The TokenKind named "total" | "input" | "output"; -1 if unknown. */
+export function tokenKindByName(name: string): i32 {
+  return TOKEN_KIND_NAMES.indexOf(name);
 }
 
 /** Weights per count. `weighted` false (the default) means plain counts. */
@@ -51,20 +56,20 @@ export class CostWeights {
 }
 
 /**
- * Cost of `u` for a limit counting COUNT_* `kind` (unknown kinds count total), with
+ * Cost of `u` for a limit counting TokenKind `kind` (unknown kinds count total), with
  * optional weights (null or unweighted: plain count). Never negative, saturates at
  * 2^63-1, never traps (NaN or infinite weights give 0 or the maximum). No allocation.
  */
-export function costOf(u: Usage, w: CostWeights | null, kind: i32): i64 {
+export function costOf(u: Usage, w: CostWeights | null, kind: TokenKind): i64 {
   if (w == null || !w.weighted) {
-    if (kind == COUNT_INPUT) return clampCount(u.input);
-    if (kind == COUNT_OUTPUT) return clampCount(u.output);
+    if (kind == TokenKind.Input) return clampCount(u.input);
+    if (kind == TokenKind.Output) return clampCount(u.output);
     return clampCount(u.total);
   }
   let sum: f64;
-  if (kind == COUNT_INPUT) {
+  if (kind == TokenKind.Input) {
     sum = term(u.input, w.input) + term(u.cached, w.cached) + term(u.cacheWrite, w.cacheWrite);
-  } else if (kind == COUNT_OUTPUT) {
+  } else if (kind == TokenKind.Output) {
     sum = term(u.output, w.output) + term(u.reasoning, w.reasoning);
   } else {
     sum = term(u.input, w.input) + term(u.output, w.output) + term(u.total, w.total) +

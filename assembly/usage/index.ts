@@ -19,7 +19,7 @@ export {
   ResponseUsageReader, modeForContentType, MODE_SNIFF, MODE_JSON, MODE_SSE, MODE_NDJSON,
 } from "./reader";
 export {
-  CostWeights, costOf, countKindByName, COUNT_TOTAL, COUNT_INPUT, COUNT_OUTPUT,
+  CostWeights, costOf, TokenKind, TOKEN_KIND_NAMES, tokenKindByName,
   usageToFields, usageFieldValue, UsageField, USAGE_FIELD_NAMES, roundUpClamped,
 } from "./cost";
 export {

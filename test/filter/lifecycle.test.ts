@@ -1,9 +1,10 @@
 // The filter starts wherever Envoy or Istio loads it: any root_id, no configuration, a
-// very large one; and it shuts down cleanly.
+// very large one; a reconfiguration leaves open streams under their policy; and it shuts
+// down cleanly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, usedBy, rateLimitHeaders, metric } from "./helpers.ts";
+import { EXAMPLE_POLICY, chatHeaders, chatResponse, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
+import { filterHost, chat, usedBy, rateLimitHeaders, metric, sendResponse } from "./helpers.ts";
 
 for (const rootId of ["", "tokenlimit", "my-gateway.llm-limits", "ünïcode root"]) {
   test(`the filter starts, configures and limits under root_id ${JSON.stringify(rootId)}`, async () => {
@@ -85,4 +86,26 @@ test("closing the host shuts every worker's root context down without a trap", a
     `worker ${w} proxy_on_done -> 1`,
     `worker ${w} proxy_on_delete -> 0`,
   ]));
+});
+
+test("a stream admitted before a reconfiguration is answered and charged under the policy it started with", async () => {
+  const host = await filterHost();
+  const s = host.newStream();
+  s.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
+  s.sendRequestBody(CHAT_REQUEST, true);
+  assert.equal(s.answeredLocally, false);
+  const next = { ...EXAMPLE_POLICY, counters: { keyPrefix: "v2" }, response: { headers: { limit: "x-limit" } } };
+  assert.equal(host.reconfigure(next), true);
+  sendResponse(s, chatResponse(300));
+  const r = s.downstreamResponse;
+  assert.equal(r?.status, 200);
+  assert.equal(r?.headers["x-ratelimit-limit-tokens"], "20000", "the old policy's header names");
+  assert.equal(r?.headers["x-limit"], undefined);
+  assert.equal(usedBy(host, "free", "alice"), 300, "charged to the old policy's counter");
+  assert.deepEqual(host.sharedData.entries().map((e) => e.key).filter((k) => k.startsWith("v2")), []);
+  // The next request is the new policy's.
+  const after = chat(host, "alice", ["free"]);
+  assert.equal(after.headers["x-limit"], "20000");
+  assert.equal(host.sharedData.get("v2|free|0|alice") !== undefined, true);
+  assert.deepEqual(host.traps, []);
 });

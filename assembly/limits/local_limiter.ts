@@ -4,30 +4,16 @@
 // and the whole read-decide-write step is retried, at most `maxRetries` more times.
 // Admission and charging semantics, and the overshoot they allow, are in
 // assembly/limits/README.md.
-import { CounterHandle, CounterSpec, Decision, LimitStatus, Mode } from "../limits/decision";
-import { CounterKeyBuilder } from "../limits/keys";
-import { Limiter } from "../limits/limiter";
-import { ceilSeconds, nonNegative, satAdd, satSub } from "../limits/saturate";
-import { safeWindow, windowEnd, windowStart } from "../limits/window";
-import { CounterStore, StoredRead, WasmResult } from "./store";
-import { CounterState, decodeCounter, encodeCounter, VALUE_SIZE } from "./value";
+import { AdmissionMode, CounterHandle, CounterSpec, Decision, LimitStatus } from "./decision";
+import { CounterKeyBuilder } from "./keys";
+import { Limiter, LimiterEvent, LimiterStats } from "./limiter";
+import { ceilSeconds, nonNegative, satAdd, satSub } from "./saturate";
+import { safeWindow, windowEnd, windowStart } from "./window";
+import { CounterStore, StoredRead, WasmResult } from "../counters/store";
+import { CounterState, decodeCounter, encodeCounter, VALUE_SIZE } from "../counters/value";
 
 /** Default number of retries after a lost compare-and-swap. */
 export const DEFAULT_MAX_RETRIES: i32 = 16;
-
-/** Running totals for metrics; the integrator exports them and may reset them. */
-export class LimiterStats {
-  /** Compare-and-swap writes lost to another writer (each was retried). */
-  casConflicts: i64 = 0;
-  /** Operations that gave up after maxRetries lost writes (LimitStatus.Conflict). */
-  retriesExhausted: i64 = 0;
-  /** Store calls that failed outright (LimitStatus.StoreError). */
-  storeErrors: i64 = 0;
-  /** Stored values that did not decode and were treated as fresh counters. */
-  corruptValues: i64 = 0;
-  /** Reservations that could not be rolled back or released; they lapse with their window. */
-  lostReleases: i64 = 0;
-}
 
 // Outcomes of one counter's admission step.
 const STEP_ADMITTED: i32 = 0;
@@ -37,7 +23,6 @@ const STEP_STORE_ERROR: i32 = 3;
 
 /** Limiter over a CounterStore with compare-and-swap. One per worker VM (root context). */
 export class LocalLimiter extends Limiter {
-  readonly stats: LimiterStats = new LimiterStats();
   private keys: CounterKeyBuilder;
   private readBuf: StoredRead = new StoredRead();
   private stored: CounterState = new CounterState();
@@ -50,16 +35,17 @@ export class LocalLimiter extends Limiter {
   /**
    * `keyPrefix` starts every key (keep it distinct per policy so two filters sharing a
    * vm_id never share counters). `maxRetries` (clamped to 0..1000) bounds the retries
-   * after a lost compare-and-swap.
+   * after a lost compare-and-swap. `stats` receives what the limiter meets (LimiterEvent).
    */
-  constructor(private store: CounterStore, keyPrefix: string, maxRetries: i32 = DEFAULT_MAX_RETRIES) {
-    super();
+  constructor(private store: CounterStore, keyPrefix: string, maxRetries: i32 = DEFAULT_MAX_RETRIES,
+    stats: LimiterStats = new LimiterStats()) {
+    super(stats);
     this.keys = new CounterKeyBuilder(keyPrefix);
     this.maxRetries = maxRetries < 0 ? 0 : maxRetries > 1000 ? 1000 : maxRetries;
   }
 
   /** See Limiter.admit. Allocates the Decision, one handle and one key per spec. */
-  admit(specs: CounterSpec[], nowMs: i64, mode: i32, estimate: i64): Decision {
+  admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64): Decision {
     const d = new Decision();
     if (changetype<usize>(specs) == 0) return d;
     let rejected = false;
@@ -82,7 +68,7 @@ export class LocalLimiter extends Limiter {
         continue;
       }
       let est: i64 = 0;
-      if (mode == Mode.Reserve) est = nonNegative(spec.estimate >= 0 ? spec.estimate : estimate);
+      if (mode == AdmissionMode.Reserve) est = nonNegative(spec.estimate >= 0 ? spec.estimate : estimate);
       const step = this.admitOne(h, spec.limit, nowMs, est);
       h.windowStart = this.view.windowStart;
       if (step == STEP_ADMITTED) {
@@ -110,7 +96,7 @@ export class LocalLimiter extends Limiter {
       for (let i = 0, n = d.handles.length; i < n; i++) {
         const h = unchecked(d.handles[i]);
         if (h.reserved > 0) {
-          if (this.applyOne(h, 0, nowMs) != LimitStatus.Ok) this.stats.lostReleases++;
+          if (this.applyOne(h, 0, nowMs) != LimitStatus.Ok) this.stats.record(LimiterEvent.LostRelease);
           h.reserved = 0;
         }
       }
@@ -161,7 +147,7 @@ export class LocalLimiter extends Limiter {
       const s = this.applyOne(h, 0, nowMs);
       if (s == LimitStatus.Ok) h.done = true;
       else {
-        this.stats.lostReleases++;
+        this.stats.record(LimiterEvent.LostRelease);
         if (result == LimitStatus.Ok) result = s;
       }
     }
@@ -186,7 +172,7 @@ export class LocalLimiter extends Limiter {
       }
       if (s != WasmResult.CasMismatch) return STEP_STORE_ERROR;
     }
-    this.stats.retriesExhausted++;
+    this.stats.record(LimiterEvent.RetriesExhausted);
     return STEP_CONFLICT;
   }
 
@@ -207,7 +193,7 @@ export class LocalLimiter extends Limiter {
       if (s == WasmResult.Ok) return LimitStatus.Ok;
       if (s != WasmResult.CasMismatch) return LimitStatus.StoreError;
     }
-    this.stats.retriesExhausted++;
+    this.stats.record(LimiterEvent.RetriesExhausted);
     return LimitStatus.Conflict;
   }
 
@@ -227,12 +213,12 @@ export class LocalLimiter extends Limiter {
       return LimitStatus.Ok;
     }
     if (st != WasmResult.Ok) {
-      this.stats.storeErrors++;
+      this.stats.record(LimiterEvent.StoreError);
       return LimitStatus.StoreError;
     }
     const s = this.stored;
     if (!decodeCounter(this.readBuf.value, s)) {
-      this.stats.corruptValues++;
+      this.stats.record(LimiterEvent.CorruptValue);
       return LimitStatus.Ok;
     }
     if (s.windowMs == w && (s.windowStart == cur || (s.windowStart > cur && s.windowStart == windowEnd(cur, w)))) {
@@ -244,8 +230,8 @@ export class LocalLimiter extends Limiter {
   /** Writes `next` with the cas of the last read; counts a lost race. */
   private write(key: ArrayBuffer): i32 {
     const s = this.store.compareAndSwap(key, encodeCounter(this.next, this.scratch), this.readBuf.cas);
-    if (s == WasmResult.CasMismatch) this.stats.casConflicts++;
-    else if (s != WasmResult.Ok) this.stats.storeErrors++;
+    if (s == WasmResult.CasMismatch) this.stats.record(LimiterEvent.CasConflict);
+    else if (s != WasmResult.Ok) this.stats.record(LimiterEvent.StoreError);
     return s;
   }
 

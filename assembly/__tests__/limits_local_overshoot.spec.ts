@@ -1,9 +1,9 @@
 // How far past its limit a counter can be driven by requests in flight at once.
 // README.md (assembly/limits) states the bound these tests hold the limiter to.
-import { LocalLimiter } from "../counters/local";
+import { LocalLimiter } from "../limits/local_limiter";
 import { MemoryCounters } from "../counters/memory";
 import { CounterState, decodeCounter } from "../counters/value";
-import { CounterHandle, CounterSpec, Decision, Mode } from "../limits/decision";
+import { CounterHandle, CounterSpec, Decision, AdmissionMode } from "../limits/decision";
 import { CounterKeyBuilder } from "../limits/keys";
 
 const MIN: i64 = 60_000;
@@ -34,7 +34,7 @@ class Outcome {
 function burst(mode: i32, n: i32, left: i64, estimate: i64, cost: i64): Outcome {
   const store = new MemoryCounters();
   const l = new LocalLimiter(store, PREFIX);
-  l.settle(l.admit([spec()], T0, Mode.Check, 0).handles, [LIMIT - left], T0);
+  l.settle(l.admit([spec()], T0, AdmissionMode.Check, 0).handles, [LIMIT - left], T0);
   const inFlight = new Array<Decision>(0);
   for (let i = 0; i < n; i++) {
     const d = l.admit([spec()], T0 + 1, mode, estimate);
@@ -53,35 +53,35 @@ function report(label: string, o: Outcome): void {
 
 describe("overshoot of 50 concurrent requests against 100 tokens left", () => {
   it("stays below one request's cost in reserve mode when the estimate covers the cost", () => {
-    const o = burst(Mode.Reserve, 50, 100, 30, 30);
+    const o = burst(AdmissionMode.Reserve, 50, 100, 30, 30);
     report("reserve K=30 estimate=30", o);
     expect(o.admitted).toBe(4);
     expect(o.overshoot).toBe(20);
     expect(o.overshoot).toBeLessThanOrEqual(30 - 1);
   });
   it("grows with the number of requests in check mode", () => {
-    const o = burst(Mode.Check, 50, 100, 30, 30);
+    const o = burst(AdmissionMode.Check, 50, 100, 30, 30);
     report("check   K=30", o);
     expect(o.admitted).toBe(50);
     expect(o.overshoot).toBe(50 * 30 - 100);
   });
   it("stays below one request's cost in reserve mode for small requests too", () => {
-    const o = burst(Mode.Reserve, 50, 100, 7, 7);
+    const o = burst(AdmissionMode.Reserve, 50, 100, 7, 7);
     report("reserve K=7 estimate=7", o);
     expect(o.overshoot).toBeLessThanOrEqual(7 - 1);
-    const c = burst(Mode.Check, 50, 100, 7, 7);
+    const c = burst(AdmissionMode.Check, 50, 100, 7, 7);
     report("check   K=7", c);
     expect(c.overshoot).toBe(50 * 7 - 100);
   });
   it("adds each admitted request's underestimate when the estimate is too low", () => {
-    const o = burst(Mode.Reserve, 50, 100, 15, 30);
+    const o = burst(AdmissionMode.Reserve, 50, 100, 15, 30);
     report("reserve K=30 estimate=15", o);
     // last request's cost - 1, plus (cost - estimate) of each other request in flight
     expect(o.overshoot).toBeLessThanOrEqual(30 - 1 + <i64>(o.admitted - 1) * (30 - 15));
-    expect(o.overshoot).toBeLessThan(burst(Mode.Check, 50, 100, 15, 30).overshoot);
+    expect(o.overshoot).toBeLessThan(burst(AdmissionMode.Check, 50, 100, 15, 30).overshoot);
   });
   it("degrades to check mode with a zero estimate", () => {
-    expect(burst(Mode.Reserve, 50, 100, 0, 30).overshoot).toBe(50 * 30 - 100);
+    expect(burst(AdmissionMode.Reserve, 50, 100, 0, 30).overshoot).toBe(50 * 30 - 100);
   });
 });
 
@@ -114,7 +114,7 @@ function randomWindow(seed: u64, underestimate: bool): i64 {
     if (flights.length == 0 || rng.below(10) < 6) {
       const estimate = 1 + rng.below(200);
       const cost = underestimate ? rng.below(2 * estimate) : rng.below(estimate + 1);
-      const d = l.admit([spec()], T0 + <i64>step, Mode.Reserve, estimate);
+      const d = l.admit([spec()], T0 + <i64>step, AdmissionMode.Reserve, estimate);
       if (d.admitted) {
         let excess: i64 = 0;
         for (let i = 0; i < flights.length; i++) {

@@ -1,8 +1,8 @@
-import { LocalLimiter } from "../counters/local";
+import { LocalLimiter } from "../limits/local_limiter";
 import { MemoryCounters, WriteHook } from "../counters/memory";
 import { WasmResult } from "../counters/store";
 import { CounterState, decodeCounter } from "../counters/value";
-import { CounterSpec, LimitStatus, Mode } from "../limits/decision";
+import { CounterSpec, LimitStatus, AdmissionMode } from "../limits/decision";
 import { CounterKeyBuilder, describeKey } from "../limits/keys";
 
 const MIN: i64 = 60_000;
@@ -30,7 +30,7 @@ class OtherWorker extends WriteHook {
   }
   beforeWrite(store: MemoryCounters, key: ArrayBuffer, writeIndex: i32): void {
     if (writeIndex % this.every != 0) return;
-    const d = this.limiter.admit([spec(i64.MAX_VALUE)], T0, Mode.Reserve, this.cost);
+    const d = this.limiter.admit([spec(i64.MAX_VALUE)], T0, AdmissionMode.Reserve, this.cost);
     if (this.limiter.settle(d.handles, [this.cost], T0) == LimitStatus.Ok) this.charged += this.cost;
   }
 }
@@ -49,9 +49,9 @@ describe("compare-and-swap conflicts", () => {
   it("retries a lost write and keeps both writers' charges", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX);
-    l.admit([spec(1000)], T0, Mode.Check, 0); // nothing written yet
+    l.admit([spec(1000)], T0, AdmissionMode.Check, 0); // nothing written yet
     const other = new OtherWorker(store, 2, 25);
-    const d = l.admit([spec(1000)], T0, Mode.Reserve, 100);
+    const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 100);
     store.hook = other;
     expect(l.settle(d.handles, [60], T0)).toBe(LimitStatus.Ok);
     store.hook = null;
@@ -67,7 +67,7 @@ describe("compare-and-swap conflicts", () => {
     store.hook = other;
     let mine: i64 = 0;
     for (let i = 0; i < 200; i++) {
-      const d = l.admit([spec(i64.MAX_VALUE)], T0, Mode.Reserve, 11);
+      const d = l.admit([spec(i64.MAX_VALUE)], T0, AdmissionMode.Reserve, 11);
       const cost: i64 = <i64>(i % 13);
       if (l.settle(d.handles, [cost], T0) == LimitStatus.Ok) mine += cost;
     }
@@ -80,9 +80,9 @@ describe("compare-and-swap conflicts", () => {
   it("gives up admission after maxRetries lost writes with a Conflict error", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX, 16);
-    l.settle(l.admit([spec(1000)], T0, Mode.Check, 0).handles, [1], T0); // create the key
+    l.settle(l.admit([spec(1000)], T0, AdmissionMode.Check, 0).handles, [1], T0); // create the key
     store.hook = new AlwaysFirst("per-user");
-    const d = l.admit([spec(1000)], T0, Mode.Reserve, 10);
+    const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 10);
     expect(d.admitted).toBe(false);
     expect(d.status).toBe(LimitStatus.Conflict);
     expect(d.error.includes("per-user")).toBe(true);
@@ -92,9 +92,9 @@ describe("compare-and-swap conflicts", () => {
   it("rolls back earlier reservations when a later counter exhausts its retries", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX);
-    l.settle(l.admit([spec(1000, "contended")], T0, Mode.Check, 0).handles, [1], T0);
+    l.settle(l.admit([spec(1000, "contended")], T0, AdmissionMode.Check, 0).handles, [1], T0);
     store.hook = new AlwaysFirst("contended");
-    const d = l.admit([spec(1000, "calm"), spec(1000, "contended")], T0, Mode.Reserve, 10);
+    const d = l.admit([spec(1000, "calm"), spec(1000, "contended")], T0, AdmissionMode.Reserve, 10);
     store.hook = null;
     expect(d.status).toBe(LimitStatus.Conflict);
     expect(d.hasCounter).toBe(false);
@@ -105,7 +105,7 @@ describe("compare-and-swap conflicts", () => {
   it("reports Conflict from settle and leaves the handle for a later try", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX, 3);
-    const d = l.admit([spec(1000)], T0, Mode.Reserve, 10);
+    const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 10);
     store.hook = new AlwaysFirst("per-user");
     expect(l.settle(d.handles, [5], T0)).toBe(LimitStatus.Conflict);
     expect(d.handles[0].done).toBe(false);
@@ -117,10 +117,10 @@ describe("compare-and-swap conflicts", () => {
   it("tries once with maxRetries 0", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX, 0);
-    l.settle(l.admit([spec(1000)], T0, Mode.Check, 0).handles, [1], T0);
+    l.settle(l.admit([spec(1000)], T0, AdmissionMode.Check, 0).handles, [1], T0);
     store.hook = new AlwaysFirst("per-user");
     const before = store.writes;
-    expect(l.admit([spec(1000)], T0, Mode.Reserve, 10).status).toBe(LimitStatus.Conflict);
+    expect(l.admit([spec(1000)], T0, AdmissionMode.Reserve, 10).status).toBe(LimitStatus.Conflict);
     expect(store.writes - before).toBe(1);
   });
 });
@@ -130,7 +130,7 @@ describe("store failures", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX);
     store.readFailure = WasmResult.InternalFailure;
-    const d = l.admit([spec(1000), spec(1000, "other")], T0, Mode.Reserve, 10);
+    const d = l.admit([spec(1000), spec(1000, "other")], T0, AdmissionMode.Reserve, 10);
     expect(d.admitted).toBe(false);
     expect(d.status).toBe(LimitStatus.StoreError);
     expect(d.hasCounter).toBe(false);
@@ -141,11 +141,11 @@ describe("store failures", () => {
   it("reports a failed write as StoreError and rolls back", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX);
-    const first = l.admit([spec(1000, "a")], T0, Mode.Reserve, 10);
+    const first = l.admit([spec(1000, "a")], T0, AdmissionMode.Reserve, 10);
     l.release(first.handles, T0);
     // Writes 1-2 were the admit and release above; write 3 reserves "a", write 4 ("b") fails.
     store.hook = new FailFrom(4);
-    const d = l.admit([spec(1000, "a"), spec(1000, "b")], T0, Mode.Reserve, 10);
+    const d = l.admit([spec(1000, "a"), spec(1000, "b")], T0, AdmissionMode.Reserve, 10);
     expect(d.status).toBe(LimitStatus.StoreError);
     expect(l.stats.lostReleases).toBe(1); // the rollback of "a" could not be written either
   });
@@ -153,7 +153,7 @@ describe("store failures", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX);
     store.readFailure = WasmResult.InternalFailure;
-    const d = l.admit([spec(1000)], T0, Mode.Reserve, 10);
+    const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 10);
     store.readFailure = WasmResult.Ok;
     expect(l.settle(d.handles, [33], T0)).toBe(LimitStatus.Ok);
     expect(stored(store, spec(1000)).used).toBe(33);

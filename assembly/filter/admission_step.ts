@@ -1,0 +1,93 @@
+// The admission step: asks the limiter whether the request may proceed and applies the
+// answer (continue, 429, 503, or a counted pass in a dry run). The answer is applied by
+// `completeAdmission`, separate from the asking, so that a backend that answers later
+// (LimitStatus.Pending, e.g. a rate-limit service over gRPC) holds the request now and
+// completes it from its callback, then resumes the stream when the result is Continue.
+import { sendLocalResponse } from "../abi/stream";
+import { nowMillis } from "../abi/time";
+import { logEnabled, logInfo } from "../abi/log";
+import { LogLevel } from "../abi/status";
+import { Decision } from "../limits/decision";
+import { AdmissionOutcome, admissionOutcome, reservationFor } from "../limits/admission_rules";
+import { LimitedResponse, limitedResponse, unavailableResponse } from "../limits/limited_response";
+import { Exchange, Phase } from "./exchange";
+
+/** What a step tells the stream to do with the callback it runs in. */
+export enum StepResult {
+  /** Let the request (or response) go on. */
+  Continue = 0,
+  /** Keep buffering the request body: admission waits for more of it. */
+  Buffer = 1,
+  /** Hold the stream: a local reply was sent, or an answer is pending. */
+  Stop = 2,
+}
+
+/**
+ * Asks the limiter for `x`, reserving for `requested` output tokens (0: not known), and
+ * applies the answer at once unless it is pending.
+ */
+export function startAdmission(x: Exchange, requested: i64): StepResult {
+  const policy = x.active.policy;
+  const admission = policy.config.admission;
+  x.estimate = reservationFor(requested, admission);
+  x.phase = Phase.Admitting;
+  return completeAdmission(x, policy.limiter.admit(x.selection.specs, nowMillis(), admission.mode, x.estimate));
+}
+
+/** Applies the limiter's answer `d` for `x`: counts it, and replies locally when it refuses. */
+export function completeAdmission(x: Exchange, d: Decision): StepResult {
+  x.decision = d;
+  const active = x.active;
+  const metrics = active.metrics;
+  const policy = active.policy;
+  switch (admissionOutcome(d, policy.config)) {
+    case AdmissionOutcome.Wait:
+      return StepResult.Stop;
+    case AdmissionOutcome.Unavailable:
+      metrics.storeErrors.inc();
+      x.phase = Phase.Done;
+      sendReply(unavailableResponse(policy.headerNames));
+      return StepResult.Stop;
+    case AdmissionOutcome.FailOpen:
+      metrics.storeErrors.inc();
+      x.phase = Phase.Admitted;
+      return StepResult.Continue;
+    case AdmissionOutcome.Reject:
+      rejectRequest(x, d);
+      return StepResult.Stop;
+    case AdmissionOutcome.DryRunLimited:
+      metrics.dryRunLimited.inc();
+      countLimited(x, d);
+      if (logEnabled(LogLevel.Info)) logInfo("tokenlimit: dry run: would limit on " + d.limitName + " (remaining " + d.remaining.toString() + ")");
+      x.phase = Phase.Admitted;
+      return StepResult.Continue;
+    default:
+      metrics.requestsAdmitted.inc();
+      const starts = x.selection.limitStarts;
+      for (let i = 0, n = starts.length; i < n; i++) active.metricsOfSpec(x.selection, unchecked(starts[i])).admitted.inc();
+      x.phase = Phase.Admitted;
+      return StepResult.Continue;
+  }
+}
+
+/** Answers `x` with the limited reply for refusal `d` and counts it. */
+export function rejectRequest(x: Exchange, d: Decision): void {
+  const active = x.active;
+  const policy = active.policy;
+  const response = policy.config.response;
+  x.phase = Phase.Done;
+  active.metrics.requestsLimited.inc();
+  countLimited(x, d);
+  sendReply(limitedResponse(d, <u32>response.status, response.message, policy.headerNames));
+}
+
+/** Counts refusal `d` on the limit of its governing counter (the limiter's index is checked, not trusted). */
+function countLimited(x: Exchange, d: Decision): void {
+  const i = d.counterIndex;
+  if (d.hasCounter && i >= 0 && i < x.selection.specs.length) x.active.metricsOfSpec(x.selection, i).limited.inc();
+}
+
+/** Sends `r` as the stream's local reply. */
+export function sendReply(r: LimitedResponse): void {
+  sendLocalResponse(r.status, r.details, String.UTF8.encode(r.body), r.headers);
+}

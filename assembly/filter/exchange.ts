@@ -1,0 +1,64 @@
+// What the steps of one stream share. `ActivePolicy` is installed whole by the root at
+// configure time and never changed; a stream keeps the one it started under. `Exchange`
+// is the state of one request that a limit applies to, built only for such requests:
+// a request no limit applies to gets nothing but a look at the policy.
+import { CompiledPolicy } from "../limits/policy";
+import { Selection } from "../limits/selection";
+import { Decision } from "../limits/decision";
+import { Preset } from "../usage/presets";
+import { ResponseUsageReader } from "../usage/reader";
+import { FilterMetrics, LimitMetrics } from "./metrics";
+
+/** A compiled policy with the metrics its streams report to. */
+export class ActivePolicy {
+  constructor(
+    readonly policy: CompiledPolicy,
+    readonly metrics: FilterMetrics,
+    /** Per-limit metrics, indexed like `policy.limits` (no lookup by name per request). */
+    readonly limitMetrics: Array<LimitMetrics>,
+  ) {}
+
+  /** The metrics of the limit of spec `specIndex` of `selection` (a valid index: not checked). */
+  metricsOfSpec(selection: Selection, specIndex: i32): LimitMetrics {
+    return unchecked(this.limitMetrics[unchecked(selection.limitOfSpec[specIndex])]);
+  }
+}
+
+/** Where a request stands: what the steps have done so far. */
+export enum Phase {
+  /** Request headers passed; the body is being buffered for admission. */
+  ReadingBody = 0,
+  /** The limiter is being asked, or will answer later. */
+  Admitting = 1,
+  /** Admitted (or let through): the response will be read and charged. */
+  Admitted = 2,
+  /** Answered locally, or charged: nothing more to do. */
+  Done = 3,
+}
+
+/** One request some limit applies to. */
+export class Exchange {
+  /** Set by every step; the request-headers step runs first and always sets it. */
+  phase: Phase = Phase.Admitting;
+  /** The tokens admission assumed (the reservation in reserve mode). */
+  estimate: i64 = 0;
+  decision: Decision | null = null;
+  /** The request body may be rewritten (stream_options); content-length was dropped. */
+  mayRewrite: bool = false;
+  /** Which usage fields the response carries, chosen once from the path. */
+  preset: Preset;
+  reader: ResponseUsageReader | null = null;
+  responseStarted: bool = false;
+  responseStatus: i32 = 0;
+  /** The response body cannot be read (compressed). */
+  unreadable: bool = false;
+
+  constructor(
+    readonly active: ActivePolicy,
+    readonly selection: Selection,
+    /** The request's `:path` ("" when absent). */
+    readonly path: string,
+  ) {
+    this.preset = active.policy.presets.forPath(path);
+  }
+}

@@ -1,0 +1,99 @@
+// The response side of a stream: read the usage as the body passes (never holding it),
+// then charge what the response cost, or give the reservation back when there was none.
+import { HeaderMapType, BufferType, LogLevel } from "../abi/status";
+import { getHeader, replaceHeader } from "../abi/headers";
+import { BorrowedBytes } from "../abi/buffers";
+import { nowMillis } from "../abi/time";
+import { logDebug, logEnabled } from "../abi/log";
+import { admittedResponseHeaders } from "../limits/headers";
+import { ChargeResult, chargeFor, RESPONSE_ABORTED } from "../limits/charge";
+import { ResponseUsageReader } from "../usage/reader";
+import { isReadableEncoding, parseStatusCode } from "../usage/http";
+import { Usage } from "../usage/usage";
+import { Exchange, Phase } from "./exchange";
+
+// Shared by every stream of the VM: one chunk is inspected at a time.
+const borrowed = new BorrowedBytes();
+// Largest slice of a response body copied into Wasm memory at once.
+const RESPONSE_WINDOW_BYTES: u32 = 64 * 1024;
+
+/** Response headers: start the usage reader, add the budget headers, charge a bodiless response. */
+export function responseHeadersStep(x: Exchange, endOfStream: bool): void {
+  const active = x.active;
+  const policy = active.policy;
+  x.responseStarted = true;
+  x.responseStatus = parseStatusCode(getHeader(HeaderMapType.ResponseHeaders, ":status"));
+  if (!isReadableEncoding(getHeader(HeaderMapType.ResponseHeaders, "content-encoding"))) {
+    x.unreadable = true;
+    active.metrics.usageUnreadable.inc();
+  }
+  const contentType = getHeader(HeaderMapType.ResponseHeaders, "content-type");
+  const reader = new ResponseUsageReader(x.preset);
+  reader.begin(contentType === null ? "" : contentType);
+  x.reader = reader;
+  const d = x.decision;
+  if (d !== null && policy.config.response.admittedHeaders) {
+    const headers = admittedResponseHeaders(d, policy.headerNames);
+    for (let i = 0; i < headers.length; i++) {
+      const h = unchecked(headers[i]);
+      replaceHeader(HeaderMapType.ResponseHeaders, h.name, h.value);
+    }
+  }
+  if (endOfStream) settleStep(x, false);
+}
+
+/** A response body chunk: passes through the usage reader; the last one charges. */
+export function responseBodyStep(x: Exchange, bodySize: u32, endOfStream: bool): void {
+  const reader = x.reader;
+  if (reader !== null && !x.unreadable && bodySize > 0) {
+    // In bounded windows: one chunk can hold the whole body (a buffering filter in
+    // front), and Wasm memory never shrinks once a fetch has grown it.
+    const size = <u64>bodySize;
+    for (let start: u64 = 0; start < size; start += <u64>RESPONSE_WINDOW_BYTES) {
+      const left = size - start;
+      const n = left < <u64>RESPONSE_WINDOW_BYTES ? <u32>left : RESPONSE_WINDOW_BYTES;
+      if (!borrowed.fetch(BufferType.HttpResponseBody, <u32>start, n)) break;
+      reader.feed(borrowed.ptr, borrowed.size);
+      borrowed.release();
+    }
+  }
+  if (endOfStream) settleStep(x, false);
+}
+
+/**
+ * Replaces the reservations by what the response cost (or its fallback); gives them back
+ * when no response started. `aborted`: the stream ended before its response did. Once.
+ */
+export function settleStep(x: Exchange, aborted: bool): void {
+  x.phase = Phase.Done;
+  const d = x.decision;
+  if (d === null) return;
+  const policy = x.active.policy;
+  const now = nowMillis();
+  if (!x.responseStarted) {
+    policy.limiter.release(d.handles, now);
+    return;
+  }
+  const reader = x.reader;
+  const usage: Usage | null = reader === null ? null : reader.finish();
+  const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.unreadable, aborted ? RESPONSE_ABORTED : 0);
+  recordCharge(x, charge);
+  policy.limiter.settle(d.handles, charge.costs, now);
+}
+
+function recordCharge(x: Exchange, charge: ChargeResult): void {
+  const active = x.active;
+  const metrics = active.metrics;
+  if (charge.usageMissing) metrics.usageMissing.inc();
+  if (charge.fallback) metrics.fallbackCharges.inc();
+  if (charge.upstreamErrorUncharged) metrics.upstreamErrorsUncharged.inc();
+  metrics.expressionErrors.add(charge.expressionErrors);
+  metrics.tokensCharged.add(charge.tokens);
+  const selection = x.selection;
+  const starts = selection.limitStarts;
+  for (let i = 0, n = starts.length; i < n; i++) {
+    const first = unchecked(starts[i]);
+    active.metricsOfSpec(selection, first).tokens.add(unchecked(charge.costs[first]));
+  }
+  if (logEnabled(LogLevel.Debug)) logDebug("tokenlimit: charged " + charge.tokens.toString() + " tokens");
+}

@@ -1,0 +1,47 @@
+// What a request's and a response's headers say about reading token usage: whether the
+// request body is JSON, whether its route accepts `stream_options`, the response status,
+// and whether the response body can be read as it is. Pure.
+
+/** True when a request with this content-type (null: none given) may carry a JSON body. */
+export function isJsonContentType(contentType: string | null): bool {
+  if (contentType === null) return true;
+  return contentType.toLowerCase().includes("json");
+}
+
+/**
+ * OpenAI chat completions and completions (and the servers compatible with them) accept
+ * `stream_options`; other APIs reject unknown fields or report usage by themselves. The
+ * configured provider has the last word: an Anthropic, Gemini or Responses route is never
+ * rewritten, whatever its path looks like (`preset` is the name of the path's preset).
+ */
+export function acceptsStreamOptions(path: string, preset: string): bool {
+  if (preset != "openai" && preset != "custom" && preset != "any") return false;
+  let p = path;
+  const q = p.indexOf("?");
+  if (q >= 0) p = p.substring(0, q);
+  while (p.length > 1 && p.endsWith("/")) p = p.substring(0, p.length - 1);
+  return p.endsWith("/chat/completions") || p.endsWith("/completions");
+}
+
+/** The numeric value of a `:status` header (null: absent); 0 if it is not a 1-3 digit number. */
+export function parseStatusCode(s: string | null): i32 {
+  if (s === null) return 0;
+  let v = 0;
+  const n = s.length;
+  if (n == 0 || n > 3) return 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return 0;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * True when a body with this content-encoding (null: none) is readable as it arrives:
+ * no encoding, or `identity`. A compressed body is passed through unread.
+ */
+export function isReadableEncoding(encoding: string | null): bool {
+  if (encoding === null || encoding.length == 0) return true;
+  return encoding.toLowerCase() == "identity";
+}
