@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { FORMATS, type Format, type Output, render, validate } from "./commands.ts";
+import { imageCommand } from "./image/command.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -68,5 +69,7 @@ program
     }
     emit(await validate(file === "-" ? "<stdin>" : file, input.bytes.toString("utf8"), { wasm }));
   });
+
+program.addCommand(imageCommand());
 
 await program.parseAsync();
