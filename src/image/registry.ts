@@ -107,12 +107,18 @@ export class RegistryClient {
     const header = first.headers.get("www-authenticate");
     await first.body?.cancel();
     const authorization = header === null ? undefined : await this.authorize(header, actions);
-    if (authorization === undefined || authorization === known) {
+    const unauthorized = () => {
       const why = this.options.credentials === undefined ? " (no credentials: use --username/--password-stdin or docker login)" : "";
-      throw new RegistryError(`${method} ${url}: 401 Unauthorized${why}`, 401);
-    }
+      return new RegistryError(`${method} ${url.replace(/\?.*$/, "")}: 401 Unauthorized${why}`, 401);
+    };
+    if (authorization === undefined || authorization === known) throw unauthorized();
     this.authorization.set(actions, authorization);
-    return send(authorization);
+    const second = await send(authorization);
+    if (second.status === 401) {
+      await second.body?.cancel();
+      throw unauthorized();
+    }
+    return second;
   }
 
   /** The Authorization header answering a challenge, or undefined when it cannot be met. */
