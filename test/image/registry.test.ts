@@ -5,10 +5,17 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pushCommand } from "../../src/image/command.ts";
 import { WASM_CONFIG, WASM_LAYER, wasmImage } from "../../src/image/manifest.ts";
 import { type RegistryServer, REGISTRY_BINARY, freePort, registryInstalled, startRegistry } from "./registry-server.ts";
+
+// No credentials from the machine's Docker config: these pushes are anonymous.
+const EMPTY_DOCKER_CONFIG = mkdtempSync(join(tmpdir(), "tokenlimit-docker-config-"));
+process.env.DOCKER_CONFIG = EMPTY_DOCKER_CONFIG;
+after(() => rmSync(EMPTY_DOCKER_CONFIG, { recursive: true, force: true }));
 
 const skip = registryInstalled() ? false : `${REGISTRY_BINARY} is missing (apt-get install docker-registry)`;
 const WASM = readFileSync("build/tokenlimit.wasm");
@@ -64,15 +71,21 @@ test("a second push finds the blobs there and only puts the manifest", { skip },
   assert.match(out.stderr, new RegExp(`pushed manifest ${digest} as 2\n$`));
 });
 
-test("the tokenlimit command pushes by tag (latest when none) and by digest", { skip }, () => {
+test("the tokenlimit command pushes with tag latest when the reference has none, reading a password from stdin", { skip }, () => {
   const digest = wasmImage(WASM).manifest.descriptor.digest;
-  const cli = (ref: string) => spawnSync(process.execPath, ["src/tokenlimit.mjs", "image", "push", ref, "--wasm", "build/tokenlimit.wasm"], { encoding: "utf8" });
-  const latest = cli(`${host()}/cli/tokenlimit`);
-  assert.equal(latest.status, 0, latest.stderr);
-  assert.equal(latest.stdout, `${digest}\noci://${host()}/cli/tokenlimit:latest@${digest}\n`);
-  const pinned = cli(`${host()}/cli/pinned@${digest}`);
-  assert.equal(pinned.status, 0, pinned.stderr);
-  assert.equal(pinned.stdout, `${digest}\noci://${host()}/cli/pinned@${digest}\n`);
+  const r = spawnSync(process.execPath, ["src/tokenlimit.mjs", "image", "push", `${host()}/cli/tokenlimit`, "--wasm", "build/tokenlimit.wasm",
+    "--username", "ci", "--password-stdin"], { encoding: "utf8", input: "s3cret\n" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `${digest}\noci://${host()}/cli/tokenlimit:latest@${digest}\n`);
+});
+
+test("a reference pinned by digest pushes the manifest by digest", { skip }, async () => {
+  const digest = wasmImage(WASM).manifest.descriptor.digest;
+  const out = await pushCommand(`${host()}/acme/pinned@${digest}`, WASM);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `${digest}\noci://${host()}/acme/pinned@${digest}\n`);
+  const manifest = await get(`acme/pinned/manifests/${digest}`, "application/vnd.oci.image.manifest.v1+json");
+  assert.equal(sha256(manifest.bytes), digest);
 });
 
 test("a reference pinned to another digest is refused before anything is sent", async () => {
