@@ -24,6 +24,7 @@ export class RegistryError extends Error {
   }
 }
 
+/** The distribution API of one repository (`ref.registry`/`ref.repository`); remembers the authorization per scope. */
 export class RegistryClient {
   private readonly base: string;
   private readonly authorization = new Map<string, string>();
