@@ -2,7 +2,9 @@
 // Proxy-Wasm filter. Argument parsing and I/O only; the commands are in ./commands.ts.
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { FORMATS, type Format, type Output, render, validate } from "./commands.ts";
+import { FORMATS, type Format, type Output, type RenderOptions, render, validate } from "./commands.ts";
+import { imageCommand } from "./image/command.ts";
+import { FAIL_STRATEGIES, ISTIO_PHASES } from "./policy/render.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -46,10 +48,24 @@ program
   .option("--namespace <ns>", "namespace of the WasmPlugin (istio; default: the policy's)")
   .option("--gateway <name>", "gateway whose pods run the WasmPlugin (istio; default: the policy's Gateway targetRef)")
   .option("--name <name>", "the policy to render when the file holds several (name or namespace/name)")
-  .action((file: string, opts: { format: Format; wasmUrl?: string; namespace?: string; gateway?: string; name?: string }) => {
+  .option("--selector <key=value>", "istio: pod label of a classic ingress gateway instead of a Gateway (repeatable)", (v: string, all: string[] = []) => [...all, v])
+  .option("--target-refs", "istio: attach to the Gateway with targetRefs (Istio 1.22+) instead of its pods' label")
+  .option("--sha256 <hex>", "istio: checksum Istio verifies: the image's manifest digest for oci://, else the module's sha256")
+  .option("--digest <sha256:hex>", "istio: pin the oci:// URL to this image digest")
+  .option("--wasm <file>", "istio: compute the checksum from this module (for oci://, the digest image push gives it)")
+  .option("--image-pull-secret <name>", "istio: Secret (kubernetes.io/dockerconfigjson) to pull the image with")
+  .addOption(new Option("--failure-strategy <strategy>", "istio: when the module cannot be fetched or its VM fails (default FAIL_CLOSE)").choices(FAIL_STRATEGIES))
+  .addOption(new Option("--phase <phase>", "istio: where in the filter chain the plugin runs (default STATS)").choices(ISTIO_PHASES))
+  .action((file: string, opts: Omit<RenderOptions, "wasm"> & { format: Format; wasm?: string }) => {
     const input = read(file);
     if ("error" in input) return emit({ code: 1, stdout: "", stderr: input.error + "\n" });
-    emit(render(file === "-" ? "<stdin>" : file, input.bytes.toString("utf8"), opts));
+    let wasm: RenderOptions["wasm"];
+    if (opts.wasm !== undefined) {
+      const module = read(opts.wasm);
+      if ("error" in module) return emit({ code: 1, stdout: "", stderr: module.error + "\n" });
+      wasm = { bytes: module.bytes, name: opts.wasm };
+    }
+    emit(render(file === "-" ? "<stdin>" : file, input.bytes.toString("utf8"), { ...opts, wasm }));
   });
 
 program
@@ -68,5 +84,7 @@ program
     }
     emit(await validate(file === "-" ? "<stdin>" : file, input.bytes.toString("utf8"), { wasm }));
   });
+
+program.addCommand(imageCommand());
 
 await program.parseAsync();

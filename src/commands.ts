@@ -2,7 +2,11 @@
 // that they are tested without a process. src/cli.ts only parses arguments and does I/O.
 import { checkWithFilter } from "./policy/filter-check.ts";
 import { type Policy, formatProblem, loadPolicies, policyLabel } from "./policy/manifest.ts";
-import { PLACEHOLDER_WASM_URL, type Rendered, renderEnvoy, renderIstio, renderPluginConfig } from "./policy/render.ts";
+import { createHash } from "node:crypto";
+import { wasmImage } from "./image/manifest.ts";
+import {
+  type FailStrategy, type IstioOptions, type IstioPhase, PLACEHOLDER_WASM_URL, type Rendered, renderEnvoy, renderIstio, renderPluginConfig,
+} from "./policy/render.ts";
 
 export interface Output {
   code: number;
@@ -20,7 +24,26 @@ export interface RenderOptions {
   gateway?: string;
   /** Which policy to render when the file has several: `name` or `namespace/name`. */
   name?: string;
+  /** Istio only: `key=value` pod labels for a classic ingress gateway, instead of a Gateway. */
+  selector?: string[];
+  /** Istio only: attach with targetRefs to the Gateway instead of its pods' label. */
+  targetRefs?: boolean;
+  /** Istio only: the checksum Istio verifies (for an image, its manifest digest). */
+  sha256?: string;
+  /** Istio only: the image digest to pin the oci:// URL to, `sha256:...` (same as --sha256 for an image). */
+  digest?: string;
+  /** Istio only: the module, to compute the checksum from (for an oci:// URL, the digest `image push` gives it). */
+  wasm?: { bytes: Uint8Array; name: string };
+  imagePullSecret?: string;
+  failureStrategy?: FailStrategy;
+  phase?: IstioPhase;
 }
+
+/** The options only `--format istio` takes, by their flags. */
+const ISTIO_ONLY: [keyof RenderOptions, string][] = [
+  ["selector", "--selector"], ["targetRefs", "--target-refs"], ["sha256", "--sha256"], ["digest", "--digest"], ["wasm", "--wasm"],
+  ["imagePullSecret", "--image-pull-secret"], ["failureStrategy", "--failure-strategy"], ["phase", "--phase"],
+];
 
 /** `tokenlimit render`: one policy from `text` (read from `file`) in the chosen format. */
 export function render(file: string, text: string, options: RenderOptions = {}): Output {
@@ -31,20 +54,55 @@ export function render(file: string, text: string, options: RenderOptions = {}):
 
   const warnings: string[] = [];
   let rendered: Rendered;
-  switch (options.format ?? "plugin-config") {
+  const format = options.format ?? "plugin-config";
+  const misplaced = ISTIO_ONLY.filter(([key]) => options[key] !== undefined && format !== "istio").map(([, flag]) => flag);
+  if (misplaced.length > 0) return failure([`${misplaced.join(", ")}: only for --format istio`]);
+  switch (format) {
     case "plugin-config":
       rendered = { text: renderPluginConfig(chosen) };
       break;
     case "envoy":
       rendered = renderEnvoy(chosen, options.wasmUrl);
       break;
-    case "istio":
+    case "istio": {
       if (options.wasmUrl === undefined) warnings.push(`warning: no --wasm-url given; the WasmPlugin pulls the placeholder ${PLACEHOLDER_WASM_URL}`);
-      rendered = renderIstio(chosen, { wasmUrl: options.wasmUrl, namespace: options.namespace, gateway: options.gateway });
+      if (options.phase === "AUTHN") warnings.push("warning: phase AUTHN runs before jwt_authn: identities read from its verified payload are not there yet");
+      const istio = istioOptions(options);
+      rendered = "error" in istio ? istio : renderIstio(chosen, istio);
       break;
+    }
   }
   if ("error" in rendered) return failure([`${file}: ${rendered.error}`]);
   return { code: 0, stdout: rendered.text, stderr: lines(warnings) };
+}
+
+/** The WasmPlugin options from the command's: labels parsed, one checksum from --sha256, --digest and --wasm. */
+function istioOptions(options: RenderOptions): IstioOptions | { error: string } {
+  let selector: Record<string, string> | undefined;
+  for (const item of options.selector ?? []) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._/-]*)=(.*)$/.exec(item);
+    if (m === null) return { error: `--selector must be key=value, got ${JSON.stringify(item)}` };
+    (selector ??= {})[m[1]] = m[2];
+  }
+  const given: [string, string][] = [];
+  if (options.sha256 !== undefined) given.push(["--sha256", options.sha256.replace(/^sha256:/, "").toLowerCase()]);
+  if (options.digest !== undefined) {
+    if (!/^sha256:[0-9a-f]{64}$/.test(options.digest)) return { error: `--digest must be sha256: and 64 lowercase hex digits, got ${JSON.stringify(options.digest)}` };
+    given.push(["--digest", options.digest.slice("sha256:".length)]);
+  }
+  if (options.wasm !== undefined) {
+    // For an image, the digest of the image `tokenlimit image push` makes of this module.
+    const url = options.wasmUrl ?? PLACEHOLDER_WASM_URL;
+    const image = !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^oci:\/\//i.test(url);
+    const hex = image ? wasmImage(options.wasm.bytes).manifest.descriptor.digest.slice("sha256:".length) : createHash("sha256").update(options.wasm.bytes).digest("hex");
+    given.push([`--wasm ${options.wasm.name}`, hex]);
+  }
+  const differ = given.find(([, hex]) => hex !== given[0][1]);
+  if (differ !== undefined) return { error: `${given[0][0]} gives sha256:${given[0][1]}, but ${differ[0]} gives sha256:${differ[1]}` };
+  return {
+    wasmUrl: options.wasmUrl, namespace: options.namespace, gateway: options.gateway, selector, targetRefs: options.targetRefs,
+    sha256: given[0]?.[1], imagePullSecret: options.imagePullSecret, failStrategy: options.failureStrategy, phase: options.phase,
+  };
 }
 
 export interface ValidateOptions {

@@ -100,6 +100,16 @@ export function renderEnvoy(policy: Policy, wasmUrl?: string): Rendered {
   return { text: doc.toString({ lineWidth: 0 }) };
 }
 
+/** WasmPlugin phases (extensions.istio.io/v1alpha1 PluginPhase): where in the filter chain it runs. */
+export const ISTIO_PHASES = ["AUTHN", "AUTHZ", "STATS", "UNSPECIFIED_PHASE"] as const;
+export type IstioPhase = (typeof ISTIO_PHASES)[number];
+/** WasmPlugin failStrategy: what the proxy does when the module cannot be fetched or its VM fails. */
+export const FAIL_STRATEGIES = ["FAIL_CLOSE", "FAIL_OPEN"] as const;
+export type FailStrategy = (typeof FAIL_STRATEGIES)[number];
+
+/** The group of Gateway API resources, for targetRefs. */
+export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+
 export interface IstioOptions {
   /** The module: oci://, https://, http:// or file://. Defaults to PLACEHOLDER_WASM_URL. */
   wasmUrl?: string;
@@ -107,14 +117,56 @@ export interface IstioOptions {
   namespace?: string;
   /** The gateway whose pods run the plugin; defaults to the policy's Gateway targetRef. */
   gateway?: string;
+  /**
+   * Pod labels for `selector.matchLabels` instead of a Gateway (classic ingress gateways,
+   * e.g. `{ istio: "ingressgateway" }`). Excludes `gateway` and `targetRefs`.
+   */
+  selector?: Record<string, string>;
+  /** Attach to the Gateway with `targetRefs` (Istio 1.22 and later) instead of its pods' label. */
+  targetRefs?: boolean;
+  /**
+   * The checksum Istio verifies, 64 hex digits, `sha256:` optional. For an OCI image it is
+   * the manifest digest, and the URL is pinned to it (`oci://...@sha256:...`); for an
+   * http(s) or file URL it is the module's sha256. A URL already pinned must agree.
+   */
+  sha256?: string;
+  /** The Secret (kubernetes.io/dockerconfigjson) Istio pulls the image with. */
+  imagePullSecret?: string;
+  /** Default FAIL_CLOSE. */
+  failStrategy?: FailStrategy;
+  /** Default STATS. */
+  phase?: IstioPhase;
 }
 
-/** The WasmPlugin manifest as an object, or why it cannot be made. */
-export function wasmPlugin(policy: Policy, options: IstioOptions = {}): Record<string, unknown> | { error: string } {
-  const url = options.wasmUrl ?? PLACEHOLDER_WASM_URL;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
-  if (url === "" || (scheme !== undefined && !["oci", "https", "http", "file"].includes(scheme))) {
-    return { error: `--wasm-url must be an oci://, https://, http:// or file:// URL, got ${JSON.stringify(url)}` };
+/** The URL's scheme in lower case, or undefined for a bare image reference. */
+function schemeOf(url: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1].toLowerCase();
+}
+
+/** The module's URL (pinned when it is an image and a checksum is known) and the checksum, or why not. */
+function pinnedSource(url: string, sha256: string | undefined): { url: string; sha256?: string } | { error: string } {
+  let hex: string | undefined;
+  if (sha256 !== undefined) {
+    hex = /^(?:sha256:)?([0-9a-fA-F]{64})$/.exec(sha256)?.[1].toLowerCase();
+    if (hex === undefined) return { error: `--sha256 must be 64 hex digits (sha256: optional), got ${JSON.stringify(sha256)}` };
+  }
+  const scheme = schemeOf(url);
+  if (scheme !== undefined && scheme !== "oci") return hex === undefined ? { url } : { url, sha256: hex };
+  const pinned = /@sha256:([0-9a-f]{64})$/.exec(url)?.[1];
+  if (pinned !== undefined && hex !== undefined && pinned !== hex) {
+    return { error: `--wasm-url is pinned to sha256:${pinned}, but the checksum given is sha256:${hex}` };
+  }
+  hex ??= pinned;
+  if (hex === undefined) return { url };
+  return { url: pinned === undefined ? `${url}@sha256:${hex}` : url, sha256: hex };
+}
+
+/** Where the plugin attaches: a label selector or targetRefs, or why it cannot be told. */
+function attachment(policy: Policy, options: IstioOptions): Record<string, unknown> | { error: string } {
+  const selector = options.selector;
+  if (selector !== undefined && Object.keys(selector).length > 0) {
+    if (options.gateway !== undefined || options.targetRefs) return { error: "--selector selects pods by label; it goes without --gateway and --target-refs" };
+    return { selector: { matchLabels: { ...selector } } };
   }
   const ref = policy.targetRef;
   const gateway = options.gateway ?? (ref?.kind === "Gateway" ? ref.name : undefined);
@@ -122,6 +174,21 @@ export function wasmPlugin(policy: Policy, options: IstioOptions = {}): Record<s
     const why = ref === undefined ? "the policy has no targetRef" : `the policy targets ${ref.kind} ${ref.name}`;
     return { error: `${why}; a WasmPlugin runs on a gateway: pass --gateway NAME` };
   }
+  if (options.targetRefs) return { targetRefs: [{ group: GATEWAY_API_GROUP, kind: "Gateway", name: gateway }] };
+  return { selector: { matchLabels: { [GATEWAY_NAME_LABEL]: gateway } } };
+}
+
+/** The WasmPlugin manifest as an object, or why it cannot be made. */
+export function wasmPlugin(policy: Policy, options: IstioOptions = {}): Record<string, unknown> | { error: string } {
+  const url = options.wasmUrl ?? PLACEHOLDER_WASM_URL;
+  const scheme = schemeOf(url);
+  if (url === "" || (scheme !== undefined && !["oci", "https", "http", "file"].includes(scheme))) {
+    return { error: `--wasm-url must be an oci://, https://, http:// or file:// URL, got ${JSON.stringify(url)}` };
+  }
+  const source = pinnedSource(url, options.sha256);
+  if ("error" in source) return source;
+  const attach = attachment(policy, options);
+  if ("error" in attach) return attach;
   const namespace = options.namespace ?? policy.namespace;
   return {
     apiVersion: "extensions.istio.io/v1alpha1",
@@ -132,23 +199,31 @@ export function wasmPlugin(policy: Policy, options: IstioOptions = {}): Record<s
       labels: { "app.kubernetes.io/name": PLUGIN_NAME },
     },
     spec: {
-      selector: { matchLabels: { [GATEWAY_NAME_LABEL]: gateway } },
-      url,
+      ...attach,
+      url: source.url,
+      ...(source.sha256 === undefined ? {} : { sha256: source.sha256 }),
+      ...(options.imagePullSecret === undefined ? {} : { imagePullSecret: options.imagePullSecret }),
       pluginName: PLUGIN_NAME,
-      phase: "STATS",
-      failStrategy: "FAIL_CLOSE",
+      phase: options.phase ?? "STATS",
+      failStrategy: options.failStrategy ?? "FAIL_CLOSE",
       pluginConfig: structuredClone(policy.config),
     },
   };
 }
+
+/** Where a phase puts the filter, for the comment above the manifest. */
+const PHASE_PLACE: Record<IstioPhase, string> = {
+  AUTHN: "before Istio's\n authentication filters (phase AUTHN), so before jwt_authn has verified the caller.",
+  AUTHZ: "after Istio's\n authentication filters and before its authorization filters (phase AUTHZ).",
+  STATS: "after Istio's\n authentication and authorization filters (phase STATS).",
+  UNSPECIFIED_PHASE: "at the end of\n the filter chain, just before the router (phase UNSPECIFIED_PHASE).",
+};
 
 /** The WasmPlugin as YAML. */
 export function renderIstio(policy: Policy, options: IstioOptions = {}): Rendered {
   const manifest = wasmPlugin(policy, options);
   if ("error" in manifest) return { error: manifest.error as string };
   const doc = new Document(manifest);
-  doc.commentBefore =
-    ` tokenlimit for ${policyLabel(policy)}: runs on the gateway's pods after Istio's\n` +
-    ` authentication and authorization filters (phase STATS).`;
+  doc.commentBefore = ` tokenlimit for ${policyLabel(policy)}: runs on the gateway's pods ${PHASE_PLACE[options.phase ?? "STATS"]}`;
   return { text: doc.toString({ lineWidth: 0 }) };
 }
