@@ -8,6 +8,7 @@ import { Decision } from "../limits/decision";
 import { Preset } from "../usage/presets";
 import { ResponseUsageReader } from "../usage/reader";
 import { FilterMetrics, LimitMetrics } from "./metrics";
+import { giveReader, giveSelection } from "./pools";
 
 /** A compiled policy with the metrics its streams report to. */
 export class ActivePolicy {
@@ -52,6 +53,17 @@ export class Exchange {
   responseStatus: i32 = 0;
   /** The response body cannot be read (compressed). */
   unreadable: bool = false;
+
+  /**
+   * Gives the selection and the reader back to their pools once the stream is over;
+   * nothing reads them afterwards.
+   */
+  release(): void {
+    const r = this.reader;
+    if (r !== null) giveReader(r);
+    this.reader = null;
+    giveSelection(this.selection);
+  }
 
   constructor(
     readonly active: ActivePolicy,

@@ -11,6 +11,7 @@ import { addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, wantsRequestBod
 import { inspectRequest, addIncludeUsageTo } from "../usage/request";
 import { isJsonContentType } from "../usage/http";
 import { ActivePolicy, Exchange, Phase } from "./exchange";
+import { takeSelection } from "./pools";
 import { StepResult, startAdmission, rejectRequest } from "./admission_step";
 
 // Shared by every stream of the VM: the request body is scanned in place, one at a time.
@@ -19,7 +20,7 @@ const borrowed = new BorrowedBytes();
 const HOST_ATTRIBUTES = new HostAttributeSource();
 // Most requests match no limit and keep no selection: they all fill this one. A request
 // that keeps it (its Exchange holds it) leaves a new one for the next.
-let spareSelection = new Selection();
+let spareSelection = takeSelection();
 
 /**
  * Evaluates `active`'s limits for the current request and counts evaluation errors.
@@ -29,7 +30,7 @@ let spareSelection = new Selection();
 export function selectStep(active: ActivePolicy): Selection {
   const policy = active.policy;
   const selection = selectLimits(policy, new RequestAttributes(HOST_ATTRIBUTES, policy.attributes), spareSelection);
-  if (selection.specs.length > 0) spareSelection = new Selection();
+  if (selection.specs.length > 0) spareSelection = takeSelection();
   const metrics = active.metrics;
   metrics.expressionErrors.add(selection.expressionErrors);
   metrics.counterErrors.add(selection.counterErrors);

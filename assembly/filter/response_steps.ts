@@ -1,19 +1,26 @@
 // The response side of a stream: read the usage as the body passes (never holding it),
 // then charge what the response cost, or give the reservation back when there was none.
 import { HeaderMapType, BufferType, LogLevel } from "../abi/status";
-import { getHeader, replaceHeader } from "../abi/headers";
+import { getHeader, replaceHeaderBytes } from "../abi/headers";
 import { BorrowedBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
 import { logDebug, logEnabled } from "../abi/log";
-import { admittedResponseHeaders } from "../limits/headers";
+import { HeaderSink, writeAdmittedHeaders } from "../limits/headers";
 import { ChargeResult, chargeFor, RESPONSE_ABORTED } from "../limits/charge";
-import { ResponseUsageReader } from "../usage/reader";
 import { isReadableEncoding, parseStatusCode } from "../usage/http";
 import { Usage } from "../usage/usage";
 import { Exchange, Phase } from "./exchange";
+import { takeReader } from "./pools";
 
 // Shared by every stream of the VM: one chunk is inspected at a time.
 const borrowed = new BorrowedBytes();
+/** Budget headers go straight onto the response being forwarded. */
+class ResponseHeaderSink extends HeaderSink {
+  put(name: string, valuePtr: usize, valueLen: usize): void {
+    replaceHeaderBytes(HeaderMapType.ResponseHeaders, name, valuePtr, valueLen);
+  }
+}
+const RESPONSE_HEADERS = new ResponseHeaderSink();
 // Largest slice of a response body copied into Wasm memory at once.
 const RESPONSE_WINDOW_BYTES: u32 = 64 * 1024;
 
@@ -28,17 +35,11 @@ export function responseHeadersStep(x: Exchange, endOfStream: bool): void {
     active.metrics.usageUnreadable.inc();
   }
   const contentType = getHeader(HeaderMapType.ResponseHeaders, "content-type");
-  const reader = new ResponseUsageReader(x.preset);
-  reader.begin(contentType === null ? "" : contentType);
+  const reader = takeReader(x.preset);
+  reader.begin(contentType === null ? "" : contentType, x.preset);
   x.reader = reader;
   const d = x.decision;
-  if (d !== null && policy.config.response.admittedHeaders) {
-    const headers = admittedResponseHeaders(d, policy.headerNames);
-    for (let i = 0; i < headers.length; i++) {
-      const h = unchecked(headers[i]);
-      replaceHeader(HeaderMapType.ResponseHeaders, h.name, h.value);
-    }
-  }
+  if (d !== null && policy.config.response.admittedHeaders) writeAdmittedHeaders(d, policy.headerNames, RESPONSE_HEADERS);
   if (endOfStream) settleStep(x, false);
 }
 

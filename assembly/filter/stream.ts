@@ -80,9 +80,12 @@ export class TokenLimitStream extends HttpContext {
   /** The stream is over; one that ended before its response did is charged as aborted. */
   onLog(): void {
     const x = this.exchange;
-    if (x !== null && x.phase != Phase.Done) {
+    if (x === null) return;
+    if (x.phase != Phase.Done) {
       x.active.metrics.streamsAborted.inc();
       settleStep(x, true);
     }
+    this.exchange = null;
+    x.release();
   }
 }
