@@ -1,4 +1,4 @@
-import { formatResetDuration, rateLimitHeaders, admittedResponseHeaders, RateLimitHeaderNames } from "../limits/headers";
+import { formatResetDuration, rateLimitHeaders, admittedResponseHeaders, RateLimitHeaderNames, HeaderSink, writeAdmittedHeaders, writeDecimal } from "../limits/headers";
 import { limitedResponse, unavailableResponse } from "../limits/limited_response";
 import { Decision } from "../limits/decision";
 import { Header } from "../abi/headers";
@@ -121,5 +121,64 @@ describe("local replies", () => {
     const r = unavailableResponse(names);
     expect(r.headers.length).toBe(1);
     expect(find(r.headers, "content-type")).toBe("application/json");
+  });
+});
+
+class CollectingSink extends HeaderSink {
+  headers: Header[] = [];
+  put(name: string, valuePtr: usize, valueLen: usize): void {
+    this.headers.push(new Header(name, String.UTF8.decodeUnsafe(valuePtr, valueLen)));
+  }
+}
+
+function written(d: Decision, names: RateLimitHeaderNames): string {
+  const sink = new CollectingSink();
+  writeAdmittedHeaders(d, names, sink);
+  return listed(sink.headers);
+}
+
+function listed(hs: Header[]): string {
+  let out = "";
+  for (let i = 0; i < hs.length; i++) out += hs[i].name + "=" + hs[i].value + ";";
+  return out;
+}
+
+describe("writeAdmittedHeaders", () => {
+  it("writes exactly the headers and values of admittedResponseHeaders", () => {
+    const resets: i64[] = [0, -5, 1, 999, 1000, 1001, 59_500, 61_000, 360_000, 7_384_000, 86_400_000, i64.MAX_VALUE];
+    const counts: i64[] = [0, 1, 9, 10, 2500, 20000, 1_000_000_007, i64.MAX_VALUE];
+    for (let a = 0; a < 2; a++) {
+      for (let r = 0; r < resets.length; r++) {
+        for (let c = 0; c < counts.length; c++) {
+          const d = decision(a == 1);
+          d.resetMs = resets[r];
+          d.limit = counts[c];
+          d.remaining = counts[counts.length - 1 - c];
+          const names = new RateLimitHeaderNames();
+          expect(written(d, names)).toBe(listed(admittedResponseHeaders(d, names)));
+        }
+      }
+    }
+  });
+  it("leaves out a header whose name is configured empty", () => {
+    const names = new RateLimitHeaderNames();
+    names.remaining = "";
+    expect(written(decision(true), names)).toBe("x-ratelimit-limit-tokens=10000;x-ratelimit-reset-tokens=6m0s;");
+  });
+  it("writes nothing for a decision that describes no counter", () => {
+    const d = decision(true);
+    d.hasCounter = false;
+    expect(written(d, new RateLimitHeaderNames())).toBe("");
+  });
+});
+
+describe("writeDecimal", () => {
+  it("writes any i64 as toString does", () => {
+    const values: i64[] = [0, 7, -1, 10, -10, 1234567890, i64.MIN_VALUE, i64.MAX_VALUE];
+    const buf = new ArrayBuffer(32);
+    for (let i = 0; i < values.length; i++) {
+      const n = writeDecimal(changetype<usize>(buf), values[i]);
+      expect(String.UTF8.decodeUnsafe(changetype<usize>(buf), n)).toBe(values[i].toString());
+    }
   });
 });

@@ -47,6 +47,14 @@ export function replaceHeader(map: i32, name: string, value: string): i32 {
   return proxy_replace_header_map_value(map, changetype<usize>(k), <usize>k.byteLength, changetype<usize>(v), <usize>v.byteLength);
 }
 
+/** Sets `name` to the bytes [valuePtr, valuePtr + valueLen); allocates nothing for short names. */
+export function replaceHeaderBytes(map: i32, name: string, valuePtr: usize, valueLen: usize): i32 {
+  const key = scratchName(name);
+  if (key != 0) return proxy_replace_header_map_value(map, key, scratchNameLength(), valuePtr, valueLen);
+  const k = String.UTF8.encode(name);
+  return proxy_replace_header_map_value(map, changetype<usize>(k), <usize>k.byteLength, valuePtr, valueLen);
+}
+
 export function removeHeader(map: i32, name: string): i32 {
   const key = scratchName(name);
   if (key != 0) return proxy_remove_header_map_value(map, key, scratchNameLength());

@@ -61,3 +61,72 @@ export function admittedResponseHeaders(d: Decision, names: RateLimitHeaderNames
   }
   return kept;
 }
+
+/** Receives headers written as bytes: the value is valid only during the call. */
+export abstract class HeaderSink {
+  abstract put(name: string, valuePtr: usize, valueLen: usize): void;
+}
+
+// The longest value written: an i64 in decimal (20 bytes) or a reset duration
+// ("2562047788015h12m56s", 20 bytes).
+// @ts-ignore: decorator
+@inline const VALUE_SCRATCH_BYTES: i32 = 32;
+const VALUE_SCRATCH: usize = memory.data(VALUE_SCRATCH_BYTES);
+
+/**
+ * Gives `sink` the headers of admittedResponseHeaders (the same names, the same values),
+ * each value written as ASCII bytes into scratch memory. It runs on every admitted
+ * response, so it allocates nothing.
+ */
+export function writeAdmittedHeaders(d: Decision, names: RateLimitHeaderNames, sink: HeaderSink): void {
+  if (!d.hasCounter) return;
+  if (names.limit.length > 0) sink.put(names.limit, VALUE_SCRATCH, writeDecimal(VALUE_SCRATCH, d.limit));
+  if (names.remaining.length > 0) sink.put(names.remaining, VALUE_SCRATCH, writeDecimal(VALUE_SCRATCH, d.remaining));
+  if (names.reset.length > 0) sink.put(names.reset, VALUE_SCRATCH, writeResetDuration(VALUE_SCRATCH, d.resetMs));
+}
+
+/** `v` in decimal at `at`; returns the number of bytes written (at most 20). */
+export function writeDecimal(at: usize, v: i64): usize {
+  let n: usize = 0;
+  let u: u64;
+  if (v < 0) {
+    store<u8>(at, 0x2d);
+    n = 1;
+    u = <u64>(-(v + 1)) + 1;
+  } else {
+    u = <u64>v;
+  }
+  // Digits backwards, then reversed in place.
+  const first = n;
+  do {
+    store<u8>(at + n, <u8>(0x30 + <u32>(u % 10)));
+    n++;
+    u /= 10;
+  } while (u != 0);
+  for (let i = first, j = n - 1; i < j; i++, j--) {
+    const c = load<u8>(at + i);
+    store<u8>(at + i, load<u8>(at + j));
+    store<u8>(at + j, c);
+  }
+  return n;
+}
+
+/** formatResetDuration(ms) as bytes at `at`; returns the number of bytes written. */
+export function writeResetDuration(at: usize, ms: i64): usize {
+  const total = ceilSeconds(ms);
+  const h = total / 3600;
+  const m = (total % 3600) / 60;
+  const s = total % 60;
+  let n: usize = 0;
+  if (h > 0) {
+    n += writeDecimal(at + n, h);
+    store<u8>(at + n++, 0x68); // h
+  }
+  if (h > 0 || m > 0) {
+    n += writeDecimal(at + n, m);
+    store<u8>(at + n++, 0x6d); // m
+  }
+  n += writeDecimal(at + n, s);
+  store<u8>(at + n++, 0x73); // s
+  return n;
+}
