@@ -15,6 +15,7 @@ import { getHeader } from "../abi/headers";
 import { refusesUnidentified } from "../limits/admission_rules";
 import { unidentifiedResponse } from "../limits/limited_response";
 import { Exchange, Phase } from "./exchange";
+import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
 import { StepResult, sendReply, startAdmission } from "./admission_step";
 import { selectStep, requestHeadersStep, requestBodyStep } from "./request_steps";
 import { responseHeadersStep, responseBodyStep, settleStep } from "./response_steps";
@@ -40,6 +41,7 @@ export class TokenLimitStream extends HttpContext {
     if (selection.specs.length == 0) return FilterHeadersStatus.Continue;
     const path = getHeader(HeaderMapType.RequestHeaders, ":path");
     const x = new Exchange(active, selection, path === null ? "" : path);
+    noteWork(LIMITED_REQUEST_UNITS);
     this.exchange = x;
     return requestHeadersStep(x, endOfStream) == StepResult.Stop ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
   }
