@@ -1,8 +1,10 @@
 // The CLI's commands as functions from input text to output text and exit code, so
 // that they are tested without a process. src/cli.ts only parses arguments and does I/O.
-import { checkWithFilter } from "./policy/filter-check.ts";
-import { type Policy, formatProblem, loadPolicies, policyLabel } from "./policy/manifest.ts";
+import { type CheckResult, type FilterModule, checkPolicies, formatReport, isValid } from "./policy/check.ts";
+import { type Policy, policyLabel } from "./policy/manifest.ts";
 import { PLACEHOLDER_WASM_URL, type Rendered, renderEnvoy, renderIstio, renderPluginConfig } from "./policy/render.ts";
+
+export type { FilterModule } from "./policy/check.ts";
 
 export interface Output {
   code: number;
@@ -22,11 +24,15 @@ export interface RenderOptions {
   name?: string;
 }
 
-/** `tokenlimit render`: one policy from `text` (read from `file`) in the chosen format. */
-export function render(file: string, text: string, options: RenderOptions = {}): Output {
-  const { policies, problems } = loadPolicies(text);
-  if (problems.length > 0) return failure(problems.map((p) => formatProblem(file, p)));
-  const chosen = choose(policies, options.name);
+/**
+ * `tokenlimit render`: one policy from `text` (read from `file`) in the chosen format.
+ * A file `validate` finds an error in is not rendered: the same report is printed
+ * instead (its warnings are `validate`'s to show).
+ */
+export async function render(file: string, text: string, filter: FilterModule, options: RenderOptions = {}): Promise<Output> {
+  const checked = await checkPolicies(text, filter);
+  if (!isValid(checked)) return failure(formatReport(file, checked));
+  const chosen = choose(valid(checked), options.name);
   if (typeof chosen === "string") return failure([`${file}: ${chosen}`]);
 
   const warnings: string[] = [];
@@ -47,33 +53,22 @@ export function render(file: string, text: string, options: RenderOptions = {}):
   return { code: 0, stdout: rendered.text, stderr: lines(warnings) };
 }
 
-export interface ValidateOptions {
-  /** The compiled filter, to let it check the configuration too, and its name for messages. */
-  wasm?: { bytes: Uint8Array; name: string };
+/**
+ * `tokenlimit validate`: every policy in `text`, the manifest by the command and the spec
+ * by `filter`, in one pass. Exit code 0 when there are no errors (warnings, e.g. where
+ * Kuadrant's CRD would refuse the manifest, go to stderr), else 1 with the report on
+ * stderr.
+ */
+export async function validate(file: string, text: string, filter: FilterModule): Promise<Output> {
+  const checked = await checkPolicies(text, filter);
+  const report = lines(formatReport(file, checked));
+  if (!isValid(checked)) return { code: 1, stdout: "", stderr: report };
+  const names = valid(checked).map(policyLabel).join(", ");
+  return { code: 0, stdout: `${file}: valid: ${names} (accepted by ${filter.name})\n`, stderr: report };
 }
 
-/**
- * `tokenlimit validate`: every policy in `text`. Exit code 0 when all are valid (and,
- * with `wasm`, accepted by the filter), else 1 with one problem per stderr line.
- */
-export async function validate(file: string, text: string, options: ValidateOptions = {}): Promise<Output> {
-  const { policies, problems } = loadPolicies(text);
-  const errors = problems.map((p) => formatProblem(file, p));
-  const warnings: string[] = [];
-  const wasm = options.wasm;
-  if (wasm !== undefined) {
-    for (const policy of policies) {
-      const where = policy.name === undefined ? `${file}: ${wasm.name}` : `${file}: ${policyLabel(policy)}: ${wasm.name}`;
-      const verdict = await checkWithFilter(wasm.bytes, JSON.stringify(policy.config));
-      if (verdict.failure !== undefined) errors.push(`${where}: ${verdict.failure}`);
-      else if (!verdict.accepted && verdict.logs.length === 0) errors.push(`${where}: configuration rejected`);
-      for (const log of verdict.logs) (verdict.accepted ? warnings : errors).push(`${where}: ${log}`);
-    }
-  }
-  if (errors.length > 0) return failure([...warnings, ...errors]);
-  const names = policies.map(policyLabel).join(", ");
-  const by = wasm === undefined ? "" : ` (accepted by ${wasm.name})`;
-  return { code: 0, stdout: `${file}: valid: ${names}${by}\n`, stderr: lines(warnings) };
+function valid(checked: CheckResult): Policy[] {
+  return checked.policies.flatMap((p) => (p.policy === undefined ? [] : [p.policy]));
 }
 
 function choose(policies: Policy[], name: string | undefined): Policy | string {
