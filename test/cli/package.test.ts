@@ -44,6 +44,13 @@ test("npm pack and an install with --omit=dev give a working tokenlimit command"
   const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
   assert.deepEqual(run(tokenlimit, ["--version"], TMP), { code: 0, stdout: `${version}\n`, stderr: "" });
 
+  // Every command of the checkout, whatever src/cli.ts registers, is there and loads.
+  const help = run(tokenlimit, ["--help"], TMP);
+  assert.deepEqual(help, { ...run(process.execPath, ["--import", "tsx", "src/cli.ts", "--help"], ROOT), code: 0 });
+  const commands = [...help.stdout.split("Commands:")[1].matchAll(/^  ([a-z][a-z-]*)/gm)].map((m) => m[1]).filter((c) => c !== "help");
+  assert.ok(commands.includes("render") && commands.includes("validate"), commands.join(", "));
+  for (const command of commands) assert.equal(run(tokenlimit, [command, "--help"], TMP).code, 0, command);
+
   const example = join(TMP, "policy.yaml");
   writeFileSync(example, readFileSync(join(ROOT, "envoy/kuadrant/tokenratelimitpolicy.yaml")));
   assert.deepEqual(run(tokenlimit, ["render", "policy.yaml"], TMP), { code: 0, stdout: EXAMPLE_JSON, stderr: "" });
