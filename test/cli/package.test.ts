@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXAMPLE_JSON } from "./fixtures.ts";
 
@@ -14,9 +14,14 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), "tokenlimit-package-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
-/** The environment of the commands: nothing that would load tsx into them. */
+/**
+ * The environment of the commands: nothing that would load tsx into them, and no
+ * node_modules/.bin on the PATH (`npm test` puts it first, and a dependency may bring
+ * its own, older npm).
+ */
 const env = { ...process.env };
 delete env.NODE_OPTIONS;
+env.PATH = (env.PATH ?? "").split(delimiter).filter((dir) => !/[\\/]node_modules[\\/]\.bin$/.test(dir)).join(delimiter);
 
 function run(command: string, args: string[], cwd: string) {
   const r = spawnSync(command, args, { cwd, env, encoding: "utf8" });
