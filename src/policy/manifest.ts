@@ -41,8 +41,6 @@ export interface PolicyDocument {
   label: string;
   /** Present when the spec is a mapping, i.e. something the filter can be given. */
   policy?: Policy;
-  /** A custom resource (it has a kind or an apiVersion), not a bare spec. */
-  manifest: boolean;
   /**
    * What the command checks itself (kind, apiVersion, metadata, spec, targetRef), and
    * where Kuadrant's CRD would refuse the manifest (warnings).
@@ -191,7 +189,6 @@ function collect(value: unknown, at: Path, c: Collector): void {
   ];
   const document: PolicyDocument = {
     label: labelOf(names),
-    manifest,
     problems,
     locate: (path) => c.locate([...specAt, ...path]),
   };
