@@ -1,12 +1,15 @@
+#!/usr/bin/env node
 // tokenlimit: renders and checks TokenRateLimitPolicy manifests for the tokenlimit
 // Proxy-Wasm filter. Argument parsing and I/O only; the commands are in ./commands.ts.
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { FORMATS, type Format, type Output, type RenderOptions, render, validate } from "./commands.ts";
+import { FORMATS, type FilterModule, type Format, type Output, type RenderOptions, render, validate } from "./commands.ts";
 import { imageCommand } from "./image/command.ts";
 import { FAIL_STRATEGIES, ISTIO_PHASES } from "./policy/render.ts";
+import { bundledFilter, packageVersion } from "./install.ts";
 
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+/** How messages name the filter that ships with the command. */
+const BUNDLED_NAME = "tokenlimit.wasm";
 
 /** Reads a file, or standard input for `-`; a failure becomes the message to print. */
 function read(file: string): { bytes: Buffer } | { error: string } {
@@ -20,6 +23,17 @@ function read(file: string): { bytes: Buffer } | { error: string } {
   }
 }
 
+/** The compiled filter: `--wasm`, or the one that ships with the command. */
+function loadFilter(wasm: string | undefined): FilterModule | { error: string } {
+  const file = wasm ?? bundledFilter();
+  const module = read(file);
+  if ("error" in module) {
+    // From a checkout, the module is built, not checked in.
+    return { error: wasm === undefined ? `${module.error} (build it with npm run build, or pass --wasm)` : module.error };
+  }
+  return { bytes: module.bytes, name: wasm ?? BUNDLED_NAME };
+}
+
 function emit(out: Output): void {
   process.stdout.write(out.stdout);
   process.stderr.write(out.stderr);
@@ -29,11 +43,11 @@ function emit(out: Output): void {
 const program = new Command()
   .name("tokenlimit")
   .description("Render and check TokenRateLimitPolicy manifests for the tokenlimit Envoy/Istio filter.")
-  .version(version)
+  .version(packageVersion())
   .showHelpAfterError("(tokenlimit --help for usage)")
   .addHelpText("after", `
 Examples:
-  tokenlimit validate policy.yaml --wasm build/tokenlimit.wasm
+  tokenlimit validate policy.yaml
   tokenlimit render policy.yaml > plugin-config.json
   tokenlimit render policy.yaml --format envoy --wasm-url /etc/envoy/tokenlimit.wasm
   tokenlimit render policy.yaml --format istio --wasm-url oci://ghcr.io/acme/tokenlimit:0.1.0 | kubectl apply -f -
@@ -52,37 +66,33 @@ program
   .option("--target-refs", "istio: attach to the Gateway with targetRefs (Istio 1.22+) instead of its pods' label")
   .option("--sha256 <hex>", "istio: checksum Istio verifies: the image's manifest digest for oci://, else the module's sha256")
   .option("--digest <sha256:hex>", "istio: pin the oci:// URL to this image digest")
-  .option("--wasm <file>", "istio: compute the checksum from this module (for oci://, the digest image push gives it)")
   .option("--image-pull-secret <name>", "istio: Secret (kubernetes.io/dockerconfigjson) to pull the image with")
   .addOption(new Option("--failure-strategy <strategy>", "istio: when the module cannot be fetched or its VM fails (default FAIL_CLOSE)").choices(FAIL_STRATEGIES))
   .addOption(new Option("--phase <phase>", "istio: where in the filter chain the plugin runs (default STATS)").choices(ISTIO_PHASES))
-  .action((file: string, opts: Omit<RenderOptions, "wasm"> & { format: Format; wasm?: string }) => {
+  .option("--wasm <file>", "the compiled filter that checks the policy first (default: the one shipped with tokenlimit); with --format istio, the WasmPlugin's checksum is pinned to it")
+  .action(async (file: string, opts: Omit<RenderOptions, "pinModule"> & { format: Format; wasm?: string }) => {
     const input = read(file);
     if ("error" in input) return emit({ code: 1, stdout: "", stderr: input.error + "\n" });
-    let wasm: RenderOptions["wasm"];
-    if (opts.wasm !== undefined) {
-      const module = read(opts.wasm);
-      if ("error" in module) return emit({ code: 1, stdout: "", stderr: module.error + "\n" });
-      wasm = { bytes: module.bytes, name: opts.wasm };
-    }
-    emit(render(file === "-" ? "<stdin>" : file, input.bytes.toString("utf8"), { ...opts, wasm }));
+    const filter = loadFilter(opts.wasm);
+    if ("error" in filter) return emit({ code: 1, stdout: "", stderr: filter.error + "\n" });
+    const { wasm, ...rest } = opts;
+    // Only a module named on the command line pins the checksum: the shipped one is not
+    // necessarily what the cluster pulls.
+    const pinModule = wasm !== undefined && rest.format === "istio" ? filter : undefined;
+    emit(await render(file === "-" ? "<stdin>" : file, input.bytes.toString("utf8"), filter, { ...rest, pinModule }));
   });
 
 program
   .command("validate")
-  .description("check every policy in a file; exit code 1 and one problem per line on stderr if any is invalid")
+  .description("check every policy in a file with the filter itself; exit code 1 and every problem, with its line, on stderr if any is invalid")
   .argument("<policy>", "TokenRateLimitPolicy manifest, list of manifests or bare spec (YAML or JSON; - reads stdin)")
-  .option("--wasm <file>", "also have the compiled filter (e.g. build/tokenlimit.wasm) check each configuration")
+  .option("--wasm <file>", "the compiled filter that checks each policy (default: the one shipped with tokenlimit)")
   .action(async (file: string, opts: { wasm?: string }) => {
     const input = read(file);
     if ("error" in input) return emit({ code: 1, stdout: "", stderr: input.error + "\n" });
-    let wasm: { bytes: Uint8Array; name: string } | undefined;
-    if (opts.wasm !== undefined) {
-      const module = read(opts.wasm);
-      if ("error" in module) return emit({ code: 1, stdout: "", stderr: module.error + "\n" });
-      wasm = { bytes: module.bytes, name: opts.wasm };
-    }
-    emit(await validate(file === "-" ? "<stdin>" : file, input.bytes.toString("utf8"), { wasm }));
+    const filter = loadFilter(opts.wasm);
+    if ("error" in filter) return emit({ code: 1, stdout: "", stderr: filter.error + "\n" });
+    emit(await validate(file === "-" ? "<stdin>" : file, input.bytes.toString("utf8"), filter));
   });
 
 program.addCommand(imageCommand());

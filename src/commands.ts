@@ -1,12 +1,14 @@
 // The CLI's commands as functions from input text to output text and exit code, so
 // that they are tested without a process. src/cli.ts only parses arguments and does I/O.
-import { checkWithFilter } from "./policy/filter-check.ts";
-import { type Policy, formatProblem, loadPolicies, policyLabel } from "./policy/manifest.ts";
 import { createHash } from "node:crypto";
+import { type CheckResult, type FilterModule, checkPolicies, formatReport, isValid } from "./policy/check.ts";
+import { type Policy, policyLabel } from "./policy/manifest.ts";
 import { wasmImage } from "./image/manifest.ts";
 import {
   type FailStrategy, type IstioOptions, type IstioPhase, PLACEHOLDER_WASM_URL, type Rendered, renderEnvoy, renderIstio, renderPluginConfig,
 } from "./policy/render.ts";
+
+export type { FilterModule } from "./policy/check.ts";
 
 export interface Output {
   code: number;
@@ -32,8 +34,11 @@ export interface RenderOptions {
   sha256?: string;
   /** Istio only: the image digest to pin the oci:// URL to, `sha256:...` (same as --sha256 for an image). */
   digest?: string;
-  /** Istio only: the module, to compute the checksum from (for an oci:// URL, the digest `image push` gives it). */
-  wasm?: { bytes: Uint8Array; name: string };
+  /**
+   * Istio only: the module named with --wasm (it also checked the policy), to compute the
+   * checksum from (for an oci:// URL, the digest `image push` gives it).
+   */
+  pinModule?: FilterModule;
   imagePullSecret?: string;
   failureStrategy?: FailStrategy;
   phase?: IstioPhase;
@@ -41,15 +46,19 @@ export interface RenderOptions {
 
 /** The options only `--format istio` takes, by their flags. */
 const ISTIO_ONLY: [keyof RenderOptions, string][] = [
-  ["selector", "--selector"], ["targetRefs", "--target-refs"], ["sha256", "--sha256"], ["digest", "--digest"], ["wasm", "--wasm"],
+  ["selector", "--selector"], ["targetRefs", "--target-refs"], ["sha256", "--sha256"], ["digest", "--digest"],
   ["imagePullSecret", "--image-pull-secret"], ["failureStrategy", "--failure-strategy"], ["phase", "--phase"],
 ];
 
-/** `tokenlimit render`: one policy from `text` (read from `file`) in the chosen format. */
-export function render(file: string, text: string, options: RenderOptions = {}): Output {
-  const { policies, problems } = loadPolicies(text);
-  if (problems.length > 0) return failure(problems.map((p) => formatProblem(file, p)));
-  const chosen = choose(policies, options.name);
+/**
+ * `tokenlimit render`: one policy from `text` (read from `file`) in the chosen format.
+ * A file `validate` finds an error in is not rendered: the same report is printed
+ * instead (its warnings are `validate`'s to show).
+ */
+export async function render(file: string, text: string, filter: FilterModule, options: RenderOptions = {}): Promise<Output> {
+  const checked = await checkPolicies(text, filter);
+  if (!isValid(checked)) return failure(formatReport(file, checked));
+  const chosen = choose(valid(checked), options.name);
   if (typeof chosen === "string") return failure([`${file}: ${chosen}`]);
 
   const warnings: string[] = [];
@@ -90,12 +99,13 @@ function istioOptions(options: RenderOptions): IstioOptions | { error: string } 
     if (!/^sha256:[0-9a-f]{64}$/.test(options.digest)) return { error: `--digest must be sha256: and 64 lowercase hex digits, got ${JSON.stringify(options.digest)}` };
     given.push(["--digest", options.digest.slice("sha256:".length)]);
   }
-  if (options.wasm !== undefined) {
+  const module = options.pinModule;
+  if (module !== undefined) {
     // For an image, the digest of the image `tokenlimit image push` makes of this module.
     const url = options.wasmUrl ?? PLACEHOLDER_WASM_URL;
     const image = !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^oci:\/\//i.test(url);
-    const hex = image ? wasmImage(options.wasm.bytes).manifest.descriptor.digest.slice("sha256:".length) : createHash("sha256").update(options.wasm.bytes).digest("hex");
-    given.push([`--wasm ${options.wasm.name}`, hex]);
+    const hex = image ? wasmImage(module.bytes).manifest.descriptor.digest.slice("sha256:".length) : createHash("sha256").update(module.bytes).digest("hex");
+    given.push([`--wasm ${module.name}`, hex]);
   }
   const differ = given.find(([, hex]) => hex !== given[0][1]);
   if (differ !== undefined) return { error: `${given[0][0]} gives sha256:${given[0][1]}, but ${differ[0]} gives sha256:${differ[1]}` };
@@ -105,33 +115,22 @@ function istioOptions(options: RenderOptions): IstioOptions | { error: string } 
   };
 }
 
-export interface ValidateOptions {
-  /** The compiled filter, to let it check the configuration too, and its name for messages. */
-  wasm?: { bytes: Uint8Array; name: string };
+/**
+ * `tokenlimit validate`: every policy in `text`, the manifest by the command and the spec
+ * by `filter`, in one pass. Exit code 0 when there are no errors (warnings, e.g. where
+ * Kuadrant's CRD would refuse the manifest, go to stderr), else 1 with the report on
+ * stderr.
+ */
+export async function validate(file: string, text: string, filter: FilterModule): Promise<Output> {
+  const checked = await checkPolicies(text, filter);
+  const report = lines(formatReport(file, checked));
+  if (!isValid(checked)) return { code: 1, stdout: "", stderr: report };
+  const names = valid(checked).map(policyLabel).join(", ");
+  return { code: 0, stdout: `${file}: valid: ${names} (accepted by ${filter.name})\n`, stderr: report };
 }
 
-/**
- * `tokenlimit validate`: every policy in `text`. Exit code 0 when all are valid (and,
- * with `wasm`, accepted by the filter), else 1 with one problem per stderr line.
- */
-export async function validate(file: string, text: string, options: ValidateOptions = {}): Promise<Output> {
-  const { policies, problems } = loadPolicies(text);
-  const errors = problems.map((p) => formatProblem(file, p));
-  const warnings: string[] = [];
-  const wasm = options.wasm;
-  if (wasm !== undefined) {
-    for (const policy of policies) {
-      const where = policy.name === undefined ? `${file}: ${wasm.name}` : `${file}: ${policyLabel(policy)}: ${wasm.name}`;
-      const verdict = await checkWithFilter(wasm.bytes, JSON.stringify(policy.config));
-      if (verdict.failure !== undefined) errors.push(`${where}: ${verdict.failure}`);
-      else if (!verdict.accepted && verdict.logs.length === 0) errors.push(`${where}: configuration rejected`);
-      for (const log of verdict.logs) (verdict.accepted ? warnings : errors).push(`${where}: ${log}`);
-    }
-  }
-  if (errors.length > 0) return failure([...warnings, ...errors]);
-  const names = policies.map(policyLabel).join(", ");
-  const by = wasm === undefined ? "" : ` (accepted by ${wasm.name})`;
-  return { code: 0, stdout: `${file}: valid: ${names}${by}\n`, stderr: lines(warnings) };
+function valid(checked: CheckResult): Policy[] {
+  return checked.policies.flatMap((p) => (p.policy === undefined ? [] : [p.policy]));
 }
 
 function choose(policies: Policy[], name: string | undefined): Policy | string {

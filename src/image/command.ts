@@ -8,11 +8,11 @@ import { writeLayout } from "./layout.ts";
 import { type Image, isWasmModule, wasmImage } from "./manifest.ts";
 import { formatReference, parseReference } from "./reference.ts";
 import { RegistryClient, RegistryError, pushImage } from "./registry.ts";
+import { bundledFilter, packageVersion } from "../install.ts";
 
 export const DEFAULT_WASM = "build/tokenlimit.wasm";
 export const DEFAULT_LAYOUT = "build/image";
 
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 /** The image of a module, or why these bytes are not one. */
 function imageOf(wasm: Uint8Array, name: string): Image | { error: string } {
@@ -24,7 +24,7 @@ export function buildCommand(wasm: Uint8Array, options: { wasmName?: string; out
   const image = imageOf(wasm, options.wasmName ?? DEFAULT_WASM);
   if ("error" in image) return { code: 1, stdout: "", stderr: image.error + "\n" };
   const out = options.out ?? DEFAULT_LAYOUT;
-  const tag = options.tag ?? version;
+  const tag = options.tag ?? packageVersion();
   const written = writeLayout(out, image, tag);
   if ("error" in written) return { code: 1, stdout: "", stderr: written.error + "\n" };
   return {
@@ -95,9 +95,9 @@ export function imageCommand(): Command {
   image
     .command("build")
     .description("write the module's OCI image layout (index.json, oci-layout, blobs/sha256/...) and print its digest")
-    .option("--wasm <file>", "the compiled filter", DEFAULT_WASM)
+    .option("--wasm <file>", "the compiled filter (default: the one shipped with tokenlimit)", bundledFilter())
     .option("--out <dir>", "the layout directory", DEFAULT_LAYOUT)
-    .option("--tag <tag>", "the tag index.json gives the image", version)
+    .option("--tag <tag>", "the tag index.json gives the image", packageVersion())
     .action((opts: { wasm: string; out: string; tag: string }) => {
       const module = readModule(opts.wasm);
       if ("error" in module) return emit({ code: 1, stdout: "", stderr: module.error + "\n" });
@@ -107,7 +107,7 @@ export function imageCommand(): Command {
     .command("push")
     .description("push the module's image with the OCI distribution API; print its digest and the pinned oci:// reference")
     .argument("<ref>", "where to push: [oci://]host[:port]/repository[:tag] (tag latest when none)")
-    .option("--wasm <file>", "the compiled filter", DEFAULT_WASM)
+    .option("--wasm <file>", "the compiled filter (default: the one shipped with tokenlimit)", bundledFilter())
     .option("--insecure", "plain HTTP, for a registry without TLS (localhost and 127.0.0.1 always use it)")
     .option("--username <user>", "registry user (default: the Docker config's credentials, else anonymous)")
     .option("--password-stdin", "read the password or token for --username from standard input")

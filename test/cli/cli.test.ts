@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { render, validate } from "../../src/commands.ts";
 import { echoModule } from "./wat.ts";
-import { EXAMPLE_JSON } from "./fixtures.ts";
+import { EXAMPLE_JSON, FILTER } from "./fixtures.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const EXAMPLE_FILE = join(ROOT, "envoy/kuadrant/tokenratelimitpolicy.yaml");
@@ -40,83 +40,85 @@ function tmpFile(name: string, content: string | Uint8Array): string {
   return path;
 }
 
-test("render prints the plugin configuration by default", () => {
-  assert.deepEqual(render("p.yaml", EXAMPLE), { code: 0, stdout: EXAMPLE_JSON, stderr: "" });
+/** What validate prints for BAD: one heading per policy, then its problems. */
+const BAD_REPORT = "p.yaml: policy ns/a:\n" +
+  "  8:17: spec.limits.a.rates[0].limit: expected a positive integer, got -1\n" +
+  "p.yaml: policy ns/b:\n" +
+  '  17:28: spec.limits.b.rates[0].window: invalid duration "1y" (expected e.g. 30s, 1m, 24h, 1h30m, 500ms, 1d)\n';
+
+test("render prints the plugin configuration by default", async () => {
+  assert.deepEqual(await render("p.yaml", EXAMPLE, FILTER), { code: 0, stdout: EXAMPLE_JSON, stderr: "" });
 });
 
-test("render prints every problem and nothing else when the policy is invalid", () => {
-  assert.deepEqual(render("p.yaml", BAD, { format: "envoy" }), {
-    code: 1,
-    stdout: "",
-    stderr: "p.yaml:8:17: spec.limits.a.rates[0].limit: expected a positive integer, got -1\n" +
-      'p.yaml:17:28: spec.limits.b.rates[0].window: expected a duration such as 30s, 1m, 24h, 1h30m, 500ms or 1d, got "1y"\n',
-  });
+test("render refuses what validate refuses, with the same report and nothing on stdout", async () => {
+  assert.deepEqual(await render("p.yaml", BAD, FILTER, { format: "envoy" }), { code: 1, stdout: "", stderr: BAD_REPORT });
 });
 
-test("render needs --name to choose among several policies", () => {
-  assert.deepEqual(render("p.yaml", TWO), { code: 1, stdout: "", stderr: "p.yaml: 2 policies found (ns/a, ns/b); choose one with --name\n" });
-  assert.deepEqual(JSON.parse(render("p.yaml", TWO, { name: "b" }).stdout), { limits: { b: { rates: [{ limit: 10, window: "1m" }] } } });
-  assert.equal(render("p.yaml", TWO, { name: "ns/a" }).code, 0);
-  assert.deepEqual(render("p.yaml", TWO, { name: "c" }), { code: 1, stdout: "", stderr: "p.yaml: no policy named c (found ns/a, ns/b)\n" });
+test("render keeps Kuadrant's warnings for validate", async () => {
+  const out = await render("p.yaml", policy("a").replace("window: 1m", "window: 1d"), FILTER);
+  assert.deepEqual({ code: out.code, stderr: out.stderr }, { code: 0, stderr: "" });
+  assert.deepEqual(JSON.parse(out.stdout), { limits: { a: { rates: [{ limit: 10, window: "1d" }] } } });
 });
 
-test("render --format istio warns when the module URL is the placeholder", () => {
-  const out = render("p.yaml", EXAMPLE, { format: "istio" });
+test("render needs --name to choose among several policies", async () => {
+  assert.deepEqual(await render("p.yaml", TWO, FILTER), { code: 1, stdout: "", stderr: "p.yaml: 2 policies found (ns/a, ns/b); choose one with --name\n" });
+  assert.deepEqual(JSON.parse((await render("p.yaml", TWO, FILTER, { name: "b" })).stdout), { limits: { b: { rates: [{ limit: 10, window: "1m" }] } } });
+  assert.equal((await render("p.yaml", TWO, FILTER, { name: "ns/a" })).code, 0);
+  assert.deepEqual(await render("p.yaml", TWO, FILTER, { name: "c" }), { code: 1, stdout: "", stderr: "p.yaml: no policy named c (found ns/a, ns/b)\n" });
+});
+
+test("render --format istio warns when the module URL is the placeholder", async () => {
+  const out = await render("p.yaml", EXAMPLE, FILTER, { format: "istio" });
   assert.equal(out.code, 0);
   assert.equal(out.stderr, "warning: no --wasm-url given; the WasmPlugin pulls the placeholder oci://registry.example.com/tokenlimit:0.1.0\n");
   assert.equal(parse(out.stdout).spec.url, "oci://registry.example.com/tokenlimit:0.1.0");
 });
 
-test("render --format istio explains what is missing for an HTTPRoute policy", () => {
+test("render --format istio explains what is missing for an HTTPRoute policy", async () => {
   const route = policy("a", "kind: HTTPRoute, name: chat");
-  assert.deepEqual(render("p.yaml", route, { format: "istio", wasmUrl: "oci://r/t:1" }), {
+  assert.deepEqual(await render("p.yaml", route, FILTER, { format: "istio", wasmUrl: "oci://r/t:1" }), {
     code: 1,
     stdout: "",
     stderr: "p.yaml: the policy targets HTTPRoute chat; a WasmPlugin runs on a gateway: pass --gateway NAME\n",
   });
-  assert.equal(render("p.yaml", route, { format: "istio", wasmUrl: "oci://r/t:1", gateway: "gw" }).code, 0);
+  assert.equal((await render("p.yaml", route, FILTER, { format: "istio", wasmUrl: "oci://r/t:1", gateway: "gw" })).code, 0);
 });
 
 test("validate reports each valid policy on stdout", async () => {
-  assert.deepEqual(await validate("p.yaml", TWO), { code: 0, stdout: "p.yaml: valid: ns/a, ns/b\n", stderr: "" });
+  assert.deepEqual(await validate("p.yaml", TWO, FILTER), { code: 0, stdout: "p.yaml: valid: ns/a, ns/b (accepted by tokenlimit.wasm)\n", stderr: "" });
 });
 
-test("validate reports every problem of every document, one per line", async () => {
-  assert.deepEqual(await validate("p.yaml", BAD), {
-    code: 1,
-    stdout: "",
-    stderr: "p.yaml:8:17: spec.limits.a.rates[0].limit: expected a positive integer, got -1\n" +
-      'p.yaml:17:28: spec.limits.b.rates[0].window: expected a duration such as 30s, 1m, 24h, 1h30m, 500ms or 1d, got "1y"\n',
-  });
+test("validate reports every problem of every document under a heading per policy", async () => {
+  assert.deepEqual(await validate("p.yaml", BAD, FILTER), { code: 1, stdout: "", stderr: BAD_REPORT });
 });
 
-test("validate --wasm reports the filter's own errors for each policy", async () => {
-  const bytes = await echoModule({ level: 4, accept: false });
-  assert.deepEqual(await validate("p.yaml", TWO, { wasm: { bytes, name: "f.wasm" } }), {
+test("validate --wasm reports the filter's own lines for each policy", async () => {
+  const f = { bytes: await echoModule({ level: 4, accept: false }), name: "f.wasm" };
+  assert.deepEqual(await validate("p.yaml", TWO, f), {
     code: 1,
     stdout: "",
-    stderr: 'p.yaml: ns/a: f.wasm: error: {"limits":{"a":{"rates":[{"limit":10,"window":"1m"}]}}}\n' +
-      'p.yaml: ns/b: f.wasm: error: {"limits":{"b":{"rates":[{"limit":10,"window":"1m"}]}}}\n',
+    stderr: 'p.yaml: policy ns/a:\n  f.wasm: {"limits":{"a":{"rates":[{"limit":10,"window":"1m"}]}}}\n' +
+      'p.yaml: policy ns/b:\n  f.wasm: {"limits":{"b":{"rates":[{"limit":10,"window":"1m"}]}}}\n',
   });
 });
 
 test("validate --wasm passes with the filter's warnings on stderr", async () => {
-  const bytes = await echoModule({ level: 3, accept: true });
-  assert.deepEqual(await validate("p.yaml", "limits: { a: { rates: [{ limit: 1, window: 1s }] } }", { wasm: { bytes, name: "f.wasm" } }), {
+  const f = { bytes: await echoModule({ level: 3, accept: true }), name: "f.wasm" };
+  assert.deepEqual(await validate("p.yaml", "limits: { a: { rates: [{ limit: 1, window: 1s }] } }", f), {
     code: 0,
     stdout: "p.yaml: valid: (unnamed) (accepted by f.wasm)\n",
-    stderr: 'p.yaml: f.wasm: warn: {"limits":{"a":{"rates":[{"limit":1,"window":"1s"}]}}}\n',
+    stderr: 'p.yaml: policy (unnamed):\n  warning: f.wasm: {"limits":{"a":{"rates":[{"limit":1,"window":"1s"}]}}}\n',
   });
 });
 
 test("validate --wasm reports a rejection without log lines, and a trap", async () => {
-  const silent = await echoModule({ level: 1, accept: false });
-  assert.deepEqual(await validate("p.yaml", policy("a"), { wasm: { bytes: silent, name: "f.wasm" } }), {
-    code: 1, stdout: "", stderr: "p.yaml: ns/a: f.wasm: configuration rejected\n",
+  const silent = { bytes: await echoModule({ level: 1, accept: false }), name: "f.wasm" };
+  assert.deepEqual(await validate("p.yaml", policy("a"), silent), {
+    code: 1, stdout: "", stderr: "p.yaml: policy ns/a:\n  f.wasm: configuration rejected\n",
   });
-  const trap = await echoModule({ level: 1, accept: true, trap: true });
-  assert.deepEqual(await validate("p.yaml", policy("a"), { wasm: { bytes: trap, name: "f.wasm" } }), {
-    code: 1, stdout: "", stderr: "p.yaml: ns/a: f.wasm: Function: proxy_on_configure failed: Uncaught RuntimeError: unreachable\n",
+  const trap = { bytes: await echoModule({ level: 1, accept: true, trap: true }), name: "f.wasm" };
+  assert.deepEqual(await validate("p.yaml", policy("a"), trap), {
+    code: 1, stdout: "", stderr: "p.yaml: policy ns/a:\n  f.wasm: Function: proxy_on_configure failed: Uncaught RuntimeError: unreachable\n",
   });
 });
 
@@ -143,13 +145,14 @@ test("cli: render --format envoy reads the policy from stdin", () => {
   assert.equal(parse(out.stdout)[0].typed_config.config.configuration.value, EXAMPLE_JSON);
 });
 
-test("cli: validate exits 1 with one problem per line on stderr", () => {
+test("cli: validate runs the built filter by default and exits 1 with the report on stderr", () => {
   const file = tmpFile("bad.yaml", BAD);
-  assert.deepEqual(cli(["validate", file]), {
-    code: 1,
-    stdout: "",
-    stderr: `${file}:8:17: spec.limits.a.rates[0].limit: expected a positive integer, got -1\n` +
-      `${file}:17:28: spec.limits.b.rates[0].window: expected a duration such as 30s, 1m, 24h, 1h30m, 500ms or 1d, got "1y"\n`,
+  assert.deepEqual(cli(["validate", file]), { code: 1, stdout: "", stderr: BAD_REPORT.replaceAll("p.yaml", file) });
+});
+
+test("cli: validate exits 0 on the example policy", () => {
+  assert.deepEqual(cli(["validate", "envoy/kuadrant/tokenratelimitpolicy.yaml"]), {
+    code: 0, stdout: "envoy/kuadrant/tokenratelimitpolicy.yaml: valid: gateway-system/llm-budgets (accepted by tokenlimit.wasm)\n", stderr: "",
   });
 });
 
@@ -163,6 +166,7 @@ test("cli: unreadable files are named", () => {
   assert.deepEqual(cli(["validate", "missing.yaml"]), { code: 1, stdout: "", stderr: "missing.yaml: cannot read: no such file\n" });
   assert.deepEqual(cli(["render", "envoy"]), { code: 1, stdout: "", stderr: "envoy: cannot read: is a directory\n" });
   assert.deepEqual(cli(["validate", EXAMPLE_FILE, "--wasm", "nope.wasm"]), { code: 1, stdout: "", stderr: "nope.wasm: cannot read: no such file\n" });
+  assert.deepEqual(cli(["render", EXAMPLE_FILE, "--wasm", "nope.wasm"]), { code: 1, stdout: "", stderr: "nope.wasm: cannot read: no such file\n" });
 });
 
 test("cli: usage errors exit 1 and point at --help", () => {

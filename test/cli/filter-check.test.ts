@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { checkWithFilter } from "../../src/policy/filter-check.ts";
+import { checkWithFilter, filterFindings, splitPath } from "../../src/policy/filter-check.ts";
 import { loadPolicies } from "../../src/policy/manifest.ts";
 import { echoModule } from "./wat.ts";
 
@@ -51,4 +51,28 @@ test("the built filter accepts the example policy", async () => {
   const verdict = await checkWithFilter(readFileSync(FILTER), JSON.stringify(policy.config));
   assert.equal(verdict.failure, undefined);
   assert.ok(verdict.accepted, verdict.logs.join("\n"));
+});
+
+test("the filter's paths are split into keys and indexes, quoted keys included", () => {
+  assert.deepEqual(splitPath("limits.free.rates[0].window: invalid duration"), { path: ["limits", "free", "rates", 0, "window"], message: "invalid duration" });
+  assert.deepEqual(splitPath('limits["gpt-4.1: x"].when[12].predicate: a: b'), { path: ["limits", "gpt-4.1: x", "when", 12, "predicate"], message: "a: b" });
+  assert.deepEqual(splitPath('limits["a\\"b"]: m'), { path: ["limits", 'a"b'], message: "m" });
+  assert.deepEqual(splitPath("(root): expected an object, got array"), { path: [], message: "expected an object, got array" });
+  for (const text of ["no path here", "limits..a: m", "limits[x]: m", "limits.a", ": m", "limits a: m"]) assert.equal(splitPath(text), undefined, text);
+});
+
+test("the filter's lines about the configuration become findings with paths; other lines stay whole", () => {
+  assert.deepEqual(filterFindings([
+    "error: tokenlimit: invalid configuration: limits.a.rates: required",
+    "warn: tokenlimit: configuration: defaults.strategy: ignored",
+    "error: tokenlimit: invalid configuration: something without a path",
+    "critical: out of memory",
+    "warn: {\"limits\":{}}",
+  ]), [
+    { path: ["limits", "a", "rates"], message: "required", warning: false },
+    { path: ["defaults", "strategy"], message: "ignored", warning: true },
+    { message: "something without a path", warning: false },
+    { message: "out of memory", warning: false },
+    { message: '{"limits":{}}', warning: true },
+  ]);
 });

@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import type { FilterModule } from "../../src/policy/check.ts";
+
 // The example policy rendered as plugin configuration, written out by hand: what
 // `render` must print for envoy/kuadrant/tokenratelimitpolicy.yaml.
 export const EXAMPLE_JSON = `{
@@ -21,3 +24,9 @@ export const EXAMPLE_JSON = `{
   }
 }
 `;
+
+/** The built filter, as the command gives it to `validate` and `render` by default. */
+export const FILTER: FilterModule = {
+  bytes: readFileSync(new URL("../../build/tokenlimit.wasm", import.meta.url)),
+  name: "tokenlimit.wasm",
+};

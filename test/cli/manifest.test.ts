@@ -5,9 +5,9 @@ import { formatProblem, loadPolicies, policyLabel } from "../../src/policy/manif
 
 const EXAMPLE = readFileSync(new URL("../../envoy/kuadrant/tokenratelimitpolicy.yaml", import.meta.url), "utf8");
 
-/** The problems of `text` as the CLI prints them. */
+/** The errors of `text` as the CLI prints them (the filter has not seen the specs). */
 function problems(text: string): string[] {
-  return loadPolicies(text).problems.map((p) => formatProblem("p.yaml", p));
+  return loadPolicies(text).problems.filter((p) => !p.warning).map((p) => formatProblem("p.yaml", p));
 }
 
 const policy = (name: string, extra = "") => `apiVersion: kuadrant.io/v1alpha1
@@ -81,24 +81,39 @@ test("a file without any policy is a problem that says what it found", () => {
 });
 
 test("problems carry the line and column of the offending field", () => {
-  const text = policy("free").replace("window: 1m", "window: 1w");
-  assert.deepEqual(problems(text), [
-    'p.yaml:8:28: spec.limits.free.rates[0].window: expected a duration such as 30s, 1m, 24h, 1h30m, 500ms or 1d, got "1w"',
+  const text = policy("free").replace("kind: Gateway", "kind: Service");
+  assert.deepEqual(problems(text), ['p.yaml:5:50: spec.targetRef.kind: expected Gateway or HTTPRoute, got "Service"']);
+});
+
+test("the spec is left to the filter: the manifest alone does not look into limits", () => {
+  const { policies, problems: found } = loadPolicies(policy("free").replace("window: 1m", "window: 1w"));
+  assert.deepEqual(found.filter((p) => !p.warning), []);
+  assert.deepEqual(policies[0].config, { limits: { free: { rates: [{ limit: 10, window: "1w" }] } } });
+});
+
+test("where Kuadrant's CRD would refuse a manifest is a warning at its line", () => {
+  const text = policy("free").replace("window: 1m", "window: 1d").replace("  targetRef:", "  dryRun: true\n  targetRef:");
+  const { policies, problems: found } = loadPolicies(text);
+  assert.deepEqual(found.map((p) => formatProblem("p.yaml", p)), [
+    "p.yaml:5:3: warning: spec.dryRun: tokenlimit extension: Kuadrant's CRD has no such field and refuses it",
+    `p.yaml:9:28: warning: spec.limits.free.rates[0].window: Kuadrant's CRD refuses "1d": it takes 1 to 4 parts of up to 5 digits with h, m, s or ms, e.g. 24h`,
   ]);
+  assert.equal(policies.length, 1, "warnings do not make a policy invalid");
+  assert.deepEqual(loadPolicies("dryRun: true\nlimits: { a: { rates: [{ limit: 1, window: 1d }] } }\n").problems, [], "a bare spec is not a manifest");
 });
 
 test("a missing field is reported at its parent", () => {
   assert.deepEqual(problems("kind: TokenRateLimitPolicy\nmetadata: { name: x }\n"), ["p.yaml:1:1: spec: required"]);
-  assert.deepEqual(problems("kind: TokenRateLimitPolicy\nspec:\n  limits:\n    free:\n      when: []\n"), [
-    "p.yaml:4:5: spec.limits.free.rates: required",
+  assert.deepEqual(problems("kind: TokenRateLimitPolicy\nspec:\n  targetRef: { name: gw }\n  limits: {}\n"), [
+    "p.yaml:3:3: spec.targetRef.kind: required",
   ]);
 });
 
 test("problems in later documents and list items point at their own lines", () => {
-  const text = `${policy("a")}---\n${policy("b", "\n      counters: [{ expression: 7 }]")}`;
-  assert.deepEqual(problems(text), ["p.yaml:18:20: spec.limits.b.counters[0].expression: expected a CEL expression, got 7"]);
-  const list = "kind: List\nitems:\n  - kind: TokenRateLimitPolicy\n    spec: { limits: {} }\n";
-  assert.deepEqual(problems(list), ["p.yaml:4:13: items[0].spec.limits: expected at least one limit"]);
+  const text = `${policy("a")}---\n${policy("b").replace("kind: Gateway", "kind: Service")}`;
+  assert.deepEqual(problems(text), ['p.yaml:14:50: spec.targetRef.kind: expected Gateway or HTTPRoute, got "Service"']);
+  const list = "kind: List\nitems:\n  - kind: TokenRateLimitPolicy\n    spec: { targetRef: gw, limits: {} }\n";
+  assert.deepEqual(problems(list), ['p.yaml:4:13: items[0].spec.targetRef: expected a mapping, got "gw"']);
 });
 
 test("kind and apiVersion are checked when present", () => {
@@ -142,8 +157,9 @@ test("YAML syntax errors are reported with their position", () => {
 });
 
 test("every problem in every document is reported, valid policies are still returned", () => {
-  const bad = policy("b").replace("limit: 10", "limit: 0").replace("kind: Gateway", "kind: Service");
-  const { policies, problems: found } = loadPolicies(`${policy("a")}---\n${bad}`);
+  const bad = policy("b").replace("apiVersion: kuadrant.io/v1alpha1", "apiVersion: v1").replace("kind: Gateway", "kind: Service");
+  const { policies, problems: found, documents } = loadPolicies(`${policy("a")}---\n${bad}`);
   assert.deepEqual(policies.map(policyLabel), ["ns/a"]);
-  assert.deepEqual(found.map((p) => `${p.line}: ${p.path}`), ["14: spec.targetRef.kind", "17: spec.limits.b.rates[0].limit"]);
+  assert.deepEqual(found.map((p) => `${p.line}: ${p.path}`), ["10: apiVersion", "14: spec.targetRef.kind"]);
+  assert.deepEqual(documents.map((d) => [d.label, d.policy !== undefined]), [["ns/a", true], ["ns/b", true]], "the filter still checks ns/b's spec");
 });

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type RenderOptions, render } from "../../src/commands.ts";
+import { FILTER } from "../cli/fixtures.ts";
 import { wasmImage } from "../../src/image/manifest.ts";
 
 const POLICY = `apiVersion: kuadrant.io/v1alpha1
@@ -45,92 +46,92 @@ ${parts.attach ?? GATEWAY_SELECTOR}${parts.source ?? `  url: ${URL}\n`}  pluginN
 `;
 }
 
-function istio(options: RenderOptions): { code: number; stdout: string; stderr: string } {
-  return render("p.yaml", POLICY, { format: "istio", wasmUrl: URL, ...options });
+function istio(options: RenderOptions): Promise<{ code: number; stdout: string; stderr: string }> {
+  return render("p.yaml", POLICY, FILTER, { format: "istio", wasmUrl: URL, ...options });
 }
 
-test("without new options the WasmPlugin is as before: the Gateway's pods by label, STATS, FAIL_CLOSE", () => {
-  assert.deepEqual(istio({}), { code: 0, stdout: expected(), stderr: "" });
+test("without new options the WasmPlugin is as before: the Gateway's pods by label, STATS, FAIL_CLOSE", async () => {
+  assert.deepEqual(await istio({}), { code: 0, stdout: expected(), stderr: "" });
 });
 
-test("--selector key=value (repeated) selects the pods of a classic ingress gateway", () => {
-  const out = istio({ selector: ["istio=ingressgateway", "app.kubernetes.io/instance=edge"] });
+test("--selector key=value (repeated) selects the pods of a classic ingress gateway", async () => {
+  const out = await istio({ selector: ["istio=ingressgateway", "app.kubernetes.io/instance=edge"] });
   assert.deepEqual(out, {
     code: 0,
     stdout: expected({ attach: "  selector:\n    matchLabels:\n      istio: ingressgateway\n      app.kubernetes.io/instance: edge\n" }),
     stderr: "",
   });
-  assert.deepEqual(istio({ selector: ["istio"] }), { code: 1, stdout: "", stderr: 'p.yaml: --selector must be key=value, got "istio"\n' });
-  assert.deepEqual(istio({ selector: ["istio=ingressgateway"], gateway: "gw" }), {
+  assert.deepEqual(await istio({ selector: ["istio"] }), { code: 1, stdout: "", stderr: 'p.yaml: --selector must be key=value, got "istio"\n' });
+  assert.deepEqual(await istio({ selector: ["istio=ingressgateway"], gateway: "gw" }), {
     code: 1, stdout: "", stderr: "p.yaml: --selector selects pods by label; it goes without --gateway and --target-refs\n",
   });
 });
 
-test("--target-refs attaches to the policy's Gateway (or --gateway) with targetRefs", () => {
+test("--target-refs attaches to the policy's Gateway (or --gateway) with targetRefs", async () => {
   const refs = (name: string) => `  targetRefs:\n    - group: gateway.networking.k8s.io\n      kind: Gateway\n      name: ${name}\n`;
-  assert.deepEqual(istio({ targetRefs: true }), { code: 0, stdout: expected({ attach: refs("llm-gateway") }), stderr: "" });
-  assert.equal(istio({ targetRefs: true, gateway: "public" }).stdout, expected({ attach: refs("public") }));
+  assert.deepEqual(await istio({ targetRefs: true }), { code: 0, stdout: expected({ attach: refs("llm-gateway") }), stderr: "" });
+  assert.equal((await istio({ targetRefs: true, gateway: "public" })).stdout, expected({ attach: refs("public") }));
 });
 
-test("--sha256 and --digest pin the oci:// URL to the image digest and set sha256 to it", () => {
+test("--sha256 and --digest pin the oci:// URL to the image digest and set sha256 to it", async () => {
   const pinned = { source: `  url: ${URL}@sha256:${HEX}\n  sha256: ${HEX}\n` };
   for (const options of [{ sha256: HEX }, { sha256: `sha256:${HEX}` }, { sha256: HEX.toUpperCase() }, { digest: `sha256:${HEX}` }, { digest: `sha256:${HEX}`, sha256: HEX }]) {
-    assert.deepEqual(istio(options), { code: 0, stdout: expected(pinned), stderr: "" }, JSON.stringify(options));
+    assert.deepEqual(await istio(options), { code: 0, stdout: expected(pinned), stderr: "" }, JSON.stringify(options));
   }
-  assert.deepEqual(istio({ digest: HEX }), { code: 1, stdout: "", stderr: `p.yaml: --digest must be sha256: and 64 lowercase hex digits, got "${HEX}"\n` });
-  assert.deepEqual(istio({ sha256: "abc" }), { code: 1, stdout: "", stderr: 'p.yaml: --sha256 must be 64 hex digits (sha256: optional), got "abc"\n' });
+  assert.deepEqual(await istio({ digest: HEX }), { code: 1, stdout: "", stderr: `p.yaml: --digest must be sha256: and 64 lowercase hex digits, got "${HEX}"\n` });
+  assert.deepEqual(await istio({ sha256: "abc" }), { code: 1, stdout: "", stderr: 'p.yaml: --sha256 must be 64 hex digits (sha256: optional), got "abc"\n' });
   const other = "0".repeat(64);
-  assert.deepEqual(istio({ digest: `sha256:${HEX}`, sha256: other }), {
+  assert.deepEqual(await istio({ digest: `sha256:${HEX}`, sha256: other }), {
     code: 1, stdout: "", stderr: `p.yaml: --sha256 gives sha256:${other}, but --digest gives sha256:${HEX}\n`,
   });
 });
 
-test("a URL already pinned by digest sets sha256, and must agree with --sha256", () => {
+test("a URL already pinned by digest sets sha256, and must agree with --sha256", async () => {
   const url = `${URL}@sha256:${HEX}`;
-  assert.deepEqual(istio({ wasmUrl: url }), { code: 0, stdout: expected({ source: `  url: ${url}\n  sha256: ${HEX}\n` }), stderr: "" });
-  assert.equal(istio({ wasmUrl: url, sha256: HEX }).stdout, expected({ source: `  url: ${url}\n  sha256: ${HEX}\n` }));
-  assert.deepEqual(istio({ wasmUrl: url, sha256: "1".repeat(64) }), {
+  assert.deepEqual(await istio({ wasmUrl: url }), { code: 0, stdout: expected({ source: `  url: ${url}\n  sha256: ${HEX}\n` }), stderr: "" });
+  assert.equal((await istio({ wasmUrl: url, sha256: HEX })).stdout, expected({ source: `  url: ${url}\n  sha256: ${HEX}\n` }));
+  assert.deepEqual(await istio({ wasmUrl: url, sha256: "1".repeat(64) }), {
     code: 1, stdout: "", stderr: `p.yaml: --wasm-url is pinned to sha256:${HEX}, but the checksum given is sha256:${"1".repeat(64)}\n`,
   });
 });
 
-test("--wasm computes the checksum: for oci://, the digest image push gives the module's image; for https, the module's sha256", () => {
+test("--wasm computes the checksum: for oci://, the digest image push gives the module's image; for https, the module's sha256", async () => {
   const module = readFileSync("build/tokenlimit.wasm");
   const digest = wasmImage(module).manifest.descriptor.digest.slice("sha256:".length);
-  const wasm = { bytes: module, name: "build/tokenlimit.wasm" };
-  assert.equal(istio({ wasm }).stdout, expected({ source: `  url: ${URL}@sha256:${digest}\n  sha256: ${digest}\n` }));
+  const pinModule = { bytes: module, name: "build/tokenlimit.wasm" };
+  assert.equal((await istio({ pinModule })).stdout, expected({ source: `  url: ${URL}@sha256:${digest}\n  sha256: ${digest}\n` }));
   const fileSha = createHash("sha256").update(module).digest("hex");
-  assert.equal(istio({ wasm, wasmUrl: "https://x.io/tl.wasm" }).stdout, expected({ source: `  url: https://x.io/tl.wasm\n  sha256: ${fileSha}\n` }));
-  assert.deepEqual(istio({ wasm, sha256: "2".repeat(64) }), {
+  assert.equal((await istio({ pinModule, wasmUrl: "https://x.io/tl.wasm" })).stdout, expected({ source: `  url: https://x.io/tl.wasm\n  sha256: ${fileSha}\n` }));
+  assert.deepEqual(await istio({ pinModule, sha256: "2".repeat(64) }), {
     code: 1, stdout: "", stderr: `p.yaml: --sha256 gives sha256:${"2".repeat(64)}, but --wasm build/tokenlimit.wasm gives sha256:${digest}\n`,
   });
 });
 
-test("--sha256 with an https URL sets sha256 and leaves the URL alone", () => {
-  assert.equal(istio({ wasmUrl: "https://x.io/tl.wasm", sha256: HEX }).stdout, expected({ source: `  url: https://x.io/tl.wasm\n  sha256: ${HEX}\n` }));
+test("--sha256 with an https URL sets sha256 and leaves the URL alone", async () => {
+  assert.equal((await istio({ wasmUrl: "https://x.io/tl.wasm", sha256: HEX })).stdout, expected({ source: `  url: https://x.io/tl.wasm\n  sha256: ${HEX}\n` }));
 });
 
-test("--image-pull-secret names the Secret Istio pulls the image with", () => {
-  assert.equal(istio({ imagePullSecret: "ghcr-pull" }).stdout, expected({ source: `  url: ${URL}\n  imagePullSecret: ghcr-pull\n` }));
+test("--image-pull-secret names the Secret Istio pulls the image with", async () => {
+  assert.equal((await istio({ imagePullSecret: "ghcr-pull" })).stdout, expected({ source: `  url: ${URL}\n  imagePullSecret: ghcr-pull\n` }));
 });
 
-test("--failure-strategy FAIL_OPEN lets traffic through without the filter when the module cannot be fetched", () => {
-  assert.equal(istio({ failureStrategy: "FAIL_OPEN" }).stdout, expected({ fail: "FAIL_OPEN" }));
-  assert.equal(istio({ failureStrategy: "FAIL_CLOSE" }).stdout, expected());
+test("--failure-strategy FAIL_OPEN lets traffic through without the filter when the module cannot be fetched", async () => {
+  assert.equal((await istio({ failureStrategy: "FAIL_OPEN" })).stdout, expected({ fail: "FAIL_OPEN" }));
+  assert.equal((await istio({ failureStrategy: "FAIL_CLOSE" })).stdout, expected());
 });
 
-test("--phase moves the filter and says where in the comment; AUTHN warns that jwt_authn has not run", () => {
-  assert.equal(istio({ phase: "AUTHZ" }).stdout, expected({ phase: "AUTHZ", place: "after Istio's\n# authentication filters and before its authorization filters (phase AUTHZ)." }));
-  assert.equal(istio({ phase: "UNSPECIFIED_PHASE" }).stdout, expected({ phase: "UNSPECIFIED_PHASE", place: "at the end of\n# the filter chain, just before the router (phase UNSPECIFIED_PHASE)." }));
-  assert.deepEqual(istio({ phase: "AUTHN" }), {
+test("--phase moves the filter and says where in the comment; AUTHN warns that jwt_authn has not run", async () => {
+  assert.equal((await istio({ phase: "AUTHZ" })).stdout, expected({ phase: "AUTHZ", place: "after Istio's\n# authentication filters and before its authorization filters (phase AUTHZ)." }));
+  assert.equal((await istio({ phase: "UNSPECIFIED_PHASE" })).stdout, expected({ phase: "UNSPECIFIED_PHASE", place: "at the end of\n# the filter chain, just before the router (phase UNSPECIFIED_PHASE)." }));
+  assert.deepEqual(await istio({ phase: "AUTHN" }), {
     code: 0,
     stdout: expected({ phase: "AUTHN", place: "before Istio's\n# authentication filters (phase AUTHN), so before jwt_authn has verified the caller." }),
     stderr: "warning: phase AUTHN runs before jwt_authn: identities read from its verified payload are not there yet\n",
   });
 });
 
-test("every option together", () => {
-  const out = istio({ targetRefs: true, digest: `sha256:${HEX}`, imagePullSecret: "pull", failureStrategy: "FAIL_OPEN", phase: "AUTHZ" });
+test("every option together", async () => {
+  const out = await istio({ targetRefs: true, digest: `sha256:${HEX}`, imagePullSecret: "pull", failureStrategy: "FAIL_OPEN", phase: "AUTHZ" });
   assert.deepEqual(out, {
     code: 0,
     stdout: expected({
@@ -144,8 +145,8 @@ test("every option together", () => {
   });
 });
 
-test("the Istio options are refused with the other formats", () => {
-  assert.deepEqual(render("p.yaml", POLICY, { format: "envoy", sha256: HEX, phase: "AUTHZ" }), {
+test("the Istio options are refused with the other formats", async () => {
+  assert.deepEqual(await render("p.yaml", POLICY, FILTER, { format: "envoy", sha256: HEX, phase: "AUTHZ" }), {
     code: 1, stdout: "", stderr: "--sha256, --phase: only for --format istio\n",
   });
 });
