@@ -42,6 +42,21 @@ export function takeResult(): ArrayBuffer {
 }
 
 /**
+ * The buffer the last hostcall returned, copied into `reuse` when it has exactly that size
+ * (then `reuse` is returned and nothing is allocated), else into a new ArrayBuffer.
+ */
+export function takeResultInto(reuse: ArrayBuffer): ArrayBuffer {
+  const ptr = <usize>load<u32>(SLOTS);
+  const size = <i32>load<u32>(SLOTS + 4);
+  if (ptr == 0 || size != reuse.byteLength) return takeResult();
+  store<u32>(SLOTS, 0);
+  store<u32>(SLOTS + 4, 0);
+  memory.copy(changetype<usize>(reuse), ptr, <usize>size);
+  heap.free(ptr);
+  return reuse;
+}
+
+/**
  * The buffer the last hostcall returned, decoded as UTF-8 straight from the host's copy
  * (which is then freed): one allocation, the string. "" when nothing was returned.
  */

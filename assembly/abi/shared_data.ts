@@ -3,22 +3,38 @@
 // the cas); these follow the ABI: get returns (bytes, cas), set takes the cas to match.
 import { proxy_get_shared_data, proxy_set_shared_data } from "./imports";
 import { WasmResult } from "./status";
-import { clearResult, resultPtrSlot, resultSizeSlot, takeResult, u32Slot } from "./memory";
+import { clearResult, dropResult, resultPtrSlot, resultSizeSlot, takeResultInto, u32Slot } from "./memory";
 
 /** Result of a shared-data read. `status` is Ok or NotFound; `cas` is 0 when absent. */
 export class SharedValue {
   status: i32 = WasmResult.NotFound;
-  value: ArrayBuffer = new ArrayBuffer(0);
+  value: ArrayBuffer = EMPTY;
   cas: u32 = 0;
+  /** The last value's buffer, reused by the next read of a value of the same size. */
+  spare: ArrayBuffer = EMPTY;
 }
 
-/** Reads `key` into `out` (reused by the caller to avoid an allocation per call). */
+const EMPTY = new ArrayBuffer(0);
+
+/**
+ * Reads `key` into `out`, reused by the caller: a value of the same size as the last one
+ * read is copied into that one's buffer (so the previous value is overwritten), anything
+ * else gets a new buffer. `value` is empty unless the status is Ok.
+ */
 export function getSharedData(key: ArrayBuffer, out: SharedValue): SharedValue {
   clearResult();
   store<u32>(u32Slot(), 0);
   out.status = proxy_get_shared_data(changetype<usize>(key), <usize>key.byteLength, resultPtrSlot(), resultSizeSlot(), u32Slot());
-  out.value = takeResult();
-  out.cas = out.status == WasmResult.Ok ? load<u32>(u32Slot()) : 0;
+  if (out.status != WasmResult.Ok) {
+    dropResult();
+    out.value = EMPTY;
+    out.cas = 0;
+    return out;
+  }
+  const value = takeResultInto(out.spare);
+  out.value = value;
+  out.spare = value;
+  out.cas = load<u32>(u32Slot());
   return out;
 }
 

@@ -2,7 +2,7 @@
 // WasmResult codes with Envoy's shared-data semantics, so the real store is a thin wrapper.
 import { WasmResult } from "../abi/status";
 
-/** A read's result; reused by the caller across reads. */
+/** A read's result; reused by the caller across reads (a read may overwrite `value`). */
 export class StoredRead {
   value: ArrayBuffer = new ArrayBuffer(0);
   /** Version to pass to `compareAndSwap`; 0 when the key is absent. */
