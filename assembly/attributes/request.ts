@@ -85,6 +85,21 @@ export class RequestAttributes extends AttributeResolver {
   }
 
   /**
+   * Forgets everything resolved, for the next request under `options`, keeping the cache's
+   * storage: one resolver serves every request of a VM, one at a time.
+   */
+  reset(options: AttributeOptions): RequestAttributes {
+    this.options = options;
+    this.names.length = 0;
+    this.values.length = 0;
+    this.identityLooked = false;
+    this.identityValue = null;
+    this.metadataState = METADATA_UNKNOWN;
+    this.identityFailure = IdentityFailure.None;
+    return this;
+  }
+
+  /**
    * The value of `name` for this request, or null when it is not an attribute we know
    * or it is absent. Cached per name, absent answers included. Never traps.
    */

@@ -4,7 +4,7 @@ import { HeaderMapType, BufferType } from "../abi/status";
 import { getHeader, removeHeader } from "../abi/headers";
 import { BorrowedBytes, setBufferBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
-import { HostAttributeSource, RequestAttributes } from "../attributes";
+import { AttributeOptions, HostAttributeSource, RequestAttributes } from "../attributes";
 import { AdmissionMode } from "../limits/decision";
 import { Selection, selectLimits } from "../limits/selection";
 import { addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, wantsRequestBody } from "../limits/admission_rules";
@@ -18,6 +18,9 @@ import { StepResult, startAdmission, rejectRequest } from "./admission_step";
 const borrowed = new BorrowedBytes();
 // Holds no state: one instance serves every request's attribute resolver.
 const HOST_ATTRIBUTES = new HostAttributeSource();
+// Requests are selected one at a time and nothing keeps the resolver past its selection
+// (the values it returned are kept, not the resolver), so one serves them all.
+const ATTRIBUTES = new RequestAttributes(HOST_ATTRIBUTES, new AttributeOptions());
 // Most requests match no limit and keep no selection: they all fill this one. A request
 // that keeps it (its Exchange holds it) leaves a new one for the next.
 let spareSelection = takeSelection();
@@ -29,7 +32,7 @@ let spareSelection = takeSelection();
  */
 export function selectStep(active: ActivePolicy): Selection {
   const policy = active.policy;
-  const selection = selectLimits(policy, new RequestAttributes(HOST_ATTRIBUTES, policy.attributes), spareSelection);
+  const selection = selectLimits(policy, ATTRIBUTES.reset(policy.attributes), spareSelection);
   if (selection.specs.length > 0) spareSelection = takeSelection();
   const metrics = active.metrics;
   metrics.expressionErrors.add(selection.expressionErrors);
