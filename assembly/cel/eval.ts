@@ -140,7 +140,7 @@ function evalAttr(n: Node, ctx: EvalContext): Value {
     }
     return r;
   }
-  return Value.error("no such attribute: '" + n.str + "'");
+  return n.value; // the "no such attribute" error, made at seal time
 }
 
 // `a && b && ...`: false wins over errors; errors win over true.

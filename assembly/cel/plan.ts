@@ -28,7 +28,10 @@ export class Node {
   /** names.length and parts.length (Attr), recorded by `seal`. */
   ncand: i32 = 0;
   nparts: i32 = 0;
-  /** Const: the value; EqStr/NeStr: the string constant. */
+  /**
+   * Const: the value; EqStr/NeStr: the string constant; Attr: the error it evaluates to
+   * when no candidate resolves (made once, at seal time: an absent attribute is common).
+   */
   value: Value = Value.null();
   /** Select/Has: the field name. */
   str: string = "";
@@ -84,6 +87,7 @@ export function seal(n: Node): void {
   n.ncand = nn < n.slots.length ? nn : n.slots.length;
   if (n.covers.length < n.ncand) n.ncand = n.covers.length;
   n.nparts = n.parts.length;
+  if (n.op == Op.Attr) n.value = Value.error("no such attribute: '" + n.str + "'");
   for (let i = 0; i < n.argc; i++) seal(unchecked(n.args[i]));
 }
 
