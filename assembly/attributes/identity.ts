@@ -4,6 +4,8 @@
 // here the identity is the caller's claims (JWT payload, jwt_authn metadata) or a map
 // built from trusted headers, enriched with those two fields when they are missing.
 
+import { AttributeSpec } from "./catalog";
+import { Encoding } from "./encoding";
 import { Value, MapValue, Kind } from "../cel/value";
 import { IdentityFailure } from "./failure";
 
@@ -54,6 +56,19 @@ export class IdentityOptions {
   groupsClaim: string = "groups";
   /** identity.groupsAnnotation: key under `metadata.annotations`. */
   groupsAnnotation: string = "kuadrant.io/groups";
+  private namespaceAttribute: AttributeSpec | null = null;
+
+  /** The property `metadata.filter_metadata.<jwtAuthnNamespace>`, its path encoded once. */
+  jwtAuthnNamespaceAttribute(): AttributeSpec {
+    let a = this.namespaceAttribute;
+    const ns = this.jwtAuthnNamespace;
+    if (a === null || unchecked(a.path[2]) != ns) {
+      // A serialized google.protobuf.Struct, which the caller decodes.
+      a = new AttributeSpec("metadata.filter_metadata", ["metadata", "filter_metadata", ns], Encoding.Bytes);
+      this.namespaceAttribute = a;
+    }
+    return a;
+  }
 }
 
 /** An identity (a CEL map) or the reason there is none. */

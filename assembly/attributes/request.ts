@@ -14,7 +14,7 @@
 import { AttributeResolver } from "../cel/resolver";
 import { Value, MapValue, Kind } from "../cel/value";
 import { AttributeSource } from "./source";
-import { findAttribute, catalogNames } from "./catalog";
+import { findAttribute, catalogNames, AttributeSpec } from "./catalog";
 import { decodeAttribute, headerMapValue, isResolvable, Encoding } from "./encoding";
 import { decodeMetadata, decodeStruct } from "./struct";
 import { decodeJwtClaims, stripTokenPrefix } from "./jwt";
@@ -44,7 +44,8 @@ export class AttributeOptions {
   identityCache: IdentityCache = new IdentityCache();
 }
 
-const METADATA_PATH: string[] = ["metadata"];
+// The whole-metadata property, as a catalog entry so that its path is encoded once.
+const METADATA = new AttributeSpec("metadata", ["metadata"], Encoding.Metadata);
 
 /** Names answered outside the Envoy catalog. */
 const SPECIAL_NAMES: string[] = [
@@ -165,7 +166,7 @@ export class RequestAttributes extends AttributeResolver {
   }
 
   private metadata(): Value | null {
-    const bytes = this.source.property(METADATA_PATH);
+    const bytes = this.source.attribute(METADATA);
     if (bytes === null) {
       this.metadataState = METADATA_ABSENT;
       return null;
@@ -251,7 +252,7 @@ export class RequestAttributes extends AttributeResolver {
     }
     if (this.metadataState == METADATA_MALFORMED) return IdentityResult.failed(IdentityFailure.BadMetadata);
     // No whole-metadata property (older hosts): ask for the namespace's Struct itself.
-    const bytes = this.source.property(["metadata", "filter_metadata", o.jwtAuthnNamespace]);
+    const bytes = this.source.attribute(o.jwtAuthnNamespaceAttribute());
     if (bytes === null) return IdentityResult.failed(IdentityFailure.MissingMetadata);
     const ns = decodeStruct(bytes);
     if (ns === null) return IdentityResult.failed(IdentityFailure.BadMetadata);
