@@ -167,6 +167,8 @@ export class LeanHost {
   private readonly keys = new Map<number, { bytes: Uint8Array; text: string }>();
   private nextId = ROOT_ID + 1;
   nowMs: number;
+  private nanosOf = -1;
+  private nanos = 0n;
   logLevel: number;
   readonly logs: string[] = [];
 
@@ -355,7 +357,11 @@ export class LeanHost {
       },
       proxy_get_current_time_nanoseconds: (ptr: number) => {
         this.mem();
-        this.view.setBigUint64(ptr, BigInt(this.nowMs) * 1_000_000n, true);
+        if (this.nanosOf !== this.nowMs) {
+          this.nanosOf = this.nowMs;
+          this.nanos = BigInt(this.nowMs) * 1_000_000n;
+        }
+        this.view.setBigUint64(ptr, this.nanos, true);
         return OK;
       },
       proxy_define_metric: (_type: number, ptr: number, size: number, idPtr: number) => {
