@@ -6,6 +6,7 @@ import {
   proxy_remove_header_map_value, proxy_get_header_map_pairs,
 } from "./imports";
 import { WasmResult } from "./status";
+import { BorrowedBytes } from "./buffers";
 import { clearResult, dropResult, resultPtrSlot, resultSizeSlot, scratchName, scratchNameLength, takeResult, takeResultString } from "./memory";
 
 /** One header; names are lower-case as Envoy delivers them. */
@@ -33,6 +34,32 @@ export function getHeader(map: i32, name: string): string | null {
     return null;
   }
   return takeResultString();
+}
+
+/**
+ * Points `out` at the host's copy of the value of `name` in `map` (release it when done);
+ * false, with `out` empty, when absent or the map is not available. Allocates nothing.
+ */
+export function borrowHeader(map: i32, name: string, out: BorrowedBytes): bool {
+  out.release();
+  let key = scratchName(name);
+  let keySize = scratchNameLength();
+  let encoded: ArrayBuffer | null = null;
+  if (key == 0) {
+    encoded = String.UTF8.encode(name);
+    key = changetype<usize>(encoded);
+    keySize = <usize>encoded.byteLength;
+  }
+  clearResult();
+  const status = proxy_get_header_map_value(map, key, keySize, resultPtrSlot(), resultSizeSlot());
+  if (status != WasmResult.Ok) {
+    dropResult();
+    return false;
+  }
+  out.ptr = <usize>load<u32>(resultPtrSlot());
+  out.size = <usize>load<u32>(resultSizeSlot());
+  clearResult();
+  return true;
 }
 
 export function addHeader(map: i32, name: string, value: string): i32 {

@@ -1,7 +1,8 @@
 // AttributeSource over the running proxy: `proxy_get_property` for attributes and the
 // request header map for headers. The only file of this folder that makes hostcalls.
 
-import { Header, getHeader, getHeaders } from "../abi/headers";
+import { Header, borrowHeader, getHeader, getHeaders } from "../abi/headers";
+import { BorrowedBytes } from "../abi/buffers";
 import { getProperty, getPropertyText, propertyPath } from "../abi/properties";
 import { HeaderMapType } from "../abi/status";
 import { AttributeSource } from "./source";
@@ -26,6 +27,11 @@ export class HostAttributeSource extends AttributeSource {
   /** One `proxy_get_header_map_value` on the request headers. */
   requestHeader(name: string): string | null {
     return getHeader(HeaderMapType.RequestHeaders, name);
+  }
+
+  /** One `proxy_get_header_map_value`, the value left in the host's buffer. */
+  borrowRequestHeader(name: string, out: BorrowedBytes): bool {
+    return borrowHeader(HeaderMapType.RequestHeaders, name, out);
   }
 
   /** One `proxy_get_header_map_pairs` on the request headers. */

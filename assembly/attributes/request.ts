@@ -20,6 +20,7 @@ import { decodeMetadata, decodeStruct } from "./struct";
 import { decodeJwtClaims, stripTokenPrefix } from "./jwt";
 import { IdentityFailure, IdentityStats } from "./failure";
 import { IdentityCache } from "./identity_cache";
+import { BorrowedBytes } from "../abi/buffers";
 import {
   IdentityOptions, IdentityResult, IdentitySource,
   enrichIdentity, identityFromHeaders, identityFromJwtAuthn,
@@ -42,6 +43,20 @@ export class AttributeOptions {
   identityStats: IdentityStats = new IdentityStats();
   /** Identities decoded from recent JWTs, by token. */
   identityCache: IdentityCache = new IdentityCache();
+}
+
+// The credential header's bytes while the identity is looked up (one request at a time).
+const CREDENTIAL = new BorrowedBytes();
+
+/** The identity in the credential header `header`: its token's claims, enriched. */
+function jwtIdentity(header: string, o: IdentityOptions): IdentityResult {
+  const token = stripTokenPrefix(header, o.jwtPrefix);
+  if (token === null) return IdentityResult.failed(IdentityFailure.BadPrefix);
+  const decoded = decodeJwtClaims(token);
+  const claims = decoded.claims;
+  const map = claims !== null ? claims.map : null;
+  if (map === null) return IdentityResult.failed(decoded.failure);
+  return IdentityResult.found(enrichIdentity(map, o));
 }
 
 // The whole-metadata property, as a catalog entry so that its path is encoded once.
@@ -212,26 +227,26 @@ export class RequestAttributes extends AttributeResolver {
   private findIdentity(): IdentityResult {
     const o = this.options.identity;
     if (o.source == IdentitySource.Jwt) {
-      const header = this.source.requestHeader(o.jwtHeader);
-      if (header === null || header.length == 0) {
+      const raw = CREDENTIAL;
+      if (!this.source.borrowRequestHeader(o.jwtHeader, raw) || raw.size == 0) {
+        raw.release();
         // Istio and jwt_authn remove the verified token by default but keep its payload in
         // dynamic metadata: use that rather than treat the caller as anonymous.
         const verified = this.identityFromMetadata(o);
         if (verified.identity !== null) return verified;
         return IdentityResult.failed(IdentityFailure.MissingHeader);
       }
-      const token = stripTokenPrefix(header, o.jwtPrefix);
-      if (token === null) return IdentityResult.failed(IdentityFailure.BadPrefix);
       const cache = this.options.identityCache;
-      const cached = cache.get(token);
-      if (cached !== null) return IdentityResult.found(cached);
-      const decoded = decodeJwtClaims(token);
-      const claims = decoded.claims;
-      const map = claims !== null ? claims.map : null;
-      if (map === null) return IdentityResult.failed(decoded.failure);
-      const identity = enrichIdentity(map, o);
-      cache.put(token, identity);
-      return IdentityResult.found(identity);
+      const cached = cache.get(raw.ptr, raw.size);
+      if (cached !== null) {
+        raw.release();
+        return IdentityResult.found(cached);
+      }
+      const found = jwtIdentity(String.UTF8.decodeUnsafe(raw.ptr, raw.size), o);
+      const identity = found.identity;
+      if (identity !== null) cache.put(raw.ptr, raw.size, identity);
+      raw.release();
+      return found;
     }
     if (o.source == IdentitySource.JwtAuthn) return this.identityFromMetadata(o);
     if (o.source == IdentitySource.Headers) {

@@ -3,6 +3,7 @@
 // in as-pect with TableAttributeSource, and HostAttributeSource stays three lines of glue.
 
 import { Header } from "../abi/headers";
+import { BorrowedBytes } from "../abi/buffers";
 import { AttributeSpec } from "./catalog";
 
 export abstract class AttributeSource {
@@ -25,6 +26,24 @@ export abstract class AttributeSource {
 
   /** First value of the request header `name` (lower-case), or null when absent. */
   abstract requestHeader(name: string): string | null;
+
+  /**
+   * The first value of the request header `name` as UTF-8 bytes in `out` (release it when
+   * done); false when absent. The same answer as `requestHeader`, without a string.
+   */
+  borrowRequestHeader(name: string, out: BorrowedBytes): bool {
+    out.release();
+    const value = this.requestHeader(name);
+    if (value === null) return false;
+    const bytes = String.UTF8.encode(value);
+    const size = <usize>bytes.byteLength;
+    if (size > 0) {
+      out.ptr = heap.alloc(size);
+      memory.copy(out.ptr, changetype<usize>(bytes), size);
+      out.size = size;
+    }
+    return true;
+  }
 
   /** Every request header entry in order, repeated names included. */
   abstract requestHeaders(): Header[];
