@@ -12,6 +12,14 @@ describe("request content type", () => {
   it("does not read a body of another type", () => {
     expect(isJsonContentType("multipart/form-data; boundary=x")).toBe(false);
   });
+  it("finds json anywhere in the value, in ASCII case only", () => {
+    expect(isJsonContentType("JSON")).toBe(true);
+    expect(isJsonContentType("text/x-JsOn")).toBe(true);
+    expect(isJsonContentType("application/jso")).toBe(false);
+    expect(isJsonContentType("")).toBe(false);
+    expect(isJsonContentType("\u004aSON")).toBe(true);
+    expect(isJsonContentType("*SON")).toBe(false);
+  });
 });
 
 describe("stream_options routes", () => {

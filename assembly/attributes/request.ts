@@ -150,9 +150,11 @@ export class RequestAttributes extends AttributeResolver {
   }
 
   private lookup(name: string): Value | null {
-    // "request.auth..." is "auth...": Kuadrant policies use both spellings.
+    // "request.auth..." is "auth...": Kuadrant policies use both spellings. Deeper names
+    // are null under either spelling (the evaluator walks the identity map instead).
     if (name.startsWith("request.auth") && (name.length == 12 || name.charCodeAt(12) == 46)) {
-      return this.resolve(name.substring(8));
+      if (name.length == 12) return this.resolve("auth");
+      return name == "request.auth.identity" ? this.resolve("auth.identity") : null;
     }
     if (name == "auth.identity") return this.identity();
     if (name == "auth") {

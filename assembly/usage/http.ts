@@ -2,10 +2,17 @@
 // request body is JSON, whether its route accepts `stream_options`, the response status,
 // and whether the response body can be read as it is. Pure.
 
-/** True when a request with this content-type (null: none given) may carry a JSON body. */
+/**
+ * True when a request with this content-type (null: none given) may carry a JSON body: it
+ * mentions "json" in any case. Allocates nothing (it runs on every limited request).
+ */
 export function isJsonContentType(contentType: string | null): bool {
   if (contentType === null) return true;
-  return contentType.toLowerCase().includes("json");
+  for (let i = 0, n = contentType.length - 3; i < n; i++) {
+    if ((contentType.charCodeAt(i) | 0x20) == 0x6a && (contentType.charCodeAt(i + 1) | 0x20) == 0x73 &&
+      (contentType.charCodeAt(i + 2) | 0x20) == 0x6f && (contentType.charCodeAt(i + 3) | 0x20) == 0x6e) return true;
+  }
+  return false;
 }
 
 /**
