@@ -38,9 +38,14 @@ export class IdentityCache {
   }
 }
 
-/** FNV-1a over the bytes, folded to a slot. */
+/**
+ * FNV-1a over the length and the last 64 bytes, folded to a slot. A token ends in its
+ * signature, which differs between any two tokens; the slot only picks where to look, the
+ * whole key is compared.
+ */
 function slotOf(ptr: usize, len: usize): i32 {
-  let h: u32 = 2166136261;
-  for (let i: usize = 0; i < len; i++) h = (h ^ <u32>load<u8>(ptr + i)) * 16777619;
+  let h: u32 = (2166136261 ^ <u32>len) * 16777619;
+  const from = len > 64 ? len - 64 : 0;
+  for (let i: usize = from; i < len; i++) h = (h ^ <u32>load<u8>(ptr + i)) * 16777619;
   return <i32>((h ^ (h >>> 16)) & <u32>(SLOTS - 1));
 }
