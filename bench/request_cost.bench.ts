@@ -10,7 +10,7 @@
 //   memory-per-vm            Wasm memory of a configured worker VM after serving a request
 //   memory-per-stream        Wasm memory per in-flight stream (4,096 open at once)
 import { LeanHost, PreparedScenario, type Scenario } from "./lean_host.ts";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, chatResponse, JSON_RESPONSE_HEADERS } from "../test/support/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, chatResponse, JSON_RESPONSE_HEADERS } from "../fixtures/llm.ts";
 
 const ROUNDS = 11;
 const PER_ROUND = 2000;
