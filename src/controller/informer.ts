@@ -106,7 +106,9 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
     };
     try {
-      this.stopWatch = await this.client.watch(this.resource, this.resourceVersion, this.labelSelector, onEvent, onEnd);
+      const stop = await this.client.watch(this.resource, this.resourceVersion, this.labelSelector, onEvent, onEnd);
+      if (this.stopped) stop();
+      else this.stopWatch = stop;
     } catch (e) {
       this.retry(() => this.watch(), e);
     }

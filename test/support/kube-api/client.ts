@@ -1,5 +1,6 @@
 // Helpers to point real clients at the stand-in: a KubeConfig for @kubernetes/client-node
-// and a kubeconfig file for kubectl, both plain HTTP to the loopback address.
+// and a kubeconfig file for kubectl and the controller process, both plain HTTP to the
+// loopback address (client-node refuses http:// unless TLS verification is off).
 import { KubeConfig } from "@kubernetes/client-node";
 
 export function kubeConfigFor(url: string, namespace = "default"): KubeConfig {
@@ -21,6 +22,7 @@ export function kubeconfigYaml(url: string, namespace = "default"): string {
     "- name: test",
     "  cluster:",
     `    server: ${url}`,
+    "    insecure-skip-tls-verify: true",
     "users:",
     "- name: test",
     "  user: {}",
@@ -41,5 +43,18 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** `promise`, or a failure naming `what` if it has not settled within `timeoutMs`. */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -160,6 +160,7 @@ export class KubeApiServer {
     const line = (event: string, object: unknown) => res.write(JSON.stringify({ type: event, object }) + "\n");
     const rvParam = q.get("resourceVersion");
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+    res.flushHeaders(); // as the API server does: the client's watch is established before any event
     let backlog: WatchEvent[];
     if (rvParam === null || rvParam === "" || rvParam === "0") {
       for (const o of this.store.list(type, namespace).filter(matches)) line("ADDED", o);
