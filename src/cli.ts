@@ -80,6 +80,7 @@ program
   .addOption(new Option("--fail-strategy <strategy>", "if the module cannot be loaded").choices(["FAIL_CLOSE", "FAIL_OPEN"]).default("FAIL_CLOSE"))
   .addOption(new Option("--attach <how>", "how WasmPlugins find a Gateway's pods").choices(["targetRefs", "selector"]).default("targetRefs"))
   .option("--wasm <file>", "the compiled filter, which judges every configuration", "build/tokenlimit.wasm")
+  .option("--policy-selector <labels>", "only TokenRateLimitPolicies with these labels (key=value,...), e.g. beside Kuadrant")
   .option("--resync <seconds>", "reconcile everything this often even without changes", "300")
   .option("--listen <host:port>", "/healthz, /readyz and /metrics", "0.0.0.0:8080")
   .option("--lease-namespace <ns>", "namespace of the leader-election Lease (default: the pod's)")

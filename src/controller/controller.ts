@@ -27,6 +27,8 @@ export interface ControllerOptions {
   metrics: Metrics;
   /** Whether this replica may write now (the leader elector's answer). */
   isLeader: () => boolean;
+  /** Only policies with these labels (`key=value,...`); the others are never touched. */
+  policySelector?: string;
   /** Full reconciliation this often even without events (ms). */
   resyncMs?: number;
   log?: (line: string) => void;
@@ -48,7 +50,7 @@ export class Controller {
   constructor(private readonly o: ControllerOptions) {
     this.log = o.log ?? (() => {});
     const changed = () => this.trigger();
-    this.policies = new Informer(o.client, POLICIES, changed, o.clock, o.metrics, undefined, this.log);
+    this.policies = new Informer(o.client, POLICIES, changed, o.clock, o.metrics, o.policySelector, this.log);
     this.gateways = new Informer(o.client, GATEWAYS, changed, o.clock, o.metrics, undefined, this.log);
     this.routes = new Informer(o.client, HTTPROUTES, changed, o.clock, o.metrics, undefined, this.log);
     this.plugins = new Informer(o.client, WASMPLUGINS, changed, o.clock, o.metrics, `${MANAGED_BY_LABEL}=${MANAGED_BY}`, this.log);

@@ -23,6 +23,7 @@ export interface ControllerCommandOptions {
   failStrategy: PluginOptions["failStrategy"];
   attach: PluginOptions["attach"];
   resync: string;
+  policySelector?: string;
   listen: string;
   leaseNamespace?: string;
   leaseName: string;
@@ -77,6 +78,7 @@ export async function runController(o: ControllerCommandOptions): Promise<number
     metrics,
     isLeader: () => elector.isLeader(),
     resyncMs: resyncSeconds * 1000,
+    ...(o.policySelector ? { policySelector: o.policySelector } : {}),
     log,
   });
   const health = await startHealthServer({ host: listen[1], port: Number(listen[2]), metrics, ready: () => controller!.synced });
