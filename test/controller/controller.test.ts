@@ -19,7 +19,7 @@ const verdicts = new FilterVerdicts(readFileSync("build/tokenlimit.wasm"));
 const type = (plural: string) => RESOURCES.find((t) => t.plural === plural)!;
 const START = Date.UTC(2026, 11, 4, 12);
 
-async function harness(t: { after: (fn: () => Promise<void>) => void }, opts: { leader?: () => boolean } = {}) {
+async function harness(t: { after: (fn: () => Promise<void>) => void }, opts: { leader?: () => boolean; policySelector?: string } = {}) {
   const server = new KubeApiServer({ now: () => new Date(START) });
   const url = await server.start();
   const clock = new ManualClock(START);
@@ -27,6 +27,7 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }, opts: { 
   const controller = new Controller({
     client: kubeClient(kubeConfigFor(url)), plugin: OPTIONS, verdicts, clock, metrics,
     isLeader: opts.leader ?? (() => true), resyncMs: 60_000,
+    ...(opts.policySelector ? { policySelector: opts.policySelector } : {}),
   });
   t.after(async () => {
     controller.stop();
@@ -174,4 +175,16 @@ test("a replica that is not the leader watches but never writes", async (t) => {
   await until(() => h.controller.synced && h.metrics.get("tokenlimit_controller_reconciles_total", { result: "standby" }) > 0, "a standby pass");
   await h.controller.idle();
   assert.deepEqual(h.server.requests.filter((r) => r.method !== "GET"), []);
+});
+
+test("with a policy selector, policies without those labels are neither enforced nor given a status", async (t) => {
+  const h = await harness(t, { policySelector: "tokenlimit.io/enforce=true" });
+  h.gw("ns", "gw");
+  h.store.create(type("tokenratelimitpolicies"), "ns", { metadata: { name: "mine", labels: { "tokenlimit.io/enforce": "true" } }, spec: { targetRef: onGateway("gw"), limits: { free: daily(1) } } });
+  h.pol("ns", "kuadrants", { targetRef: onGateway("gw"), limits: { free: daily(2) } });
+  h.controller.start();
+  await until(() => h.conditions("ns", "mine").length === 2, "conditions");
+  await h.controller.idle();
+  assert.deepEqual(h.plugin("ns", "tokenlimit-gw")!.spec.pluginConfig, { limits: { "ns.mine.free": daily(1) } });
+  assert.deepEqual(h.conditions("ns", "kuadrants"), []);
 });
