@@ -3,7 +3,7 @@
 // from the last resourceVersion seen; when the server says that version is too old (410
 // Gone), list again. Errors are retried with backoff. Every change calls `onChange`.
 import { type Clock, backoff } from "./clock.ts";
-import { ApiError, type KubeClient, type Resource, type WatchEventType } from "./kube.ts";
+import type { ApiError, KubeClient, Resource, WatchEventType } from "./kube.ts";
 import type { Metrics } from "./metrics.ts";
 import { type KubeObject, keyOf } from "./types.ts";
 
@@ -36,9 +36,14 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.objects.get(key);
   }
 
-  /** Records what a write of ours returned, before its watch event arrives. */
+  /**
+   * Records what a write of ours returned, before its watch event arrives, unless the
+   * cache already holds a newer version (resourceVersions compared as etcd's integers;
+   * anything else is taken as newer).
+   */
   remember(o: T): void {
-    if (Number(o.metadata.resourceVersion) >= Number(this.objects.get(keyOf(o))?.metadata.resourceVersion ?? 0)) this.objects.set(keyOf(o), o);
+    const cached = Number(this.objects.get(keyOf(o))?.metadata.resourceVersion);
+    if (!(cached > Number(o.metadata.resourceVersion))) this.objects.set(keyOf(o), o);
   }
 
   forget(key: string): void {
@@ -122,5 +127,3 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.cancelRetry = this.clock.after(delay, () => void again());
   }
 }
-
-export { ApiError };

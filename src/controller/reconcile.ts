@@ -11,7 +11,7 @@ import { precedenceOrder } from "./merge.ts";
 import { GLOBAL_FIELDS, type ResolvedPolicy, resolvePolicy } from "./policy.ts";
 import type { Gateway, HTTPRoute, PolicyStatus, TokenRateLimitPolicy, WasmPlugin } from "./types.ts";
 import { keyOf } from "./types.ts";
-import { type PluginOptions, pluginName, wasmPluginFor } from "./wasmplugin.ts";
+import { type PluginOptions, wasmPluginFor } from "./wasmplugin.ts";
 
 export interface Snapshot {
   policies: TokenRateLimitPolicy[];
@@ -178,5 +178,3 @@ function globalsOf(members: ResolvedPolicy[]): Record<string, unknown> {
   for (const field of GLOBAL_FIELDS) if (field in out) ordered[field] = out[field];
   return ordered;
 }
-
-export { pluginName };

@@ -243,3 +243,34 @@ test("the reconciler asks for the filter's verdict before deciding anything (it 
     apply: [], remove: [], statuses: [],
   });
 });
+
+test("a route with two parent Gateways: its policy is in both WasmPlugins, each in its Gateway's namespace", async () => {
+  const result = await plan(world({
+    policies: [policy("apps", "chat", { targetRef: onRoute("chat"), limits: { free: daily(5) } })],
+    gateways: [gateway("edge", "public"), gateway("apps", "internal")],
+    routes: [route("apps", "chat", { parentRefs: [{ name: "public", namespace: "edge" }, { name: "internal" }], rules: [{}] })],
+  }), OPTIONS, verdicts, NOW);
+  assert.deepEqual(result.apply.map((w) => [`${w.metadata.namespace}/${w.metadata.name}`, w.metadata.ownerReferences?.length ?? 0, w.spec.pluginConfig]), [
+    ["apps/tokenlimit-internal", 1, { limits: { "apps.chat.free": daily(5) } }],
+    ["edge/tokenlimit-public", 0, { limits: { "apps.chat.free": daily(5) } }],
+  ]);
+  assert.deepEqual(result.statuses[0].status.conditions[1].message, "limits in force in WasmPlugin apps/tokenlimit-internal, edge/tokenlimit-public");
+});
+
+test("a targetRef to a Gateway listener (sectionName) is refused as Invalid; a route rule by name is accepted", async () => {
+  const result = await plan(world({
+    policies: [
+      policy("ns", "listener", { targetRef: { ...onGateway("gw"), sectionName: "http" }, limits: { free: daily(1) } }),
+      policy("ns", "rule", { targetRef: onRoute("r", "chat"), limits: { free: daily(1) } }),
+    ],
+    gateways: [gateway("ns", "gw")],
+    routes: [route("ns", "r", { parentRefs: [{ name: "gw" }], rules: [{ name: "chat", matches: [{ path: { type: "Exact", value: "/chat" } }] }] })],
+  }), OPTIONS, verdicts, NOW);
+  assert.deepEqual(result.statuses.map((s) => [s.name, s.status.conditions[0].reason, s.status.conditions[0].message]), [
+    ["listener", "Invalid", "spec.targetRef.sectionName: targeting a Gateway listener is not supported; target the Gateway or an HTTPRoute"],
+    ["rule", "Accepted", "TokenRateLimitPolicy has been accepted"],
+  ]);
+  assert.deepEqual(result.apply[0].spec.pluginConfig, {
+    limits: { "ns.rule.free": { ...daily(1), when: [{ predicate: 'request.url_path == "/chat"' }] } },
+  });
+});
