@@ -73,6 +73,7 @@ test("kubectl creates, gets, applies and deletes a TokenRateLimitPolicy; the con
   assert.ok(server.requests.some((r) => r.method === "PATCH" && r.contentType === "application/merge-patch+json" &&
     r.path.startsWith("/apis/kuadrant.io/v1alpha1/namespaces/gateway-system/tokenratelimitpolicies/llm-budgets?")));
   await until(() => JSON.stringify(plugins()[0]?.spec.pluginConfig).includes('"limit":30000'), "the new limit in the WasmPlugin");
+  await until(() => server.store.list(RESOURCES[0], "gateway-system")[0].status?.observedGeneration === 2, "the new generation observed");
   assert.deepEqual(await kubectl("get", "tokenratelimitpolicy", "llm-budgets", "-o", "jsonpath={.metadata.generation} {.status.observedGeneration}"),
     { code: 0, stdout: "2 2", stderr: "" });
 

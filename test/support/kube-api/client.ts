@@ -58,3 +58,12 @@ export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 1
     clearTimeout(timer);
   }
 }
+
+/** As `until`, for a condition that must be fetched (another process's state). */
+export async function untilAsync(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
