@@ -95,6 +95,29 @@ program
     emit(await validate(file === "-" ? "<stdin>" : file, input.bytes.toString("utf8"), filter));
   });
 
+program
+  .command("controller")
+  .description("run the Kubernetes controller: TokenRateLimitPolicies, Gateways and HTTPRoutes in, Istio WasmPlugins out (docs/controller.md)")
+  .requiredOption("--wasm-url <url>", "the module the WasmPlugins pull: oci://, https:// or file://")
+  .option("--wasm-sha256 <hex>", "the module's sha256, checked by Istio")
+  .option("--image-pull-secret <name>", "Secret with the registry's credentials, in each WasmPlugin's namespace")
+  .addOption(new Option("--image-pull-policy <policy>", "WasmPlugin imagePullPolicy").choices(["IfNotPresent", "Always"]))
+  .addOption(new Option("--phase <phase>", "where in Istio's filter chain").choices(["AUTHN", "AUTHZ", "STATS", "UNSPECIFIED_PHASE"]).default("STATS"))
+  .addOption(new Option("--fail-strategy <strategy>", "if the module cannot be loaded").choices(["FAIL_CLOSE", "FAIL_OPEN"]).default("FAIL_CLOSE"))
+  .addOption(new Option("--attach <how>", "how WasmPlugins find a Gateway's pods").choices(["targetRefs", "selector"]).default("targetRefs"))
+  .option("--wasm <file>", "the compiled filter, which judges every configuration (default: the one shipped with tokenlimit)", bundledFilter())
+  .option("--policy-selector <labels>", "only TokenRateLimitPolicies with these labels (key=value,...), e.g. beside Kuadrant")
+  .option("--resync <seconds>", "reconcile everything this often even without changes", "300")
+  .option("--listen <host:port>", "/healthz, /readyz and /metrics", "0.0.0.0:8080")
+  .option("--lease-namespace <ns>", "namespace of the leader-election Lease (default: the pod's)")
+  .option("--lease-name <name>", "name of the leader-election Lease", "tokenlimit-controller")
+  .option("--identity <id>", "this replica's name in the Lease (default: $POD_NAME or the host name)")
+  .option("--kubeconfig <file>", "outside a cluster: the kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
+  .action(async (opts) => {
+    const { runController } = await import("./controller/main.ts");
+    process.exitCode = await runController(opts);
+  });
+
 program.addCommand(imageCommand());
 
 await program.parseAsync();
