@@ -19,7 +19,8 @@ test("a request without :authority is answered 400 missing_host_header by the co
 
 test("a request without :path, or with an empty one, is answered 404 missing_path_rejected, and no filter sees it", async () => {
   const host = await filterHost({ trace: true });
-  for (const headers of [{ ":method": "GET", ":authority": "llm" }, { ":method": "GET", ":authority": "llm", ":path": "" }]) {
+  const requests: Array<Record<string, string>> = [{ ":method": "GET", ":authority": "llm" }, { ":method": "GET", ":authority": "llm", ":path": "" }];
+  for (const headers of requests) {
     const r = host.exchange({ request: { headers } });
     assert.equal(r.status, 404);
     assert.equal(r.localResponse?.details, "missing_path_rejected");
