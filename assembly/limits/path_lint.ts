@@ -23,15 +23,15 @@ export function queryStringWarnings(e: Expression, out: Array<string>): void {
   // Walk with an explicit stack: the parser bounds depth and size, this keeps no recursion.
   const stack = new Array<Expr>();
   stack.push(root);
-  let found = 0;
+  let warned = false;
   while (stack.length > 0) {
     const n = stack.pop();
     if (n.kind == ExprKind.Op && (n.op == OpCode.Eq || n.op == OpCode.Ne) && n.args.length == 2) {
       const a = unchecked(n.args[0]);
       const b = unchecked(n.args[1]);
       const literal = isRequestPath(a) ? stringLiteral(b) : isRequestPath(b) ? stringLiteral(a) : null;
-      if (literal !== null && !literal.includes("?") && found == 0) {
-        found++;
+      if (literal !== null && !literal.includes("?") && !warned) {
+        warned = true;
         out.push(e.path + ": request.path includes the query string, so " + quoteText(literal + "?x=1") + " is not " +
           quoteText(literal) + " and a client who adds one escapes this predicate; compare request.url_path (the path" +
           " without the query string) instead: request.url_path " + (n.op == OpCode.Eq ? "==" : "!=") + " " + quoteText(literal));
