@@ -9,10 +9,14 @@ import type { HeaderInput } from "./types.ts";
 
 /**
  * Headers Envoy stores inline (O(1) slots) in request/response maps; a second add appends
- * to the value. A conservative subset of Envoy's INLINE_* lists: ones it certainly has.
+ * to the value. A conservative subset of Envoy's INLINE_* lists: ones it certainly has,
+ * plus `authorization`, which every standard Envoy build registers as a custom inline
+ * request header (RegisterCustomInlineHeader, from the cache, ext_authz, jwt_authn and
+ * oauth2 filters), so two `authorization` headers reach a filter as one value,
+ * `Bearer a,Bearer b` (HeaderMapImpl::insertByKey joins with ",").
  */
 const INLINE = new Set([
-  ":authority", ":method", ":path", ":scheme", ":protocol", ":status",
+  ":authority", ":method", ":path", ":scheme", ":protocol", ":status", "authorization",
   "content-length", "content-type", "user-agent", "x-request-id", "x-forwarded-for",
   "x-forwarded-proto", "connection", "transfer-encoding", "upgrade", "te", "keep-alive",
   "proxy-connection", "grpc-status", "grpc-message", "grpc-timeout", "date", "server",

@@ -82,7 +82,8 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
   readonly resp = new Direction();
   readonly info: StreamInfo;
   /** The filter's context; null when the filter is not installed (failed VM, fail open). */
-  readonly ctx: StreamContext | null;
+  /** The filter of this stream; null when it is not installed, or the connection manager refused the request before creating it. */
+  ctx: StreamContext | null;
   /** The worker's plugin could not be configured: streams behave as on a failed VM. */
   readonly pluginFailed: boolean;
   private upstream = new Sink();
@@ -183,7 +184,40 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
     const h = HeaderMap.from(headers);
     if (this.settings.forwardedProto !== null && h.get("x-forwarded-proto") === undefined) h.add("x-forwarded-proto", this.settings.forwardedProto);
     if (this.settings.requestIdHeader && h.get("x-request-id") === undefined) h.add("x-request-id", this.settings.nextRequestId());
-    return this.drive(() => this.decodeHeaders(h, endOfStream));
+    return this.drive(() => {
+      const refused = this.connectionManagerRefusal(h);
+      return refused ?? this.decodeHeaders(h, endOfStream);
+    });
+  }
+
+  /**
+   * ConnectionManagerImpl::ActiveStream::decodeHeaders checks a request before it creates
+   * the filter chain: no `:authority` (HTTP/1.1 `Host` becomes `:authority`) is answered
+   * 400 `missing_host_header`; no `:path`, or an empty one, on anything but CONNECT is
+   * answered 404 `missing_path_rejected`. No filter sees such a request: the filter is never
+   * created (no on_context_create, no on_log). Returns the action, or undefined to go on.
+   */
+  private connectionManagerRefusal(h: HeaderMap): Action | undefined {
+    const authority = h.get(":authority");
+    const path = h.get(":path");
+    let code = 0;
+    let details = "";
+    if (authority === undefined || authority === "") {
+      code = 400;
+      details = "missing_host_header";
+    } else if ((h.get(":method") !== "CONNECT" || path !== undefined) && (path === undefined || path === "")) {
+      code = 404;
+      details = "missing_path_rejected";
+    }
+    if (code === 0) return undefined;
+    const vm = this.ctx?.vm;
+    const id = this.ctx?.id;
+    this.ctx = null;
+    if (vm !== undefined && id !== undefined) vm.contexts.delete(id);
+    this.req.headers = h;
+    this.req.ended = true;
+    this.sendLocalReply(code, "", [], null, details);
+    return "StopAllIterationAndWatermark";
   }
 
   /** A request body chunk from the client. */

@@ -1,4 +1,5 @@
 import { parseConfig, parseConfigBuffer, PluginConfig, OnCounterError, FailureMode, CounterBackend } from "../config/plugin";
+import { ErrorFormat } from "../config/response";
 import { TokenKind } from "../config/limits";
 
 const EXAMPLE = "{\"limits\":{\"free\":{\"rates\":[{\"limit\":20000,\"window\":\"24h\"}],\"when\":[{\"predicate\":\"request.path == \\\"/v1/chat/completions\\\"\"},{\"predicate\":\"request.auth.identity.metadata.annotations[\\\"kuadrant.io/groups\\\"].split(\\\",\\\").exists(g, g == \\\"free\\\")\"}],\"counters\":[{\"expression\":\"auth.identity.userid\"}]},\"gold\":{\"rates\":[{\"limit\":200000,\"window\":\"24h\"}],\"when\":[{\"predicate\":\"request.path == \\\"/v1/chat/completions\\\"\"}],\"counters\":[{\"expression\":\"auth.identity.userid\"}]}}}";
@@ -75,7 +76,8 @@ describe("config: the example policy", () => {
   it("fills every default of the optional sections", () => {
     const c = config(EXAMPLE);
     expect(c.when.length).toBe(0);
-    expect(c.onCounterError).toBe(OnCounterError.Skip);
+    expect(c.onCounterError).toBe(OnCounterError.Reject);
+    expect(c.response.format).toBe(ErrorFormat.Auto);
     expect(c.failureMode).toBe(FailureMode.Allow);
     expect(c.dryRun).toBe(false);
     expect(c.counters.backend).toBe(CounterBackend.Local);

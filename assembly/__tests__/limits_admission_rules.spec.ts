@@ -73,7 +73,12 @@ describe("unidentified callers", () => {
     expect(refusesUnidentified(1, c)).toBe(true);
   });
   it("skip the limit when onCounterError is skip", () => {
-    expect(refusesUnidentified(1, policy())).toBe(false);
+    const c = policy();
+    c.onCounterError = OnCounterError.Skip;
+    expect(refusesUnidentified(1, c)).toBe(false);
+  });
+  it("are refused by default", () => {
+    expect(refusesUnidentified(1, policy())).toBe(true);
   });
   it("are never refused in a dry run", () => {
     const c = policy(true);

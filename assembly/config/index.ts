@@ -7,5 +7,5 @@ export { IdentityConfig, IdentitySource, JwtHeaderConfig, JwtAuthnConfig, Identi
 export { UsageConfig, UsageProvider, UsagePaths, UsagePath, OnMissingUsage, parseUsagePath, usageProviderName } from "./usage";
 export { CostConfig, CostMode, CostWeights } from "./cost";
 export { AdmissionConfig, AdmissionMode } from "./admission";
-export { ResponseConfig, ResponseHeaderNames } from "./response";
+export { ResponseConfig, ResponseHeaderNames, ErrorFormat } from "./response";
 export { parseDuration, formatDuration, DurationResult, MAX_DURATION_MS } from "./duration";

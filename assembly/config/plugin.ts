@@ -13,7 +13,11 @@ import { CostConfig, readCost } from "./cost";
 import { AdmissionConfig, readAdmission } from "./admission";
 import { ResponseConfig, readResponse } from "./response";
 
-/** A counter expression that cannot be evaluated: the limit is skipped, or the request rejected. */
+/**
+ * A counter expression that cannot be evaluated for a request a limit's `when` selected:
+ * the limit is skipped, or the request refused (the default: a limit that cannot tell
+ * callers apart must not let them through unmetered).
+ */
 export enum OnCounterError { Skip = 0, Reject = 1 }
 export const ON_COUNTER_ERROR_NAMES: Array<string> = ["skip", "reject"];
 
@@ -39,7 +43,7 @@ export class PluginConfig {
   usage: UsageConfig = new UsageConfig();
   cost: CostConfig = new CostConfig();
   admission: AdmissionConfig = new AdmissionConfig();
-  onCounterError: OnCounterError = OnCounterError.Skip;
+  onCounterError: OnCounterError = OnCounterError.Reject;
   failureMode: FailureMode = FailureMode.Allow;
   /** Decide and report, but never reject. */
   dryRun: bool = false;
@@ -179,7 +183,7 @@ function readPlugin(r: ConfigReader, root: Value): PluginConfig {
   checkUsage(r, config.usage, "usage");
   config.cost = readCost(r, r.member(obj, "cost"), "cost");
   config.admission = readAdmission(r, r.member(obj, "admission"), "admission");
-  config.onCounterError = <OnCounterError>r.oneOf(obj, "onCounterError", "", ON_COUNTER_ERROR_NAMES, OnCounterError.Skip);
+  config.onCounterError = <OnCounterError>r.oneOf(obj, "onCounterError", "", ON_COUNTER_ERROR_NAMES, OnCounterError.Reject);
   config.failureMode = <FailureMode>r.oneOf(obj, "failureMode", "", FAILURE_MODE_NAMES, FailureMode.Allow);
   config.dryRun = r.boolean(obj, "dryRun", "", false);
   config.response = readResponse(r, r.member(obj, "response"), "response");

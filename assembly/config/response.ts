@@ -14,6 +14,14 @@ export class ResponseHeaderNames {
   retryAfter: string = "retry-after";
 }
 
+/**
+ * The shape of the JSON error body of a local reply: like the API that was called
+ * (`Auto`: Anthropic's on `.../messages`, Gemini's on `...:generateContent`, OpenAI's
+ * elsewhere), or always one of them.
+ */
+export enum ErrorFormat { Auto = 0, OpenAI = 1, Anthropic = 2, Gemini = 3 }
+export const ERROR_FORMAT_NAMES: Array<string> = ["auto", "openai", "anthropic", "gemini"];
+
 export class ResponseConfig {
   /** Status of a limited response, 400..599. */
   status: i32 = 429;
@@ -22,11 +30,13 @@ export class ResponseConfig {
   admittedHeaders: bool = true;
   /** Start of the error message in the JSON body. */
   message: string = "Rate limit reached for tokens";
+  /** Shape of the JSON error body. */
+  format: ErrorFormat = ErrorFormat.Auto;
 }
 
 export const MAX_MESSAGE_LENGTH: i32 = 1024;
 
-const RESPONSE_FIELDS: Array<string> = ["status", "headers", "admittedHeaders", "message"];
+const RESPONSE_FIELDS: Array<string> = ["status", "headers", "admittedHeaders", "message", "format"];
 const HEADER_FIELDS: Array<string> = ["limit", "remaining", "reset", "retryAfter"];
 
 /** Reads `response` (absent: all defaults). */
@@ -53,5 +63,6 @@ export function readResponse(r: ConfigReader, v: Value | null, path: string): Re
   if (out.message.length > MAX_MESSAGE_LENGTH) {
     r.error(pathKey(path, "message"), "must be at most " + MAX_MESSAGE_LENGTH.toString() + " characters, got " + out.message.length.toString());
   }
+  out.format = <ErrorFormat>r.oneOf(obj, "format", path, ERROR_FORMAT_NAMES, ErrorFormat.Auto);
   return out;
 }

@@ -9,7 +9,7 @@ import { logEnabled, logInfo } from "../abi/log";
 import { LogLevel } from "../abi/status";
 import { Decision } from "../limits/decision";
 import { AdmissionOutcome, admissionOutcome, reservationFor } from "../limits/admission_rules";
-import { LimitedResponse, limitedResponse, unavailableResponse } from "../limits/limited_response";
+import { LimitedResponse, limitedResponse, unavailableResponse, errorFormatFor } from "../limits/limited_response";
 import { Exchange, Phase } from "./exchange";
 
 /** What a step tells the stream to do with the callback it runs in. */
@@ -46,7 +46,7 @@ export function completeAdmission(x: Exchange, d: Decision): StepResult {
     case AdmissionOutcome.Unavailable:
       metrics.storeErrors.inc();
       x.phase = Phase.Done;
-      sendReply(unavailableResponse(policy.headerNames));
+      sendReply(unavailableResponse(policy.headerNames, errorFormatFor(x.path, policy.config.response.format)));
       return StepResult.Stop;
     case AdmissionOutcome.FailOpen:
       metrics.storeErrors.inc();
@@ -78,7 +78,7 @@ export function rejectRequest(x: Exchange, d: Decision): void {
   x.phase = Phase.Done;
   active.metrics.requestsLimited.inc();
   countLimited(x, d);
-  sendReply(limitedResponse(d, <u32>response.status, response.message, policy.headerNames));
+  sendReply(limitedResponse(d, <u32>response.status, response.message, policy.headerNames, errorFormatFor(x.path, response.format)));
 }
 
 /** Counts refusal `d` on the limit of its governing counter (the limiter's index is checked, not trusted). */

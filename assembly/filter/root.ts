@@ -12,6 +12,8 @@ import { CompiledPolicy, compilePolicy, expressionErrors, PolicyEnvironment } fr
 import { SharedDataCounters } from "../counters/shared_data";
 import { knownAttributeNames } from "../attributes";
 import { CompileOptions } from "../cel";
+import { getSharedData, setSharedData, SharedValue } from "../abi/shared_data";
+import { WasmResult } from "../abi/status";
 
 // Attribute names the request resolver answers; CEL binds paths to them at configure time.
 const ATTRIBUTE_NAMES = ((): CompileOptions => {
@@ -44,7 +46,15 @@ export class TokenLimitRoot extends RootContext {
   onConfigure(size: u32): bool {
     const raw = pluginConfiguration(size);
     if (isBlank(changetype<usize>(raw), <usize>raw.byteLength)) {
-      // No configuration at all (a fresh WasmPlugin without pluginConfig): start, limit nothing.
+      // A blank configuration replacing an active policy is a mistake (a pluginConfig
+      // lost in templating), not a way to turn every limit off: refuse it, so Envoy keeps
+      // the policy that runs. On a proxy that never had one (a fresh WasmPlugin without
+      // pluginConfig): start, limit nothing.
+      if (policyWasActive()) {
+        logError("tokenlimit: invalid configuration: (root): the configuration is blank while a policy is active;" +
+          " refusing to turn every limit off (to stop limiting, remove the filter or set \"dryRun\": true)");
+        return false;
+      }
       this.active = null;
       logWarn("tokenlimit: no plugin configuration; no limits apply until one is given");
       return true;
@@ -69,6 +79,8 @@ export class TokenLimitRoot extends RootContext {
       for (let i = 0; i < policy.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(policy.errors[i]));
       return false;
     }
+    for (let i = 0; i < policy.warnings.length; i++) logWarn("tokenlimit: configuration: " + unchecked(policy.warnings[i]));
+    markPolicyActive();
     this.active = new ActivePolicy(policy, metrics, limitMetricsOf(policy, metrics));
     logInfo("tokenlimit: configured " + config.limits.length.toString() + " limit(s)" + (config.dryRun ? " (dry run)" : ""));
     return true;
@@ -77,6 +89,21 @@ export class TokenLimitRoot extends RootContext {
   newHttpContext(id: u32): HttpContext {
     return new TokenLimitStream(id, this);
   }
+}
+
+// Shared data (one per vm_id, so the canary VM Envoy configures first sees it too) records
+// that some configuration with limits was accepted. The key has no '|', so no counter key
+// (always `<prefix>|...`) can be it.
+const POLICY_ACTIVE_KEY = String.UTF8.encode("tokenlimit policy active");
+const ONE = String.UTF8.encode("1");
+
+function policyWasActive(): bool {
+  const got = getSharedData(POLICY_ACTIVE_KEY, new SharedValue());
+  return got.status == WasmResult.Ok;
+}
+
+function markPolicyActive(): void {
+  if (!policyWasActive()) setSharedData(POLICY_ACTIVE_KEY, ONE, 0);
 }
 
 /** The metrics of each of `policy`'s limits, in its order (defined now, so they show as 0). */

@@ -13,7 +13,7 @@ import { TokenLimitRoot } from "./root";
 import { FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus, HeaderMapType } from "../abi/status";
 import { getHeader } from "../abi/headers";
 import { refusesUnidentified } from "../limits/admission_rules";
-import { unidentifiedResponse } from "../limits/limited_response";
+import { unidentifiedResponseFor } from "../limits/limited_response";
 import { Exchange, Phase } from "./exchange";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
 import { StepResult, sendReply, startAdmission } from "./admission_step";
@@ -35,7 +35,8 @@ export class TokenLimitStream extends HttpContext {
     if (active === null) return FilterHeadersStatus.Continue;
     const selection = selectStep(active);
     if (refusesUnidentified(selection.counterErrors, active.policy.config)) {
-      sendReply(unidentifiedResponse(403, selection.counterErrorLimit));
+      const p = getHeader(HeaderMapType.RequestHeaders, ":path");
+      sendReply(unidentifiedResponseFor(active.policy.config, selection, p === null ? "" : p));
       return FilterHeadersStatus.StopIteration;
     }
     if (selection.specs.length == 0) return FilterHeadersStatus.Continue;

@@ -105,14 +105,17 @@ function costOf(policy: CompiledPolicy, u: Usage, total: i64, out: ChargeResult)
   return total;
 }
 
-/** `usage.*` for the cost expression, under OpenAI's and the Responses API's names. */
+/**
+ * `usage.<field>` for the cost expression, under OpenAI's and the Responses API's names
+ * (the expression was compiled to ask for these names only).
+ */
 function usageResolver(u: Usage, total: i64): MapResolver {
-  const m = new MapValue();
+  const r = new MapResolver();
   for (let i = 0; i < USAGE_FIELD_NAMES.length; i++) {
-    m.setString(unchecked(USAGE_FIELD_NAMES[i]), Value.int(usageFieldValue(u, i)));
+    const name = unchecked(USAGE_FIELD_NAMES[i]);
+    r.set("usage." + name, Value.int(name == "total_tokens" ? total : usageFieldValue(u, i)));
   }
-  m.setString("total_tokens", Value.int(total));
-  return new MapResolver().set("usage", Value.map(m));
+  return r;
 }
 
 function fill(out: ChargeResult, n: i32, cost: i64): ChargeResult {

@@ -1,7 +1,11 @@
-// What a limited client receives: an OpenAI-style JSON error and the headers official
-// OpenAI and Anthropic SDKs read to back off (`retry-after`, `x-ratelimit-*-tokens`).
+// What a limited client receives: a JSON error shaped like the API that was called
+// (OpenAI's, Anthropic's or Gemini's, so that each official SDK parses it) and the headers
+// official OpenAI and Anthropic SDKs read to back off (`retry-after`, `x-ratelimit-*-tokens`).
 
 import { Header } from "../abi/headers";
+import { ErrorFormat } from "../config/response";
+import { PluginConfig } from "../config/plugin";
+import { Selection } from "./selection";
 import { quoteJson } from "../json/path";
 import { Decision } from "./decision";
 import { RateLimitHeaderNames, rateLimitHeaders, formatResetDuration } from "./headers";
@@ -16,11 +20,38 @@ export class LimitedResponse {
 }
 
 /**
- * Builds the 429 for `d`: `{"error":{"message":..., "type":"tokens", "param":null,
- * "code":"rate_limit_exceeded"}}` plus the rate-limit headers. `message` is the
+ * The body shape for a request to `path` under the configured `format`: `Auto` picks
+ * Anthropic's on a path ending in `/messages`, Gemini's on `:generateContent` or
+ * `:streamGenerateContent`, OpenAI's elsewhere (the query string is ignored). Does not
+ * allocate; called only when a local reply is sent.
+ */
+export function errorFormatFor(path: string, format: ErrorFormat): ErrorFormat {
+  if (format != ErrorFormat.Auto) return format;
+  let end = path.indexOf("?");
+  if (end < 0) end = path.length;
+  while (end > 1 && path.charCodeAt(end - 1) == 0x2f) end--; // trailing '/'
+  if (endsAt(path, end, ":generateContent") || endsAt(path, end, ":streamGenerateContent")) return ErrorFormat.Gemini;
+  if (endsAt(path, end, "/messages")) return ErrorFormat.Anthropic;
+  return ErrorFormat.OpenAI;
+}
+
+function endsAt(s: string, end: i32, suffix: string): bool {
+  const n = suffix.length;
+  if (end < n) return false;
+  const start = end - n;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(start + i) != suffix.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * Builds the 429 for `d` in `format` (OpenAI: `{"error":{"message":..., "type":"tokens",
+ * "param":null, "code":"rate_limit_exceeded"}}`; Anthropic: `{"type":"error","error":
+ * {"type":"rate_limit_error","message":...}}`; Gemini: `{"error":{"code":429,"message":...,
+ * "status":"RESOURCE_EXHAUSTED"}}`) plus the rate-limit headers. `message` is the
  * configured prefix. Allocates.
  */
-export function limitedResponse(d: Decision, status: u32, message: string, names: RateLimitHeaderNames): LimitedResponse {
+export function limitedResponse(d: Decision, status: u32, message: string, names: RateLimitHeaderNames,
+  format: ErrorFormat = ErrorFormat.OpenAI): LimitedResponse {
   const out = new LimitedResponse();
   out.status = status;
   let text = message;
@@ -30,39 +61,111 @@ export function limitedResponse(d: Decision, status: u32, message: string, names
   } else {
     text += ".";
   }
-  out.body = errorBody(text, "tokens", "rate_limit_exceeded");
+  out.body = errorBody(format, status, text, "tokens", "rate_limit_exceeded");
   out.headers.push(new Header("content-type", "application/json"));
   const rl = rateLimitHeaders(d, names);
   for (let i = 0; i < rl.length; i++) out.headers.push(unchecked(rl[i]));
   return out;
 }
 
-/** The reply when the caller's counter cannot be determined and policy says reject. */
-export function unidentifiedResponse(status: u32, limitName: string): LimitedResponse {
+/**
+ * The reply when the counter of limit `limitName` cannot be determined for a request the
+ * limit applies to and policy says reject: names the limit and the counter expression
+ * (`expressionPath`: its JSON path, `expression`: its source) that had no value.
+ */
+export function unidentifiedResponse(status: u32, limitName: string, expressionPath: string, expression: string,
+  format: ErrorFormat = ErrorFormat.OpenAI): LimitedResponse {
   const out = new LimitedResponse();
   out.status = status;
   out.details = "token_rate_limit_no_identity";
-  out.body = errorBody("Request rejected: the counter of limit " + limitName +
-    " could not be determined (no identity?)", "tokens", "rate_limit_unidentified");
+  out.body = errorBody(format, status, "Request rejected: limit " + limitName + " applies, but its counter " +
+    expressionPath + " (" + expression + ") has no value for this request (no identity?)", "tokens", "rate_limit_unidentified");
   out.headers.push(new Header("content-type", "application/json"));
   return out;
+}
+
+/**
+ * The 403 for a request whose `selection` could not determine a counter, to `path`, under
+ * `config` (the limit and expression come from the configuration, checked, not trusted).
+ * Allocates; only on refusal.
+ */
+export function unidentifiedResponseFor(config: PluginConfig, selection: Selection, path: string): LimitedResponse {
+  let exprPath = "counters";
+  let source = "?";
+  const li = selection.counterErrorLimitIndex;
+  if (li >= 0 && li < config.limits.length) {
+    const counters = unchecked(config.limits[li]).counters;
+    const ei = selection.counterErrorExpression;
+    if (ei >= 0 && ei < counters.length) {
+      const e = unchecked(counters[ei]);
+      exprPath = e.path;
+      source = e.source;
+    }
+  }
+  return unidentifiedResponse(403, selection.counterErrorLimit, exprPath, source, errorFormatFor(path, config.response.format));
 }
 
 /**
  * The reply when the counters cannot be consulted and the failure mode is deny: 503 with
  * a one-second retry-after under the configured name (none when that name is "").
  */
-export function unavailableResponse(names: RateLimitHeaderNames): LimitedResponse {
+export function unavailableResponse(names: RateLimitHeaderNames, format: ErrorFormat = ErrorFormat.OpenAI): LimitedResponse {
   const out = new LimitedResponse();
   out.status = 503;
   out.details = "token_rate_limit_unavailable";
-  out.body = errorBody("Token budget could not be checked; try again later", "server_error", "rate_limit_unavailable");
+  out.body = errorBody(format, 503, "Token budget could not be checked; try again later", "server_error", "rate_limit_unavailable");
   out.headers.push(new Header("content-type", "application/json"));
   if (names.retryAfter.length > 0) out.headers.push(new Header(names.retryAfter, "1"));
   return out;
 }
 
-function errorBody(message: string, type: string, code: string): string {
+/**
+ * The JSON error body in `format`. OpenAI's error object carries `type` and `code`
+ * (platform.openai.com/docs/guides/error-codes); Anthropic's is
+ * `{"type":"error","error":{"type","message"}}` with a type per status
+ * (docs.anthropic.com/en/api/errors); Gemini's is Google's `{"error":{"code","message",
+ * "status"}}` with the canonical status name of the HTTP code (ai.google.dev/gemini-api/docs/troubleshooting).
+ */
+export function errorBody(format: ErrorFormat, status: u32, message: string, type: string, code: string): string {
+  if (format == ErrorFormat.Anthropic) {
+    return "{\"type\":\"error\",\"error\":{\"type\":" + quoteJson(anthropicErrorType(status)) +
+      ",\"message\":" + quoteJson(message) + "}}";
+  }
+  if (format == ErrorFormat.Gemini) {
+    return "{\"error\":{\"code\":" + status.toString() + ",\"message\":" + quoteJson(message) +
+      ",\"status\":" + quoteJson(googleStatus(status)) + "}}";
+  }
   return "{\"error\":{\"message\":" + quoteJson(message) + ",\"type\":" + quoteJson(type) +
     ",\"param\":null,\"code\":" + quoteJson(code) + "}}";
+}
+
+/** Anthropic's error `type` for an HTTP status (a limited reply with another 4xx status stays a rate-limit error). */
+function anthropicErrorType(status: u32): string {
+  switch (status) {
+    case 400: return "invalid_request_error";
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 413: return "request_too_large";
+    case 429: return "rate_limit_error";
+    case 529: return "overloaded_error";
+    default: return status >= 500 ? "api_error" : "rate_limit_error";
+  }
+}
+
+/** Google's canonical status name for an HTTP status, as Gemini reports it. */
+function googleStatus(status: u32): string {
+  switch (status) {
+    case 400: return "INVALID_ARGUMENT";
+    case 401: return "UNAUTHENTICATED";
+    case 403: return "PERMISSION_DENIED";
+    case 404: return "NOT_FOUND";
+    case 409: return "ABORTED";
+    case 429: return "RESOURCE_EXHAUSTED";
+    case 499: return "CANCELLED";
+    case 501: return "UNIMPLEMENTED";
+    case 503: return "UNAVAILABLE";
+    case 504: return "DEADLINE_EXCEEDED";
+    default: return status >= 500 ? "INTERNAL" : "RESOURCE_EXHAUSTED";
+  }
 }

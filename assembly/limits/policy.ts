@@ -5,13 +5,14 @@
 
 import { PluginConfig, LimitConfig, RateConfig, Expression, CostMode, UsageConfig, UsagePath, usageProviderName } from "../config";
 import { compileWith, CompileOptions, Program } from "../cel";
-import { CostWeights, TokenKind } from "../usage/cost";
+import { CostWeights, TokenKind, USAGE_FIELD_NAMES } from "../usage/cost";
 import { PresetResolver } from "../usage/presets";
 import { AttributeOptions, IdentityOptions, IdentityStats, collectFilterStateKeys } from "../attributes";
 import { CounterStore } from "../counters/store";
 import { RateLimitHeaderNames } from "./headers";
 import { Limiter, LimiterStats } from "./limiter";
 import { LocalLimiter, DEFAULT_MAX_RETRIES } from "./local_limiter";
+import { queryStringWarnings } from "./path_lint";
 
 /** One limit, ready to evaluate per request. */
 export class CompiledLimit {
@@ -58,6 +59,8 @@ export class CompiledPolicy {
   readonly limiter: Limiter;
   /** One line per problem: `<path>: invalid CEL ...`, `usage.paths: ...`. Empty when usable. */
   readonly errors: Array<string>;
+  /** Accepted, but probably not what was meant (`<path>: ...`), one line each. */
+  readonly warnings: Array<string>;
 
   /** See `compilePolicy`. */
   constructor(config: PluginConfig, env: PolicyEnvironment) {
@@ -81,6 +84,7 @@ export class CompiledPolicy {
     this.presets = presets;
     this.limiter = limiterOf(config, env);
     this.errors = errors;
+    this.warnings = policyWarnings(config);
   }
 }
 
@@ -105,6 +109,17 @@ export function expressionErrors(config: PluginConfig, attributes: CompileOption
   return errors;
 }
 
+/** Warnings about expressions that compile but likely miss requests (see path_lint.ts). */
+function policyWarnings(config: PluginConfig): Array<string> {
+  const out = new Array<string>();
+  for (let i = 0; i < config.when.length; i++) queryStringWarnings(unchecked(config.when[i]), out);
+  for (let i = 0; i < config.limits.length; i++) {
+    const when = unchecked(config.limits[i]).when;
+    for (let j = 0; j < when.length; j++) queryStringWarnings(unchecked(when[j]), out);
+  }
+  return out;
+}
+
 /** `cost.weights` in the usage module's form; null unless the cost mode is Weights. */
 function weightsOf(config: PluginConfig): CostWeights | null {
   if (config.cost.mode != CostMode.Weights) return null;
@@ -119,13 +134,29 @@ function limiterOf(config: PluginConfig, env: PolicyEnvironment): Limiter {
   return new LocalLimiter(env.store, config.counters.keyPrefix + "|", DEFAULT_MAX_RETRIES, env.limiterStats);
 }
 
+// The names a cost expression may use: `usage.<field>` for each usage field, and nothing
+// else, so that a misspelt field (`usage.totl_tokens`) is a configuration error instead of
+// an expression that fails on every response and silently charges the total.
+const COST_NAMES = ((): CompileOptions => {
+  const o = new CompileOptions();
+  const names = new Array<string>();
+  for (let i = 0; i < USAGE_FIELD_NAMES.length; i++) names.push("usage." + unchecked(USAGE_FIELD_NAMES[i]));
+  o.knownNames = names;
+  o.onlyKnownNames = true;
+  return o;
+})();
+
 /** `cost.expression`, compiled against `usage.*`; null unless the cost mode is Expression. */
 function compileCost(config: PluginConfig, errors: Array<string>): Program | null {
   const cost = config.cost.expression;
   if (config.cost.mode != CostMode.Expression || cost === null) return null;
-  const usage = new CompileOptions();
-  usage.knownNames = ["usage"];
-  return compileOne(cost, errors, usage);
+  const before = errors.length;
+  const program = compileOne(cost, errors, COST_NAMES);
+  if (program === null && errors.length > before && unchecked(errors[before]).includes("undeclared reference")) {
+    const names = COST_NAMES.knownNames;
+    unchecked(errors[before] = unchecked(errors[before]) + " (a cost expression may use " + (names === null ? "" : names.join(", ")) + ")");
+  }
+  return program;
 }
 
 function compileLimit(src: LimitConfig, errors: Array<string>, options: CompileOptions): CompiledLimit {

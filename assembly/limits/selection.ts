@@ -19,6 +19,10 @@ export class Selection {
   counterErrors: i32 = 0;
   /** Name of the first limit whose counter could not be determined, for the log. */
   counterErrorLimit: string = "";
+  /** Index, in the policy, of that limit (-1: none). */
+  counterErrorLimitIndex: i32 = -1;
+  /** Index, in that limit's `counters`, of the expression that had no value (-1: none). */
+  counterErrorExpression: i32 = -1;
 
   /** Empties the selection for another request, keeping the arrays' storage. */
   reset(): void {
@@ -28,6 +32,8 @@ export class Selection {
     this.expressionErrors = 0;
     this.counterErrors = 0;
     this.counterErrorLimit = "";
+    this.counterErrorLimitIndex = -1;
+    this.counterErrorExpression = -1;
   }
 }
 
@@ -48,7 +54,11 @@ export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver
     if (!allHold(limit.when, resolver, out)) continue;
     const values = counterValues(limit, resolver);
     if (values === null) {
-      if (out.counterErrors == 0) out.counterErrorLimit = limit.name;
+      if (out.counterErrors == 0) {
+        out.counterErrorLimit = limit.name;
+        out.counterErrorLimitIndex = i;
+        out.counterErrorExpression = failedCounter;
+      }
       out.counterErrors++;
       continue;
     }
@@ -72,10 +82,14 @@ function allHold(predicates: Array<Program>, resolver: AttributeResolver, out: S
   return true;
 }
 
+// The index of the counter expression `counterValues` last failed on.
+let failedCounter: i32 = -1;
+
 function counterValues(limit: CompiledLimit, resolver: AttributeResolver): string[] | null {
   const n = limit.counters.length;
   const values = new Array<string>(n);
   for (let i = 0; i < n; i++) {
+    failedCounter = i;
     const v = evaluate(unchecked(limit.counters[i]), resolver);
     if (v.kind == Kind.Error || v.kind == Kind.Null) return null;
     const text = valueToString(v);

@@ -8,7 +8,7 @@ export const EXAMPLE_JSON = `{
     "free": {
       "rates": [{"limit": 20000, "window": "24h"}],
       "when": [
-        {"predicate": "request.path == \\"/v1/chat/completions\\""},
+        {"predicate": "request.url_path == \\"/v1/chat/completions\\""},
         {"predicate": "request.auth.identity.metadata.annotations[\\"kuadrant.io/groups\\"].split(\\",\\").exists(g, g == \\"free\\")"}
       ],
       "counters": [{"expression": "auth.identity.userid"}]
@@ -16,7 +16,7 @@ export const EXAMPLE_JSON = `{
     "gold": {
       "rates": [{"limit": 200000, "window": "24h"}],
       "when": [
-        {"predicate": "request.path == \\"/v1/chat/completions\\""},
+        {"predicate": "request.url_path == \\"/v1/chat/completions\\""},
         {"predicate": "request.auth.identity.metadata.annotations[\\"kuadrant.io/groups\\"].split(\\",\\").exists(g, g == \\"gold\\")"}
       ],
       "counters": [{"expression": "auth.identity.userid"}]

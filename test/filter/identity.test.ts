@@ -8,7 +8,7 @@ import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { Attr } from "../../host-test/index.ts";
 import { EXAMPLE_POLICY, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, counterOf, usedBy, metric, rateLimitHeaders } from "./helpers.ts";
+import { filterHost, chat, counterOf, counterEntries, usedBy, metric, rateLimitHeaders } from "./helpers.ts";
 
 /** Request headers of a chat completion with no identity at all. */
 const ANONYMOUS = { ":method": "POST", ":path": "/v1/chat/completions", ":authority": "llm.example", "content-type": "application/json" };
@@ -28,8 +28,8 @@ function anonymous(host: Awaited<ReturnType<typeof filterHost>>, headers: Record
   return host.exchange({ request: { headers, body: CHAT_REQUEST }, response: { headers: JSON_RESPONSE_HEADERS, body: CHAT_RESPONSE }, attributes });
 }
 
-test("no Authorization header: the counter expression fails, the limit is skipped and the request passes without headers", async () => {
-  const host = await filterHost({ pluginConfig: PER_USER });
+test("no Authorization header with onCounterError skip: the counter expression fails, the limit is skipped and the request passes without headers", async () => {
+  const host = await filterHost({ pluginConfig: { ...PER_USER, onCounterError: "skip" } });
   const r = anonymous(host);
   assert.equal(r.status, 200);
   assert.equal(r.localReply, false);
@@ -38,13 +38,14 @@ test("no Authorization header: the counter expression fails, the limit is skippe
   assert.equal(metric(host, "counter_expression_errors"), 1);
   assert.equal(metric(host, "identity_missing"), 1);
   assert.equal(metric(host, "requests_admitted"), 0);
-  assert.deepEqual(host.sharedData.entries(), [], "no counter was touched");
+  assert.deepEqual(counterEntries(host), [], "no counter was touched");
 });
 
-test("no Authorization header with onCounterError reject: 403 with an OpenAI-style JSON body", async () => {
-  const host = await filterHost({ pluginConfig: { ...PER_USER, onCounterError: "reject" } });
+test("no Authorization header (onCounterError reject, the default): 403 with an OpenAI-style JSON body naming the limit and the expression", async () => {
+  const host = await filterHost({ pluginConfig: PER_USER });
   const r = anonymous(host);
-  const body = '{"error":{"message":"Request rejected: the counter of limit chat could not be determined (no identity?)",' +
+  const body = '{"error":{"message":"Request rejected: limit chat applies, but its counter limits.chat.counters[0].expression ' +
+    '(auth.identity.userid) has no value for this request (no identity?)",' +
     '"type":"tokens","param":null,"code":"rate_limit_unidentified"}}';
   assert.equal(r.status, 403);
   assert.equal(r.upstreamRequest, null);
@@ -64,7 +65,7 @@ test("with the example policy a caller without identity matches no group predica
   assert.equal(metric(host, "expression_errors"), 6, "both group predicates, three requests");
   assert.equal(metric(host, "identity_missing"), 3);
   assert.equal(metric(host, "counter_expression_errors"), 0);
-  assert.deepEqual(host.sharedData.entries(), []);
+  assert.deepEqual(counterEntries(host), []);
 });
 
 test("identity.source headers: x-auth-user and x-auth-groups work with the example policy unchanged", async () => {

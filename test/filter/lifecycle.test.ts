@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EXAMPLE_POLICY, chatHeaders, chatResponse, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, usedBy, rateLimitHeaders, metric, sendResponse } from "./helpers.ts";
+import { filterHost, chat, counterEntries, usedBy, rateLimitHeaders, metric, sendResponse } from "./helpers.ts";
 
 for (const rootId of ["", "tokenlimit", "my-gateway.llm-limits", "ünïcode root"]) {
   test(`the filter starts, configures and limits under root_id ${JSON.stringify(rootId)}`, async () => {
@@ -30,7 +30,7 @@ test("no configuration at all (a WasmPlugin without pluginConfig) starts the fil
     const r = chat(host, "alice", ["free"]);
     assert.equal(r.status, 200);
     assert.deepEqual(rateLimitHeaders(r), []);
-    assert.deepEqual(host.sharedData.entries(), []);
+    assert.deepEqual(counterEntries(host), []);
     assert.deepEqual(host.traps, []);
   }
 });

@@ -177,8 +177,8 @@ test("get_header_map_pairs returns Envoy's pairs layout with pseudo-headers firs
     hc(g, "proxy_get_header_map_pairs", M.RequestHeaders, p, s);
     blob = g.result(p, s);
   });
-  host.newStream().sendRequestHeaders([["x-b", "1"], [":path", "/"], ["X-A", "2"]]);
-  assert.deepEqual([...blob], [...pairsBlob([[":path", "/"], ["x-b", "1"], ["x-a", "2"]])]);
+  host.newStream().sendRequestHeaders([["x-b", "1"], [":path", "/"], ["X-A", "2"], [":authority", "a"]]);
+  assert.deepEqual([...blob], [...pairsBlob([[":path", "/"], [":authority", "a"], ["x-b", "1"], ["x-a", "2"]])]);
 });
 
 test("pairs from the guest over 1024 entries, over 1 MiB, or malformed count as no pairs at all", async () => {

@@ -40,3 +40,11 @@ export function counterOf(host: Host, limit: string, user: string, rate = 0): St
 export function usedBy(host: Host, limit: string, user: string): number {
   return counterOf(host, limit, user)?.used ?? 0;
 }
+
+/**
+ * The shared-data entries that are counters (keys `<prefix>|...`), leaving out the
+ * filter's own record that a policy was accepted (assembly/filter/root.ts).
+ */
+export function counterEntries(host: Host) {
+  return host.sharedData.entries().filter((e) => e.key.includes("|"));
+}
