@@ -11,24 +11,14 @@
 //                          end, 64 KB chunks) vs after a 1 KB one, each on a fresh host. Memory
 //                          never shrinks, so the final size is the peak (1.00x: flat).
 import { Host } from "../host-test/index.ts";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, chatResponse, JSON_RESPONSE_HEADERS } from "../fixtures/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, JSON_RESPONSE_HEADERS } from "../fixtures/llm.ts";
+import { median, responseOf } from "./measure.ts";
 
 const ROUNDS = 9;
 const PER_ROUND = 600;
 const DAY_MS = 86_400_000;
 const START = Date.UTC(2026, 10, 29, 9, 0, 0);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-/** A chat completion of exactly `size` bytes reporting 100 tokens. */
-function responseOf(size: number): string {
-  const body = chatResponse(100, "x".repeat(size - chatResponse(100, "").length));
-  if (body.length !== size) throw new Error(`response of ${body.length} bytes, wanted ${size}`);
-  return body;
-}
 
 function host(wasm: string): Promise<Host> {
   return Host.create({ wasm, pluginConfig: EXAMPLE_POLICY, now: START, trace: false });

@@ -10,7 +10,8 @@
 //   memory-per-vm            Wasm memory of a configured worker VM after serving a request
 //   memory-per-stream        Wasm memory per in-flight stream (16,384 open at once; garbage between collections is diluted)
 import { LeanHost, PreparedScenario, type Scenario } from "./lean_host.ts";
-import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, chatResponse, JSON_RESPONSE_HEADERS } from "../fixtures/llm.ts";
+import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, JSON_RESPONSE_HEADERS } from "../fixtures/llm.ts";
+import { median, responseOf } from "./measure.ts";
 
 const ROUNDS = 11;
 const PER_ROUND = 2000;
@@ -19,17 +20,6 @@ export const START = Date.UTC(2026, 10, 29, 9, 0, 0);
 export const EXAMPLE_PLUGIN_CONFIG = JSON.stringify(EXAMPLE_POLICY);
 const OPEN_STREAMS = 16384;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-/** A chat completion of exactly `size` bytes reporting 100 tokens. */
-function responseOf(size: number): string {
-  const body = chatResponse(100, "x".repeat(size - chatResponse(100, "").length));
-  if (body.length !== size) throw new Error(`response of ${body.length} bytes, wanted ${size}`);
-  return body;
-}
 
 const RESPONSE_1KB = responseOf(1024);
 

@@ -19,20 +19,7 @@ export class Header {
  * only the returned string (short names are encoded in a scratch buffer).
  */
 export function getHeader(map: i32, name: string): string | null {
-  let key = scratchName(name);
-  let keySize = scratchNameLength();
-  let encoded: ArrayBuffer | null = null;
-  if (key == 0) {
-    encoded = String.UTF8.encode(name);
-    key = changetype<usize>(encoded);
-    keySize = <usize>encoded.byteLength;
-  }
-  clearResult();
-  const status = proxy_get_header_map_value(map, key, keySize, resultPtrSlot(), resultSizeSlot());
-  if (status != WasmResult.Ok) {
-    dropResult();
-    return null;
-  }
+  if (!askHeader(map, name)) return null;
   return takeResultString();
 }
 
@@ -42,6 +29,18 @@ export function getHeader(map: i32, name: string): string | null {
  */
 export function borrowHeader(map: i32, name: string, out: BorrowedBytes): bool {
   out.release();
+  if (!askHeader(map, name)) return false;
+  out.ptr = <usize>load<u32>(resultPtrSlot());
+  out.size = <usize>load<u32>(resultSizeSlot());
+  clearResult();
+  return true;
+}
+
+/**
+ * `proxy_get_header_map_value` for `name`: true with the value in the result slots (the
+ * caller takes it), false with nothing left to free.
+ */
+function askHeader(map: i32, name: string): bool {
   let key = scratchName(name);
   let keySize = scratchNameLength();
   let encoded: ArrayBuffer | null = null;
@@ -52,14 +51,9 @@ export function borrowHeader(map: i32, name: string, out: BorrowedBytes): bool {
   }
   clearResult();
   const status = proxy_get_header_map_value(map, key, keySize, resultPtrSlot(), resultSizeSlot());
-  if (status != WasmResult.Ok) {
-    dropResult();
-    return false;
-  }
-  out.ptr = <usize>load<u32>(resultPtrSlot());
-  out.size = <usize>load<u32>(resultSizeSlot());
-  clearResult();
-  return true;
+  if (status == WasmResult.Ok) return true;
+  dropResult();
+  return false;
 }
 
 export function addHeader(map: i32, name: string, value: string): i32 {

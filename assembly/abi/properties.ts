@@ -15,24 +15,21 @@ export let lastPropertyStatus: i32 = WasmResult.Ok;
 
 /** Raw bytes of the attribute at `path`, or null when absent or not readable now. */
 export function getProperty(path: ArrayBuffer): ArrayBuffer | null {
-  clearResult();
-  lastPropertyStatus = proxy_get_property(changetype<usize>(path), <usize>path.byteLength, resultPtrSlot(), resultSizeSlot());
-  if (lastPropertyStatus != WasmResult.Ok) {
-    dropResult();
-    return null;
-  }
-  return takeResult();
+  return askProperty(path) ? takeResult() : null;
 }
 
 /** The attribute at `path` decoded as UTF-8 straight from the host's buffer, or null when absent. */
 export function getPropertyText(path: ArrayBuffer): string | null {
+  return askProperty(path) ? takeResultString() : null;
+}
+
+/** `proxy_get_property`: true with the value in the result slots, false with nothing to free. */
+function askProperty(path: ArrayBuffer): bool {
   clearResult();
   lastPropertyStatus = proxy_get_property(changetype<usize>(path), <usize>path.byteLength, resultPtrSlot(), resultSizeSlot());
-  if (lastPropertyStatus != WasmResult.Ok) {
-    dropResult();
-    return null;
-  }
-  return takeResultString();
+  if (lastPropertyStatus == WasmResult.Ok) return true;
+  dropResult();
+  return false;
 }
 
 /** Attribute at the dotted segments as a UTF-8 string, or null. */
