@@ -186,8 +186,11 @@ function compileOne(e: Expression, errors: Array<string>, options: CompileOption
   return program;
 }
 
+/** `s` in double quotes, its quotes and backslashes escaped, cut after 200 characters. */
 function quote(s: string): string {
-  return s.length > 200 ? "\"" + s.substring(0, 200) + "...\"" : "\"" + s + "\"";
+  const cut = s.length > 200;
+  const text = cut ? s.substring(0, 200) : s;
+  return "\"" + text.replaceAll("\\", "\\\\").replaceAll("\"", "\\\"") + (cut ? "...\"" : "\"");
 }
 
 /** `identity` as the attribute resolver reads it, and the filter_state keys the expressions index. */

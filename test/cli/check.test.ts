@@ -93,7 +93,7 @@ test("when and counters entries, and CEL, are checked by the filter", async () =
       '  5:12: limits.free.when[0]: expected an object like {"predicate": "<CEL expression>"}, got "a == b"',
       "  5:24: limits.free.when[1].predicate: must not be empty",
       "  5:44: limits.free.when[2].predicate: expected a CEL expression string, got true",
-      `  5:65: limits.free.when[3].predicate: invalid CEL at offset 7: undeclared reference to 'request.pth' in "request.pth == "/""`,
+      `  5:65: limits.free.when[3].predicate: invalid CEL at offset 7: undeclared reference to 'request.pth' in "request.pth == \\"/\\""`,
       '  6:16: limits.free.counters[0]: expected an object like {"expression": "<CEL expression>"}, got 5',
       "  6:21: limits.free.counters[1].expression: must not be empty",
       "  6:39: limits.free.counters[2].expression: required",

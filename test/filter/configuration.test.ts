@@ -35,7 +35,7 @@ const INVALID: Array<[string, string | object, string[]]> = [
   ["an empty object", {}, ["limits: required"]],
   ["CEL that does not parse", { limits: { free: { ...RATE, when: [
     { predicate: 'request.path == "/v1" &&' }, { predicate: "true" }, { predicate: "'unterminated" }] } } }, [
-    "limits.free.when[0].predicate: invalid CEL at offset 24: unexpected end of expression in \"request.path == \"/v1\" &&\"",
+    "limits.free.when[0].predicate: invalid CEL at offset 24: unexpected end of expression in \"request.path == \\\"/v1\\\" &&\"",
     "limits.free.when[2].predicate: invalid CEL at offset 0: unterminated string literal in \"'unterminated\""]],
   ["CEL in the top-level when and the cost", { when: [{ predicate: ")" }], limits: { free: RATE }, cost: { expression: "usage.total_tokens +" } }, [
     "when[0].predicate: invalid CEL at offset 0: unexpected ')' in \")\"",
