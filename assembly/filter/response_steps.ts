@@ -21,6 +21,8 @@ class ResponseHeaderSink extends HeaderSink {
   }
 }
 const RESPONSE_HEADERS = new ResponseHeaderSink();
+// A charge is recorded and settled as soon as it is computed: one result serves them all.
+const CHARGE = new ChargeResult();
 // Largest slice of a response body copied into Wasm memory at once.
 const RESPONSE_WINDOW_BYTES: u32 = 64 * 1024;
 
@@ -77,7 +79,7 @@ export function settleStep(x: Exchange, aborted: bool): void {
   }
   const reader = x.reader;
   const usage: Usage | null = reader === null ? null : reader.finish();
-  const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.unreadable, aborted ? RESPONSE_ABORTED : 0);
+  const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.unreadable, aborted ? RESPONSE_ABORTED : 0, CHARGE);
   recordCharge(x, charge);
   policy.limiter.settle(d.handles, charge.costs, now);
 }

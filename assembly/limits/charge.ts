@@ -29,6 +29,17 @@ export class ChargeResult {
   upstreamErrorUncharged: bool = false;
   /** The cost expression failed to evaluate (total tokens were charged instead). */
   expressionErrors: i32 = 0;
+
+  /** Empties the result for another response, keeping the costs array's storage. */
+  reset(): ChargeResult {
+    this.costs.length = 0;
+    this.tokens = 0;
+    this.usageMissing = false;
+    this.fallback = false;
+    this.upstreamErrorUncharged = false;
+    this.expressionErrors = 0;
+    return this;
+  }
 }
 
 /**
@@ -40,11 +51,12 @@ export class ChargeResult {
  *   an estimate of the text it saw as its output, and counts as usage missing;
  * - 4xx without usage: nothing;
  * - otherwise (2xx/3xx without usage, compressed body, cut stream): `usage.onMissing`.
- * Never traps; allocates the costs array.
+ * The result is written to `into` (emptied first; by default a new ChargeResult), so that
+ * a caller that uses it at once may reuse one. Never traps.
  */
 export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: Usage | null, status: i32,
-  estimate: i64, unreadable: bool, flags: i32): ChargeResult {
-  const out = new ChargeResult();
+  estimate: i64, unreadable: bool, flags: i32, into: ChargeResult = new ChargeResult()): ChargeResult {
+  const out = into.reset();
   const config = policy.config;
   const reported = usage !== null && usage.hasUsage && !unreadable;
   const n = selection.specs.length;
