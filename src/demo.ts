@@ -92,7 +92,7 @@ async function limited(label: string, call: () => Promise<unknown>, errorClass: 
       const wait = i === 0 ? "" : ` (${((a.at - attempts[i - 1].at) / 1000).toFixed(1)} s later)`;
       console.log(`     attempt ${i + 1}${wait}: ${a.record.status}, retry-after ${a.record.retryAfter}, remaining ${a.record.remaining}`);
     });
-    console.log(`     then raised ${err instanceof errorClass ? errorClass.name : err.constructor.name} (status ${err.status}) after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${err.message}`);
+    console.log(`     then raised ${err instanceof errorClass ? errorClass.name : String((e as { name?: unknown }).name)} (status ${err.status}) after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${err.message}`);
     expect(err instanceof errorClass && err.status === 429, `${label} raised a 429 RateLimitError`);
   }
 }

@@ -3,7 +3,7 @@
 // async client would: the filter's headers and body, its timeout enforced by the host.
 // gRPC calls are not connected: they stay pending until their timeout (UNAVAILABLE).
 import { request } from "node:http";
-import type { Host, HttpCallRecord } from "../../host-test/index.ts";
+import type { HttpCallHandler, HttpCallRecord } from "../../host-test/index.ts";
 import { outgoingHeaders, responsePairs, trailerPairs } from "./messages.ts";
 
 export interface ClusterSpec {
@@ -21,16 +21,19 @@ export function parseCluster(text: string): ClusterSpec {
 }
 
 /**
- * Answers the filter's HTTP calls to each cluster with a real request to its address.
- * `after` runs once a response (or failure) is handed to the host, so that it is delivered.
+ * HTTP call handlers (host-test's `clusters` option) answering the filter's calls to each
+ * cluster with a real request to its address. `after` runs once a response (or failure) is
+ * handed to the host, so that it is delivered.
  */
-export function connectClusters(host: Host, clusters: readonly ClusterSpec[], after: () => void): void {
+export function clusterHandlers(clusters: readonly ClusterSpec[], after: () => void): Record<string, HttpCallHandler> {
+  const out: Record<string, HttpCallHandler> = {};
   for (const c of clusters) {
-    host.onHttpCall(c.name, (call) => {
+    out[c.name] = (call) => {
       forward(c, call, after);
       return { pending: true };
-    });
+    };
   }
+  return out;
 }
 
 function forward(c: ClusterSpec, call: HttpCallRecord, after: () => void): void {

@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { Host, type LogEntry } from "../../host-test/index.ts";
 import { Meter, formatLog, limitNames, type RequestLog } from "./access-log.ts";
 import { FollowingClock } from "./clock.ts";
-import { type ClusterSpec, connectClusters } from "./clusters.ts";
+import { type ClusterSpec, clusterHandlers } from "./clusters.ts";
 import { serveAdmin } from "./stats.ts";
 import { proxyStream, type ProxyContext } from "./stream.ts";
 import { WorkerSelector } from "./workers.ts";
@@ -61,7 +61,10 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const upstream = new URL(o.upstream);
   if (upstream.protocol !== "http:" && upstream.protocol !== "https:") throw new Error(`--upstream ${o.upstream}: expected an http:// or https:// URL`);
   const listen = parseListen(o.listen ?? "127.0.0.1:8080");
+  // Calls may start in on_configure, before the clock exists: bound late.
+  let clock: FollowingClock | null = null;
   const host = await Host.create({
+    clusters: clusterHandlers(o.clusters ?? [], () => clock?.pump()),
     wasm: o.wasm,
     pluginConfig: o.pluginConfig,
     workers: o.workers ?? 1,
@@ -72,8 +75,8 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     onLog: o.onLog,
   });
   if (!host.accepted) throw new Error(`the filter refused the configuration: ${host.rejection}`);
-  const clock = new FollowingClock(host, o.holdClock ?? false);
-  connectClusters(host, o.clusters ?? [], () => clock.pump());
+  const following = new FollowingClock(host, o.holdClock ?? false);
+  clock = following;
   const workers = new WorkerSelector(host.workerCount);
   const config = typeof o.pluginConfig === "string" ? JSON.parse(o.pluginConfig) as unknown : o.pluginConfig;
   let maxClientBuffered = 0;
@@ -81,7 +84,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     host,
     upstream,
     meter: new Meter(host, limitNames(config)),
-    pump: () => clock.pump(),
+    pump: () => following.pump(),
     workerFor: (req) => workers.forConnection(req.socket),
     log: (r) => o.onRequest?.(r, formatLog(r, performance.now())),
     noteBuffered: (n) => { if (n > maxClientBuffered) maxClientBuffered = n; },
@@ -100,17 +103,17 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     server.once("error", reject);
     server.listen(listen.port, listen.host, () => resolve());
   });
-  clock.pump();
+  following.pump();
   const addr = server.address() as AddressInfo;
   const hostPart = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${hostPart}:${addr.port}`,
     host,
-    clock,
+    clock: following,
     get maxClientBuffered() { return maxClientBuffered; },
     close: () => new Promise<void>((resolve) => {
       server.close(() => {
-        clock.stop();
+        following.stop();
         host.close();
         resolve();
       });
