@@ -45,6 +45,14 @@ export interface Serving {
   close(): Promise<void>;
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined; // the filter accepted it: not ours to judge
+  }
+}
+
 /** Splits `host:port`, `[v6]:port` or `:port` (host 127.0.0.1). */
 export function parseListen(text: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]*):(\d{1,5})$/.exec(text);
@@ -78,7 +86,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const following = new FollowingClock(host, o.holdClock ?? false);
   clock = following;
   const workers = new WorkerSelector(host.workerCount);
-  const config = typeof o.pluginConfig === "string" ? JSON.parse(o.pluginConfig) as unknown : o.pluginConfig;
+  const config = typeof o.pluginConfig === "string" ? parseJson(o.pluginConfig) : o.pluginConfig;
   let maxClientBuffered = 0;
   const ctx: ProxyContext = {
     host,
