@@ -580,12 +580,20 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
     this.endDownstream();
   }
 
-  /** The upstream request is reset (once), and the sink told. */
+  /**
+   * The router resets the upstream stream: its request is marked reset if it had not ended,
+   * and the sink is told (once) whenever the upstream exchange was still open, i.e. its
+   * request or its response had not ended (Router::onDestroy resets it either way).
+   */
   private markUpstreamReset(): void {
-    if (!this.upstreamStarted || this.upstream.ended || this.upstream.reset) return;
-    this.upstream.reset = true;
+    if (!this.upstreamStarted) return;
+    if (!this.upstream.ended) this.upstream.reset = true;
+    if (this.upstreamResetSent || (this.upstream.ended && this.resp.ended)) return;
+    this.upstreamResetSent = true;
     this.sink.upstreamReset?.();
   }
+
+  private upstreamResetSent = false;
 
   private endDownstream(): void {
     if (this.downstream.ended) return;
