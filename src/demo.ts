@@ -1,7 +1,7 @@
 // `npm start`: `tokenlimit serve` on its embedded default — the example policy (free 20,000
 // tokens a day, gold 200,000, per user) on chat completions and /v1/messages, in front of the
 // built-in mock upstream — driven over real HTTP by the official `openai` and
-// `@anthropic-ai/sdk` clients. The proxy's clock is held 2 s before midnight UTC, so the SDKs'
+// `@anthropic-ai/sdk` clients. The proxy's clock is held 1 s before midnight UTC, so the SDKs'
 // retries (which wait what retry-after says) and the daily reset take seconds, not a day.
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
@@ -11,7 +11,7 @@ import { startMockUpstream } from "./serve/mock-upstream.ts";
 import { startServe } from "./serve/server.ts";
 import type { RequestLog } from "./serve/access-log.ts";
 
-const BEFORE_MIDNIGHT = Date.UTC(2026, 10, 29, 23, 59, 58);
+const BEFORE_MIDNIGHT = Date.UTC(2026, 10, 29, 23, 59, 59);
 const MIDNIGHT = Date.UTC(2026, 10, 30, 0, 0, 0);
 const MAX_TOKENS = 5000;
 const HELLO = [{ role: "user" as const, content: "Hello!" }];
@@ -46,7 +46,7 @@ const expect = (cond: boolean, what: string) => {
 
 console.log("tokenlimit serve on a free loopback port: the filter in 2 worker VMs, in front of the built-in mock upstream");
 console.log("policy: free 20000 tokens/24h, gold 200000 tokens/24h, per user, on /v1/chat/completions and /v1/messages");
-console.log(`the proxy's clock is held at ${new Date(BEFORE_MIDNIGHT).toISOString()}: the daily window ends in 2 s`);
+console.log(`the proxy's clock is held at ${new Date(BEFORE_MIDNIGHT).toISOString()}: the daily window ends in 1 s`);
 console.log(`every call asks max_tokens ${MAX_TOKENS}; the mock reports usage = prompt tokens + max_tokens\n`);
 
 console.log("1. alice (free) spends her budget, with both SDKs, JSON and streaming:");

@@ -102,7 +102,13 @@ export function proxyStream(p: ProxyContext, req: IncomingMessage, res: ServerRe
 
   const stream: HttpStream = p.host.newStream({
     worker,
-    forward: sink,
+    forward: guarded(sink, (e) => {
+      // A part node refuses (e.g. a header value it cannot write): the stream cannot go on.
+      process.emitWarning(`tokenlimit serve: ${(e as Error).message}`);
+      upstreamCancelled = true;
+      upstreamReq?.destroy();
+      res.destroy();
+    }),
     keepBodies: false,
     attributes: {
       "source.address": address,
@@ -171,6 +177,24 @@ export function proxyStream(p: ProxyContext, req: IncomingMessage, res: ServerRe
     if (req.rawTrailers.length) drive(() => stream.sendRequestTrailers(trailerPairs(req.rawTrailers)));
     else drive(() => stream.sendRequestBody(EMPTY, true));
   });
+}
+
+/**
+ * The sink with each method made safe: a sink runs inside the host's callbacks, where an
+ * exception would unwind through the filter's call; `failed` handles it instead.
+ */
+function guarded(sink: StreamSink, failed: (e: unknown) => void): StreamSink {
+  const out: StreamSink = {};
+  for (const [name, fn] of Object.entries(sink) as Array<[keyof StreamSink, (...a: unknown[]) => void]>) {
+    (out as Record<string, (...a: unknown[]) => void>)[name] = (...args: unknown[]) => {
+      try {
+        fn(...args);
+      } catch (e) {
+        failed(e);
+      }
+    };
+  }
+  return out;
 }
 
 /** The upstream request for the headers the filter let through: the upstream's address, the filter's method, path and headers. */
