@@ -123,6 +123,12 @@ export function proxyStream(p: ProxyContext, req: IncomingMessage, res: ServerRe
     const before = p.meter.read();
     try {
       part();
+    } catch (e) {
+      // The host refused a part (a sequence it says cannot happen): end the exchange on both sides.
+      process.emitWarning(`tokenlimit serve: ${(e as Error).message}`);
+      upstreamCancelled = true;
+      upstreamReq?.destroy();
+      res.destroy();
     } finally {
       p.meter.addSince(before, record.outcome);
       p.pump();
