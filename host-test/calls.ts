@@ -60,7 +60,7 @@ export function dispatchHttpCall(root: RootContext, cluster: string, headerPairs
   const token = (vm.nextHttpCall += 4);
   const trailers = HeaderMap.fromPairs(trailerPairs);
   const record = new HttpCall(root, token, vm.name, clusterName, headers.toPairs(), body.slice(), trailers.toPairs(), timeoutMs);
-  core.httpCalls.push(record);
+  if (core.keepRecords) core.httpCalls.push(record);
   const outcome = core.httpHandlers.get(clusterName)?.(record) ?? { pending: true };
   if ("sendFailure" in outcome) {
     record.state = "send-failure";

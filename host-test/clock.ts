@@ -124,6 +124,10 @@ export class Clock {
   set(ms: number): void {
     this.s.set(ms);
   }
+  /** Milliseconds of simulated time until the next scheduled task (tick, call response, timeout), or undefined. */
+  nextDueIn(): number | undefined {
+    return this.s.nextDueIn();
+  }
   /** Advances time, firing `on_tick`, call responses and timeouts as they fall due. */
   advance(ms: number): void {
     this.s.advance(ms);

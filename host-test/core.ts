@@ -15,6 +15,9 @@ export interface CoreOptions {
   trace: boolean;
   env: Record<string, string>;
   nowMs: number;
+  /** Keep logs, warnings and call records (false for long-running hosts). */
+  keepRecords?: boolean;
+  onLog?: (entry: LogEntry) => void;
 }
 
 /** Deterministic xorshift PRNG for WASI random_get and generated request ids. */
@@ -61,6 +64,9 @@ export class HostCore {
   env: Record<string, string>;
   /** Depth of test-driven operations in progress; drivers refuse to nest. */
   driving = 0;
+  /** Logs, warnings and call records are kept for the observers. */
+  readonly keepRecords: boolean;
+  private readonly onLog: ((entry: LogEntry) => void) | undefined;
 
   constructor(opts: CoreOptions) {
     this.scheduler = new Scheduler(opts.nowMs);
@@ -68,15 +74,19 @@ export class HostCore {
     if (this.logLevel < 0) throw new Error(`unknown log level ${opts.logLevel}`);
     this.trace = opts.trace;
     this.env = opts.env;
+    this.keepRecords = opts.keepRecords ?? true;
+    this.onLog = opts.onLog;
   }
 
   /** Records a log line if Envoy's logger would print it (level >= the configured level). */
   log(level: number, message: string, vm: string, contextId: number, prefix: string, source: "wasm" | "host"): void {
     if (level < this.logLevel) return;
-    this.logs.push({ level: LogLevels[level], message, vm, contextId, prefix, source });
+    const entry: LogEntry = { level: LogLevels[level], message, vm, contextId, prefix, source };
+    if (this.keepRecords) this.logs.push(entry);
+    this.onLog?.(entry);
   }
 
   warn(message: string): void {
-    this.warnings.push(message);
+    if (this.keepRecords) this.warnings.push(message);
   }
 }

@@ -103,7 +103,7 @@ export function dispatchGrpcCall(root: RootContext, service: Uint8Array, service
   const sn = fromByteString(serviceName);
   const mn = fromByteString(method);
   const record = new GrpcCall(root, token, vm.name, cluster, sn, mn, HeaderMap.fromPairs(md).toPairs(), request.slice(), timeoutMs);
-  core.grpcCalls.push(record);
+  if (core.keepRecords) core.grpcCalls.push(record);
   const outcome = core.grpcHandlers.get(`${sn}/${mn}`)?.(record) ?? { pending: true };
   if ("sendFailure" in outcome || (parsed.ok && !core.clusters.has(cluster))) {
     record.state = "send-failure";
@@ -262,7 +262,7 @@ export function dispatchGrpcStream(root: RootContext, service: Uint8Array, servi
   const sn = fromByteString(serviceName);
   const mn = fromByteString(method);
   const record = new GrpcStream(root, token, vm.name, cluster, sn, mn, HeaderMap.fromPairs(md).toPairs());
-  core.grpcStreams.push(record);
+  if (core.keepRecords) core.grpcStreams.push(record);
   root.grpcStreams.set(token, { record });
   core.grpcStreamHandlers.get(`${sn}/${mn}`)?.(record);
   return { status: WasmResult.Ok, token };

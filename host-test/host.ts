@@ -15,7 +15,7 @@ import { LogLevels } from "./abi.ts";
 import { formatFuncType } from "./binary.ts";
 import type {
   AbiVersion, BodyInput, CallRecord, GrpcCallHandler, GrpcCallRecord, GrpcStreamHandler, GrpcStreamRecord,
-  HttpCallHandler, HttpCallRecord, HttpStream, LogEntry, LogLevelName, ProbeHandler, TrapRecord,
+  HttpCallHandler, HttpCallRecord, HttpStream, LogEntry, LogLevelName, ProbeHandler, StreamSink, TrapRecord,
 } from "./types.ts";
 
 /** Options of `Host.create`. Every field but `wasm` has a default. */
@@ -62,6 +62,10 @@ export interface HostOptions {
   trace?: boolean;
   /** Probes installed before any VM starts (see `host.probe`), e.g. to act inside the canary's on_configure. */
   probes?: Array<{ fn: string; handler: ProbeHandler; vm?: string; once?: boolean }>;
+  /** Keep logs, warnings and call records for the observers. Default true (false: a long-running host's memory stays flat). */
+  keepRecords?: boolean;
+  /** Called with every log line Envoy would print, kept or not. */
+  onLog?: (entry: LogEntry) => void;
 }
 
 /** One worker VM, for inspection. */
@@ -124,7 +128,7 @@ export class Host {
   private pluginFailed: boolean[] = [];
   private nextConnectionId = 1;
   private requestIds = 0;
-  private readonly opts: Required<Omit<HostOptions, "wasm" | "pluginConfig" | "vmConfig" | "clusters" | "attributes" | "env" | "probes">>;
+  private readonly opts: Required<Omit<HostOptions, "wasm" | "pluginConfig" | "vmConfig" | "clusters" | "attributes" | "env" | "probes" | "keepRecords" | "onLog">>;
   private readonly defaults: AttributeTable;
 
   private constructor(private readonly module: LoadedModule, options: HostOptions) {
@@ -144,7 +148,10 @@ export class Host {
       canary: options.canary ?? true,
       trace: options.trace ?? true,
     };
-    this.core = new HostCore({ logLevel: this.opts.logLevel, trace: this.opts.trace, env: options.env ?? {}, nowMs: this.opts.now });
+    this.core = new HostCore({
+      logLevel: this.opts.logLevel, trace: this.opts.trace, env: options.env ?? {}, nowMs: this.opts.now,
+      keepRecords: options.keepRecords ?? true, onLog: options.onLog,
+    });
     this.clock = new Clock(this.core.scheduler);
     for (const p of options.probes ?? []) this.core.probes.push({ fn: p.fn, handler: p.handler, vm: p.vm, once: p.once ?? false });
     this.abiVersion = module.abi;
@@ -288,8 +295,12 @@ export class Host {
 
   // ------------------------------------------------------------------ verbs
 
-  /** Starts a stream on a worker (default 0). The filter sees nothing until request headers are sent. */
-  newStream(opts: { worker?: number; attributes?: Record<string, AttrInput>; autoComplete?: boolean } = {}): HttpStream {
+  /**
+   * Starts a stream on a worker (default 0). The filter sees nothing until request headers are sent.
+   * `forward` receives each part as it is forwarded (to pass it on to a real upstream or client);
+   * `keepBodies: false` leaves the Message bodies empty so a long stream does not accumulate.
+   */
+  newStream(opts: { worker?: number; attributes?: Record<string, AttrInput>; autoComplete?: boolean; forward?: StreamSink; keepBodies?: boolean } = {}): HttpStream {
     if (!this.accepted) throw new Error(`host-test: the configuration was rejected: ${this.rejection}`);
     const w = opts.worker ?? 0;
     const vm = this.vms[w];
@@ -326,6 +337,8 @@ export class Host {
         if (core.driving === 0) core.scheduler.flush();
       },
       nowMs: () => core.scheduler.nowMs(),
+      sink: opts.forward,
+      keepBodies: opts.keepBodies ?? true,
     });
   }
 

@@ -11,7 +11,7 @@ export type { ExchangeOptions, ExchangeResponse, ExchangeResult } from "./exchan
 export type {
   Action, HttpStream, Message, LocalResponse, HeaderInput, BodyInput, LogEntry, LogLevelName, TrapRecord, CallRecord,
   AbiVersion, HttpCallRecord, HttpCallOutcome, HttpCallHandler, GrpcCallRecord, GrpcCallOutcome, GrpcCallHandler,
-  GrpcStreamRecord, GrpcStreamHandler, GuestProbe, ProbeHandler,
+  GrpcStreamRecord, GrpcStreamHandler, GuestProbe, ProbeHandler, StreamSink,
 } from "./types.ts";
 
 // Helpers: typed attribute values, the pairs layout and the ABI's enumerations (for probes).

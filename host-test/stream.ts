@@ -23,7 +23,7 @@ import type { AttributeTable } from "./properties.ts";
 import { prepareLocalReply } from "./local_reply.ts";
 import { StreamContext, CONTINUE, type FilterCallbacks, type StreamInfo } from "./stream_context.ts";
 import type { WasmVm, RootContext } from "./vm.ts";
-import type { Action, BodyInput, HeaderInput, HttpStream, LocalResponse, Message } from "./types.ts";
+import type { Action, BodyInput, HeaderInput, HttpStream, LocalResponse, Message, StreamSink } from "./types.ts";
 
 /** Headers a request must still carry when it leaves the filter chain. */
 const REQUIRED_REQUEST_HEADERS = [":method", ":path", ":authority"];
@@ -40,6 +40,10 @@ export interface StreamSettings {
   driving: { depth: number };
   flush: () => void;
   nowMs: () => number;
+  /** Receives forwarded parts as they pass (serve). */
+  sink?: StreamSink;
+  /** Keep forwarded bodies for the Message getters (false: they stay empty, memory stays flat). */
+  keepBodies: boolean;
 }
 
 class Direction {
@@ -61,6 +65,13 @@ class Sink {
   trailers: HeaderMap | null = null;
   ended = false;
   reset = false;
+  constructor(private readonly keep: boolean) {}
+  /** Records a forwarded chunk (unless bodies are not kept). */
+  append(bytes: Uint8Array): void {
+    if (!this.keep) return;
+    this.body.append(bytes);
+    this.chunks.push(bytes);
+  }
 }
 
 function view(s: Sink): Message {
@@ -86,8 +97,9 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
   ctx: StreamContext | null;
   /** The worker's plugin could not be configured: streams behave as on a failed VM. */
   readonly pluginFailed: boolean;
-  private upstream = new Sink();
-  private downstream = new Sink();
+  private readonly upstream: Sink;
+  private readonly downstream: Sink;
+  private readonly sink: StreamSink;
   private upstreamStarted = false;
   private responseStarted = false;
   private downstreamHeadersSent = false;
@@ -107,6 +119,9 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
     private readonly settings: StreamSettings,
   ) {
     this.pluginFailed = pluginFailed;
+    this.upstream = new Sink(settings.keepBodies);
+    this.downstream = new Sink(settings.keepBodies);
+    this.sink = settings.sink ?? {};
     this.info = { startMs: settings.nowMs(), protocol: settings.protocol, bytesReceived: 0, bytesSent: 0, connectionId: settings.connectionId, filterState: new Map() };
     this.ctx = install && root ? new StreamContext(vm, root, this) : null;
     this.failClosedWithoutVm = install && !root;
@@ -285,6 +300,21 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
   reset(): void {
     if (this.done) return;
     this.drive(() => this.resetStream());
+  }
+
+  /** The upstream failed or reset: 503 before response headers (router local reply), else a reset. */
+  resetUpstream(reason: "connection failure" | "connection termination" = "connection termination"): void {
+    if (this.closed) return;
+    if (!this.upstreamStarted) throw new Error("host-test: the upstream has not received the request headers");
+    this.drive(() => {
+      this.markUpstreamReset();
+      if (!this.responseStarted && !this.local) {
+        const details = `upstream_reset_before_response_started{${reason.replace(" ", "_")}}`;
+        this.sendLocalReply(503, `upstream connect error or disconnect/reset before headers. reset reason: ${reason}`, [], null, details);
+      } else {
+        this.resetStream();
+      }
+    });
   }
 
   // ------------------------------------------------------------------ decoding (request path)
@@ -541,42 +571,63 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
     this.upstreamStarted = true;
     this.upstream.headers = this.req.headers!.clone();
     if (eos) this.upstream.ended = true;
+    this.sink.upstreamHeaders?.(this.upstream.headers.toPairs(), eos);
   }
 
   private forwardRequestData(bytes: Uint8Array, eos: boolean): void {
+    const toTrailers = eos && this.req.trailersAdded && this.req.trailers !== null;
     if (bytes.length || eos) {
-      this.upstream.body.append(bytes);
-      this.upstream.chunks.push(bytes);
+      this.upstream.append(bytes);
+      this.sink.upstreamData?.(bytes, eos && !toTrailers);
     }
-    if (eos && this.req.trailersAdded && this.req.trailers) this.forwardRequestTrailers();
+    if (toTrailers) this.forwardRequestTrailers();
     else if (eos) this.upstream.ended = true;
   }
 
   private forwardRequestTrailers(): void {
     this.upstream.trailers = this.req.trailers!.clone();
     this.upstream.ended = true;
+    this.sink.upstreamTrailers?.(this.upstream.trailers.toPairs());
   }
 
   private forwardResponseHeaders(eos: boolean): void {
     this.downstream.headers = this.resp.headers!.clone();
     this.downstreamHeadersSent = true;
+    this.sink.downstreamHeaders?.(this.downstream.headers.toPairs(), eos);
     if (eos) this.endDownstream();
   }
 
   private forwardResponseData(bytes: Uint8Array, eos: boolean): void {
+    const toTrailers = eos && this.resp.trailersAdded && this.resp.trailers !== null;
     if (bytes.length || eos) {
-      this.downstream.body.append(bytes);
-      this.downstream.chunks.push(bytes);
+      this.downstream.append(bytes);
       this.info.bytesSent += bytes.length;
+      this.sink.downstreamData?.(bytes, eos && !toTrailers);
     }
-    if (eos && this.resp.trailersAdded && this.resp.trailers) this.forwardResponseTrailers();
+    if (toTrailers) this.forwardResponseTrailers();
     else if (eos) this.endDownstream();
   }
 
   private forwardResponseTrailers(): void {
     this.downstream.trailers = this.resp.trailers!.clone();
+    this.sink.downstreamTrailers?.(this.downstream.trailers.toPairs());
     this.endDownstream();
   }
+
+  /**
+   * The router resets the upstream stream: its request is marked reset if it had not ended,
+   * and the sink is told (once) whenever the upstream exchange was still open, i.e. its
+   * request or its response had not ended (Router::onDestroy resets it either way).
+   */
+  private markUpstreamReset(): void {
+    if (!this.upstreamStarted) return;
+    if (!this.upstream.ended) this.upstream.reset = true;
+    if (this.upstreamResetSent || (this.upstream.ended && this.resp.ended)) return;
+    this.upstreamResetSent = true;
+    this.sink.upstreamReset?.();
+  }
+
+  private upstreamResetSent = false;
 
   private endDownstream(): void {
     if (this.downstream.ended) return;
@@ -604,7 +655,7 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
     const isHead = this.req.headers?.get(":method") === "HEAD";
     const prepared = prepareLocalReply(code, body, additional, grpcStatus, isGrpc, isHead);
     this.decoderAborted = true;
-    if (this.upstreamStarted && !this.upstream.ended) this.upstream.reset = true;
+    this.markUpstreamReset();
     if (!this.responseStarted) {
       // The response has not started: the reply goes through the encoder filters, ours included.
       this.responseStarted = true;
@@ -619,10 +670,11 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
       this.info.responseCode = code;
       this.downstream.headers = prepared.headers;
       this.downstreamHeadersSent = true;
+      this.sink.downstreamHeaders?.(prepared.headers.toPairs(), prepared.headersOnly);
       if (!prepared.headersOnly) {
-        this.downstream.body.append(prepared.body);
-        this.downstream.chunks.push(prepared.body);
+        this.downstream.append(prepared.body);
         this.info.bytesSent += prepared.body.length;
+        this.sink.downstreamData?.(prepared.body, true);
       }
       this.endDownstream();
     } else {
@@ -635,8 +687,11 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
   resetStream(): void {
     if (this.done) return;
     this.wasReset = true;
-    if (!this.downstream.ended) this.downstream.reset = true;
-    if (this.upstreamStarted && !this.upstream.ended) this.upstream.reset = true;
+    if (!this.downstream.ended) {
+      this.downstream.reset = true;
+      this.sink.downstreamReset?.();
+    }
+    this.markUpstreamReset();
     this.finish();
   }
 
@@ -645,12 +700,14 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
     if (this.done) return;
     this.done = true;
     this.info.requestCompleteMs = this.settings.nowMs() - this.info.startMs;
-    if (this.upstreamStarted && !this.upstream.ended) this.upstream.reset = true;
-    if (!this.ctx) return;
-    this.ctx.log(this.req.headers, this.downstream.headers, this.downstream.trailers);
-    this.ctx.onDestroy();
-    const ctx = this.ctx;
-    this.vm.core.scheduler.schedule(0, () => ctx.vm.contexts.delete(ctx.id));
+    this.markUpstreamReset();
+    if (this.ctx) {
+      this.ctx.log(this.req.headers, this.downstream.headers, this.downstream.trailers);
+      this.ctx.onDestroy();
+      const ctx = this.ctx;
+      this.vm.core.scheduler.schedule(0, () => ctx.vm.contexts.delete(ctx.id));
+    }
+    this.sink.completed?.();
   }
 }
 

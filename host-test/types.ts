@@ -133,6 +133,35 @@ export interface HttpStream {
   complete(): void;
   /** A downstream reset mid-stream: the upstream is reset too; on_log, on_done, on_delete follow. */
   reset(): void;
+  /**
+   * The upstream connection failed or was reset (the router's onUpstreamReset). Before response
+   * headers arrived, the router answers 503 "upstream connect error or disconnect/reset before
+   * headers" (a local reply, through the filter's response callbacks); after them, the stream is reset.
+   */
+  resetUpstream(reason?: "connection failure" | "connection termination"): void;
+}
+
+/**
+ * Receives the parts of a stream as the filter manager forwards them (the `forward` option of
+ * `host.newStream`), so that a driver can pass them on as they arrive: to a real upstream,
+ * to a real client. Called from inside the host's loop: a sink does I/O, never a stream verb.
+ * Header pairs are lower-cased, in order, pseudo-headers included.
+ */
+export interface StreamSink {
+  /** The request leaves the filter chain for the upstream. */
+  upstreamHeaders?(headers: Array<[string, string]>, endOfStream: boolean): void;
+  upstreamData?(chunk: Uint8Array, endOfStream: boolean): void;
+  upstreamTrailers?(trailers: Array<[string, string]>): void;
+  /** The upstream request must be reset (a local reply or a reset before it ended). */
+  upstreamReset?(): void;
+  /** Response headers reach the client (the upstream's, or a local reply). */
+  downstreamHeaders?(headers: Array<[string, string]>, endOfStream: boolean): void;
+  downstreamData?(chunk: Uint8Array, endOfStream: boolean): void;
+  downstreamTrailers?(trailers: Array<[string, string]>): void;
+  /** The client's stream must be reset before its response ended. */
+  downstreamReset?(): void;
+  /** on_log, on_done and on_delete have run. */
+  completed?(): void;
 }
 
 // ------------------------------------------------------------------ outbound calls

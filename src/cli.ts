@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { FORMATS, type FilterModule, type Format, type Output, type RenderOptions, render, validate } from "./commands.ts";
 import { imageCommand } from "./image/command.ts";
+import { serveCommand } from "./serve/command.ts";
 import { FAIL_STRATEGIES, ISTIO_PHASES } from "./policy/render.ts";
 import { bundledFilter, packageVersion } from "./install.ts";
 
@@ -119,5 +120,6 @@ program
   });
 
 program.addCommand(imageCommand());
+program.addCommand(serveCommand());
 
 await program.parseAsync();
