@@ -122,29 +122,37 @@ export class JsonCursor {
     return i == n;
   }
 
-  /** The last string read, decoded (a lone \u surrogate is kept as is). Allocates. */
+  /**
+   * The last string read, decoded (a lone \u surrogate is kept as is). Allocates the result
+   * only; linear in the string's length: every piece is written straight into one string
+   * sized for the worst case (each input byte yields at most one UTF-16 code unit), which is
+   * then shrunk to fit, as String.UTF8.decodeUnsafe itself does.
+   */
   decodedString(): string {
     if (!this.strEscaped) return String.UTF8.decodeUnsafe(this.strStart, this.strEnd - this.strStart);
-    let out = "";
+    // Nothing allocates between __new and __renew, so the unfinished string cannot be collected.
+    const dst = __new((this.strEnd - this.strStart) << 1, idof<String>());
+    let q = dst;
     let p = this.strStart;
     let run = p;
     while (p < this.strEnd) {
       if (load<u8>(p) != 0x5C) { p++; continue; }
-      if (p > run) out += String.UTF8.decodeUnsafe(run, p - run);
+      if (p > run) q = decodeUtf8Run(run, p, q);
       const e = <i32>load<u8>(p + 1);
       if (e == 0x75) {
         const u = (hexValue(load<u8>(p + 2)) << 12) | (hexValue(load<u8>(p + 3)) << 8) |
           (hexValue(load<u8>(p + 4)) << 4) | hexValue(load<u8>(p + 5));
-        out += String.fromCharCode(u); // pairs of \u escapes join into one code point
+        store<u16>(q, <u16>u); // pairs of \u escapes join into one code point
         p += 6;
       } else {
-        out += String.fromCharCode(simpleEscapeValue(e));
+        store<u16>(q, <u16>simpleEscapeValue(e));
         p += 2;
       }
+      q += 2;
       run = p;
     }
-    if (this.strEnd > run) out += String.UTF8.decodeUnsafe(run, this.strEnd - run);
-    return out;
+    if (this.strEnd > run) q = decodeUtf8Run(run, this.strEnd, q);
+    return changetype<string>(__renew(dst, q - dst));
   }
 
   /** Reads a number; sets `num` (see its doc). */
@@ -261,4 +269,46 @@ export class JsonCursor {
     if (!this.string()) return false;
     return this.expect(0x3A, "expected ':'");
   }
+}
+
+/**
+ * Decodes the UTF-8 bytes [p, end) as UTF-16 code units at `q`; returns the address after
+ * the last unit written. Exactly what String.UTF8.decodeUnsafe makes of the same bytes (a
+ * sequence cut short by `end` is dropped, other bytes are taken by their lead bits), so a
+ * run between escapes reads the same as before; writes at most one unit per byte.
+ */
+function decodeUtf8Run(p: usize, end: usize, q: usize): usize {
+  while (p < end) {
+    let u0 = <u32>load<u8>(p); ++p;
+    if (!(u0 & 128)) {
+      store<u16>(q, <u16>u0);
+    } else {
+      if (end == p) break;
+      const u1 = <u32>load<u8>(p) & 63; ++p;
+      if ((u0 & 224) == 192) {
+        store<u16>(q, <u16>((u0 & 31) << 6 | u1));
+      } else {
+        if (end == p) break;
+        const u2 = <u32>load<u8>(p) & 63; ++p;
+        if ((u0 & 240) == 224) {
+          u0 = (u0 & 15) << 12 | u1 << 6 | u2;
+        } else {
+          if (end == p) break;
+          u0 = (u0 & 7) << 18 | u1 << 12 | u2 << 6 | <u32>load<u8>(p) & 63;
+          ++p;
+        }
+        if (u0 < 0x10000) {
+          store<u16>(q, <u16>u0);
+        } else {
+          u0 -= 0x10000;
+          const lo = u0 >> 10 | 0xD800;
+          const hi = (u0 & 0x03FF) | 0xDC00;
+          store<u32>(q, lo | (hi << 16));
+          q += 2;
+        }
+      }
+    }
+    q += 2;
+  }
+  return q;
 }
