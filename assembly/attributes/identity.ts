@@ -141,16 +141,13 @@ export function claimAsGroups(v: Value): string | null {
   if (v.kind != Kind.List) return null;
   const list = v.list;
   if (list === null) return null;
-  let out = "";
-  let first = true;
+  // Joined once, so a token with thousands of groups costs linear time.
+  const names = new Array<string>();
   for (let i = 0, n = list.length; i < n; i++) {
     const item = unchecked(list[i]);
-    if (item.kind != Kind.String) continue;
-    if (!first) out += ",";
-    out += item.str;
-    first = false;
+    if (item.kind == Kind.String) names.push(item.str);
   }
-  return out;
+  return names.join(",");
 }
 
 /** A shallow copy, so enriching never changes a value another attribute shares. */

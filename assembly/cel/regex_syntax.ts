@@ -405,7 +405,11 @@ export class RegexParser {
     let neg = false;
     let k = this.pos + 2;
     if (k < end && unchecked(this.cps[k]) == 0x5e) { neg = true; k++; }
-    for (; k < end; k++) name += String.fromCharCode(<i32>unchecked(this.cps[k]));
+    // Every known name has at most 6 letters; a longer one is not copied (which would make a
+    // pattern of many long [:...:] quadratic), it is simply unknown.
+    if (end - k <= 6) {
+      for (; k < end; k++) name += String.fromCharCode(<i32>unchecked(this.cps[k]));
+    }
     const r = new RNode(RK.Class);
     const ranges = r.ranges;
     if (name == "alpha") { ranges.push(0x41); ranges.push(0x5a); ranges.push(0x61); ranges.push(0x7a); }

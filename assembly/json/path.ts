@@ -33,10 +33,12 @@ export function displayPath(path: string): string {
 
 /**
  * `s` as a JSON string literal, quotes included. Control characters and lone
- * surrogates are escaped as \uXXXX so a message stays one printable line. Allocates.
+ * surrogates are escaped as \uXXXX so a message stays one printable line. Allocates;
+ * linear in the length of `s` (the pieces are joined once, not appended one by one).
  */
 export function quoteJson(s: string): string {
-  let out = "\"";
+  const out = new Array<string>();
+  out.push("\"");
   let start = 0;
   const n = s.length;
   for (let i = 0; i < n; i++) {
@@ -54,10 +56,13 @@ export function quoteJson(s: string): string {
       esc = hex4(c);
     } else if (c >= 0xdc00 && c <= 0xdfff) esc = hex4(c);
     else continue;
-    out += s.substring(start, i) + esc;
+    if (i > start) out.push(s.substring(start, i));
+    out.push(esc);
     start = i + 1;
   }
-  return out + s.substring(start) + "\"";
+  out.push(s.substring(start));
+  out.push("\"");
+  return out.join("");
 }
 
 function hex4(c: i32): string {

@@ -122,29 +122,39 @@ export class JsonCursor {
     return i == n;
   }
 
-  /** The last string read, decoded (a lone \u surrogate is kept as is). Allocates. */
+  /**
+   * The last string read, decoded (a lone \u surrogate is kept as is). Allocates the result
+   * only; linear in the string's length: every piece is written straight into one string
+   * sized for the worst case (each input byte yields at most one UTF-16 code unit), which is
+   * then shrunk to fit, as String.UTF8.decodeUnsafe itself does.
+   */
   decodedString(): string {
     if (!this.strEscaped) return String.UTF8.decodeUnsafe(this.strStart, this.strEnd - this.strStart);
-    let out = "";
+    // Pinned while it is filled: decoding a non-ASCII run allocates, and a collection then
+    // must not take the unfinished string, which only this raw address refers to.
+    const dst = __pin(__new((this.strEnd - this.strStart) << 1, idof<String>()));
+    let q = dst;
     let p = this.strStart;
     let run = p;
     while (p < this.strEnd) {
       if (load<u8>(p) != 0x5C) { p++; continue; }
-      if (p > run) out += String.UTF8.decodeUnsafe(run, p - run);
+      if (p > run) q = decodeUtf8Run(run, p, q);
       const e = <i32>load<u8>(p + 1);
       if (e == 0x75) {
         const u = (hexValue(load<u8>(p + 2)) << 12) | (hexValue(load<u8>(p + 3)) << 8) |
           (hexValue(load<u8>(p + 4)) << 4) | hexValue(load<u8>(p + 5));
-        out += String.fromCharCode(u); // pairs of \u escapes join into one code point
+        store<u16>(q, <u16>u); // pairs of \u escapes join into one code point
         p += 6;
       } else {
-        out += String.fromCharCode(simpleEscapeValue(e));
+        store<u16>(q, <u16>simpleEscapeValue(e));
         p += 2;
       }
+      q += 2;
       run = p;
     }
-    if (this.strEnd > run) out += String.UTF8.decodeUnsafe(run, this.strEnd - run);
-    return out;
+    if (this.strEnd > run) q = decodeUtf8Run(run, this.strEnd, q);
+    __unpin(dst);
+    return changetype<string>(__renew(dst, q - dst));
   }
 
   /** Reads a number; sets `num` (see its doc). */
@@ -261,4 +271,31 @@ export class JsonCursor {
     if (!this.string()) return false;
     return this.expect(0x3A, "expected ':'");
   }
+}
+
+/**
+ * Decodes the UTF-8 bytes [p, end) as UTF-16 code units at `q`; returns the address after
+ * the last unit written (at most one unit per byte). ASCII is copied as it is; any other
+ * run goes through String.UTF8.decodeUnsafe, so invalid UTF-8 reads exactly as it did
+ * when the whole string was decoded that way.
+ */
+function decodeUtf8Run(p: usize, end: usize, q: usize): usize {
+  let ascii = true;
+  for (let i = p; i < end; i++) {
+    if (load<u8>(i) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    for (let i = p; i < end; i++) {
+      store<u16>(q, <u16>load<u8>(i));
+      q += 2;
+    }
+    return q;
+  }
+  const text = String.UTF8.decodeUnsafe(p, end - p);
+  const bytes = <usize>text.length << 1;
+  memory.copy(q, changetype<usize>(text), bytes);
+  return q + bytes;
 }

@@ -85,18 +85,19 @@ export function parsePath(path: string): ParsedPath {
 
 function unescapePointer(seg: string): string | null {
   if (seg.indexOf("~") < 0) return seg;
-  let out = "";
+  // Code units collected and made into a string once: linear in the segment's length.
+  const out = new Array<i32>();
   for (let i = 0; i < seg.length; i++) {
     const c = seg.charCodeAt(i);
-    if (c != 0x7E) { out += String.fromCharCode(c); continue; }
+    if (c != 0x7E) { out.push(c); continue; }
     if (i + 1 >= seg.length) return null;
     const n = seg.charCodeAt(i + 1);
-    if (n == 0x30) out += "~";
-    else if (n == 0x31) out += "/";
+    if (n == 0x30) out.push(0x7E);
+    else if (n == 0x31) out.push(0x2F);
     else return null;
     i++;
   }
-  return out;
+  return String.fromCharCodes(out);
 }
 
 /** Most trie nodes one set of usage paths may use (the built-in presets need a few hundred). */

@@ -66,3 +66,16 @@ test("the model name is decoded", () => {
   const m = new UsageModule();
   assert.equal(m.model("{\"model\":\"gpt-4o\\u002dmini \\ud83d\\ude00\"}"), "gpt-4o-mini 😀");
 });
+
+test("an escaped model name decodes exactly as JSON.parse decodes it, whatever mix of escapes, surrogates and UTF-8", () => {
+  const m = new UsageModule();
+  const rand = rng(7);
+  const pieces = ["a", "Z", " ", "é", "€", "😀", "漢", "\\n", "\\\"", "\\\\", "\\/", "\\t", "\\u0041", "\\u00e9", "\\ud83d\\ude00", "\\ud83d", "\\ude00", "\\u20ac"];
+  for (let i = 0; i < 2000; i++) {
+    let raw = "";
+    const n = 1 + Math.floor(rand() * 12);
+    for (let k = 0; k < n; k++) raw += pieces[Math.floor(rand() * pieces.length)];
+    const body = `{"model":"${raw}"}`;
+    assert.equal(m.model(body), (JSON.parse(body) as { model: string }).model, body);
+  }
+});
