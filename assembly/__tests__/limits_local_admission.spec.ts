@@ -1,13 +1,11 @@
 import { LocalLimiter } from "../limits/local_limiter";
 import { MemoryCounters } from "../counters/memory";
-import { CounterState, decodeCounter, encodeCounter, VALUE_SIZE } from "../counters/value";
+import { CounterState, encodeCounter, VALUE_SIZE } from "../counters/value";
 import { CounterSpec, Decision, LimitStatus, AdmissionMode } from "../limits/decision";
 import { CounterKeyBuilder } from "../limits/keys";
+import { MIN, T0, PREFIX, stored } from "../limits/testing/limiter_fixtures";
 
-const MIN: i64 = 60_000;
 const DAY: i64 = 86_400_000;
-const T0: i64 = 1710510300000; // 2024-03-15T13:45:00Z, on a minute boundary
-const PREFIX = "t/";
 
 function spec(limit: i64, user: string = "alice", name: string = "per-user", window: i64 = MIN): CounterSpec {
   return new CounterSpec(name, 0, limit, window, [user]);
@@ -15,13 +13,6 @@ function spec(limit: i64, user: string = "alice", name: string = "per-user", win
 
 function one(s: CounterSpec): CounterSpec[] {
   return [s];
-}
-
-function stored(store: MemoryCounters, s: CounterSpec): CounterState {
-  const out = new CounterState();
-  const raw = store.get(new CounterKeyBuilder(PREFIX).build(s.limitName, s.rateIndex, s.values));
-  if (raw != null) decodeCounter(raw, out);
-  return out;
 }
 
 function charge(l: LocalLimiter, s: CounterSpec, tokens: i64, now: i64): void {

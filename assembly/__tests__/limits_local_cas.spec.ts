@@ -1,23 +1,13 @@
 import { LocalLimiter } from "../limits/local_limiter";
 import { MemoryCounters, WriteHook } from "../counters/memory";
 import { WasmResult } from "../counters/store";
-import { CounterState, decodeCounter } from "../counters/value";
 import { CounterSpec, LimitStatus, AdmissionMode } from "../limits/decision";
-import { CounterKeyBuilder, describeKey } from "../limits/keys";
+import { describeKey } from "../limits/keys";
+import { MIN, T0, PREFIX, stored } from "../limits/testing/limiter_fixtures";
 
-const MIN: i64 = 60_000;
-const T0: i64 = 1710510300000;
-const PREFIX = "t/";
 
 function spec(limit: i64, name: string = "per-user"): CounterSpec {
   return new CounterSpec(name, 0, limit, MIN, ["alice"]);
-}
-
-function stored(store: MemoryCounters, s: CounterSpec): CounterState {
-  const out = new CounterState();
-  const raw = store.get(new CounterKeyBuilder(PREFIX).build(s.limitName, s.rateIndex, s.values));
-  if (raw != null) decodeCounter(raw, out);
-  return out;
 }
 
 /** A second worker VM: before every `every`-th write of the first, it charges `cost` itself. */

@@ -5,10 +5,8 @@ import { MemoryCounters } from "../counters/memory";
 import { CounterState, decodeCounter } from "../counters/value";
 import { CounterHandle, CounterSpec, Decision, AdmissionMode } from "../limits/decision";
 import { CounterKeyBuilder } from "../limits/keys";
+import { MIN, T0, PREFIX } from "../limits/testing/limiter_fixtures";
 
-const MIN: i64 = 60_000;
-const T0: i64 = 1710510300000;
-const PREFIX = "t/";
 const LIMIT: i64 = 1000;
 
 function spec(): CounterSpec {

@@ -1,22 +1,11 @@
 import { LocalLimiter } from "../limits/local_limiter";
 import { MemoryCounters } from "../counters/memory";
-import { CounterState, decodeCounter } from "../counters/value";
 import { CounterSpec, LimitStatus, AdmissionMode } from "../limits/decision";
-import { CounterKeyBuilder } from "../limits/keys";
+import { MIN, T0, PREFIX, stored } from "../limits/testing/limiter_fixtures";
 
-const MIN: i64 = 60_000;
-const T0: i64 = 1710510300000; // on a minute boundary
-const PREFIX = "t/";
 
 function spec(limit: i64, name: string = "per-user"): CounterSpec {
   return new CounterSpec(name, 0, limit, MIN, ["alice"]);
-}
-
-function stored(store: MemoryCounters, s: CounterSpec): CounterState {
-  const out = new CounterState();
-  const raw = store.get(new CounterKeyBuilder(PREFIX).build(s.limitName, s.rateIndex, s.values));
-  if (raw != null) decodeCounter(raw, out);
-  return out;
 }
 
 describe("settle", () => {
