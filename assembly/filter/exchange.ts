@@ -53,6 +53,8 @@ export class Exchange {
   responseStatus: i32 = 0;
   /** The response body cannot be read (compressed). */
   unreadable: bool = false;
+  /** A HEAD request: its response has no body, so it is charged nothing without usage. */
+  head: bool = false;
 
   /**
    * Gives the selection and the reader back to their pools once the stream is over;

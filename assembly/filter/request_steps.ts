@@ -1,7 +1,7 @@
 // The request side of a stream: which limits apply (selection), and the request body
 // admission may need (max_tokens for the reservation, `stream` for stream_options).
 import { HeaderMapType, BufferType } from "../abi/status";
-import { getHeader, removeHeader } from "../abi/headers";
+import { borrowHeader, getHeader, removeHeader } from "../abi/headers";
 import { BorrowedBytes, setBufferBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
 import { AttributeOptions, HostAttributeSource, RequestAttributes } from "../attributes";
@@ -39,6 +39,16 @@ export function selectStep(active: ActivePolicy): Selection {
   metrics.counterErrors.add(selection.counterErrors);
   return selection;
 }
+
+/** Whether the request's method is HEAD (read in place: no string). */
+export function isHeadRequest(): bool {
+  const m = METHOD;
+  const found = borrowHeader(HeaderMapType.RequestHeaders, ":method", m);
+  const head = found && m.size == 4 && load<u32>(m.ptr) == 0x44414548; // "HEAD", little-endian
+  m.release();
+  return head;
+}
+const METHOD = new BorrowedBytes();
 
 /**
  * At request headers, once limits apply: admits now, or (when the body tells the

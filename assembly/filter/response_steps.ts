@@ -6,7 +6,7 @@ import { BorrowedBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
 import { logDebug, logEnabled } from "../abi/log";
 import { HeaderSink, writeAdmittedHeaders } from "../limits/headers";
-import { ChargeResult, chargeFor, RESPONSE_ABORTED } from "../limits/charge";
+import { ChargeResult, chargeFor, RESPONSE_ABORTED, REQUEST_HEAD } from "../limits/charge";
 import { isReadableEncoding, parseStatusCode } from "../usage/http";
 import { Usage } from "../usage/usage";
 import { Exchange, Phase } from "./exchange";
@@ -79,7 +79,9 @@ export function settleStep(x: Exchange, aborted: bool): void {
   }
   const reader = x.reader;
   const usage: Usage | null = reader === null ? null : reader.finish();
-  const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.unreadable, aborted ? RESPONSE_ABORTED : 0, CHARGE);
+  let flags = aborted ? RESPONSE_ABORTED : 0;
+  if (x.head) flags |= REQUEST_HEAD;
+  const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.unreadable, flags, CHARGE);
   recordCharge(x, charge);
   policy.limiter.settle(d.handles, charge.costs, now);
 }

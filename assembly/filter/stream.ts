@@ -17,7 +17,7 @@ import { unidentifiedResponseFor } from "../limits/limited_response";
 import { Exchange, Phase } from "./exchange";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
 import { StepResult, sendReply, startAdmission } from "./admission_step";
-import { selectStep, requestHeadersStep, requestBodyStep } from "./request_steps";
+import { selectStep, requestHeadersStep, requestBodyStep, isHeadRequest } from "./request_steps";
 import { responseHeadersStep, responseBodyStep, settleStep } from "./response_steps";
 
 export class TokenLimitStream extends HttpContext {
@@ -42,6 +42,7 @@ export class TokenLimitStream extends HttpContext {
     if (selection.specs.length == 0) return FilterHeadersStatus.Continue;
     const path = getHeader(HeaderMapType.RequestHeaders, ":path");
     const x = new Exchange(active, selection, path === null ? "" : path);
+    x.head = isHeadRequest();
     noteWork(LIMITED_REQUEST_UNITS);
     this.exchange = x;
     return requestHeadersStep(x, endOfStream) == StepResult.Stop ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;

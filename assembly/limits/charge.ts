@@ -12,6 +12,17 @@ import { Selection } from "./selection";
 
 /** `flags` bit: the stream ended before the response did (client or upstream reset). */
 export const RESPONSE_ABORTED: i32 = 1;
+/** `flags` bit: the request was a HEAD, whose response has no body by definition. */
+export const REQUEST_HEAD: i32 = 2;
+
+/**
+ * Whether a response with this status carries no generated content (RFC 9110): an
+ * informational status other than 101 (an upgrade, whose traffic is not HTTP any more),
+ * 204, 304, or a redirection. Unknown statuses (0) are not: they get the fallback.
+ */
+export function isBodilessStatus(status: i32): bool {
+  return (status >= 100 && status < 200 && status != 101) || status == 204 || (status >= 300 && status < 400);
+}
 
 // Largest cost we charge; keeps every later addition far from i64 overflow.
 const MAX_COST: i64 = 1 << 53;
@@ -50,7 +61,8 @@ export class ChargeResult {
  *   closed after an error event) with neither output nor total reported is costed with
  *   an estimate of the text it saw as its output, and counts as usage missing;
  * - 4xx without usage: nothing;
- * - otherwise (2xx/3xx without usage, compressed body, cut stream): `usage.onMissing`.
+ * - without usage, a HEAD request or a status with no content (isBodilessStatus): nothing;
+ * - otherwise (2xx without usage, compressed body, cut stream, 101): `usage.onMissing`.
  * The result is written to `into` (emptied first; by default a new ChargeResult), so that
  * a caller that uses it at once may reuse one. Never traps.
  */
@@ -91,6 +103,7 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
     out.upstreamErrorUncharged = true;
     return fill(out, n, 0);
   }
+  if ((flags & REQUEST_HEAD) != 0 || isBodilessStatus(status)) return fill(out, n, 0);
   out.usageMissing = true;
   out.fallback = true;
   let fallback: i64 = 0;
