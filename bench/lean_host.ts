@@ -6,17 +6,11 @@
 // calls our modules import, refuses any other import, and supports one stream at a time
 // (or many opened side by side, for memory), answered synchronously: no calls, no timers.
 import { readFileSync } from "node:fs";
+import { WasmResult, HeaderMapType, BufferType } from "../host-test/index.ts";
 
-const OK = 0;
-const NOT_FOUND = 1;
-const BAD_ARGUMENT = 2;
-const CAS_MISMATCH = 8;
-
-const REQUEST_HEADERS = 0;
-const RESPONSE_HEADERS = 2;
-const REQUEST_BODY = 0;
-const RESPONSE_BODY = 1;
-const PLUGIN_CONFIGURATION = 7;
+const { Ok: OK, NotFound: NOT_FOUND, BadArgument: BAD_ARGUMENT, CasMismatch: CAS_MISMATCH } = WasmResult;
+const { RequestHeaders: REQUEST_HEADERS, ResponseHeaders: RESPONSE_HEADERS } = HeaderMapType;
+const { HttpRequestBody: REQUEST_BODY, HttpResponseBody: RESPONSE_BODY, PluginConfiguration: PLUGIN_CONFIGURATION } = BufferType;
 
 const enc = new TextEncoder();
 const HTTP11 = enc.encode("HTTP/1.1");

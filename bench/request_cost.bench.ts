@@ -15,6 +15,11 @@ import { median, responseOf } from "./measure.ts";
 
 const ROUNDS = 11;
 const PER_ROUND = 2000;
+// Another build can be measured the same way (an older commit's, for a before/after):
+// BENCH_FILTER_WASM and BENCH_PASSTHROUGH_WASM name its two modules.
+const FILTER_WASM = process.env.BENCH_FILTER_WASM ?? "build/tokenlimit.wasm";
+const PASSTHROUGH_WASM = process.env.BENCH_PASSTHROUGH_WASM ?? "build/passthrough.wasm";
+
 export const DAY_MS = 86_400_000;
 export const START = Date.UTC(2026, 10, 29, 9, 0, 0);
 export const EXAMPLE_PLUGIN_CONFIG = JSON.stringify(EXAMPLE_POLICY);
@@ -53,8 +58,8 @@ function batch(h: LeanHost, s: PreparedScenario, n: number): number {
 }
 
 export async function requestCost(): Promise<string[]> {
-  const filter = await host("build/tokenlimit.wasm");
-  const pass = await host("build/passthrough.wasm");
+  const filter = await host(FILTER_WASM);
+  const pass = await host(PASSTHROUGH_WASM);
   const names = ["full", "unmatched", "noidentity"];
   const all = scenarios();
   const prepared = names.map((n) => new PreparedScenario(all[n]));
@@ -92,7 +97,7 @@ export async function requestCost(): Promise<string[]> {
 }
 
 async function memory(): Promise<string[]> {
-  const h = await host("build/tokenlimit.wasm");
+  const h = await host(FILTER_WASM);
   const s = new PreparedScenario(scenarios().full);
   h.exchange(s);
   const perVm = h.memoryBytes();
