@@ -101,3 +101,13 @@ describe("config: counters.service", () => {
       "counters.service.mode: expected one of \"direct\", \"cached\", got \"fast\"");
   });
 });
+
+describe("config: windows with a rate-limit service", () => {
+  it("must be whole seconds, as both engines count", () => {
+    const text = "{\"limits\":{\"a\":{\"rates\":[{\"limit\":1,\"window\":\"1500ms\"},{\"limit\":1,\"window\":\"2s\"}]}},\"counters\":{\"backend\":\"envoy-rls\",\"service\":{\"cluster\":\"c\"}}}";
+    expect(parseConfig(text).errors.join("\n")).toBe("limits.a.rates[0].window: a rate-limit service counts whole seconds, got \"1500ms\"");
+  });
+  it("may be anything with the local backend", () => {
+    expect(parseConfig("{\"limits\":{\"a\":{\"rates\":[{\"limit\":1,\"window\":\"1500ms\"}]}}}").errors.length).toBe(0);
+  });
+});

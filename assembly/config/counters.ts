@@ -6,6 +6,7 @@ import { Value, MapValue, Kind } from "../cel/value";
 import { pathKey } from "../json/path";
 import { ConfigReader, describe } from "./reader";
 import { parseDuration, DURATION_EXAMPLES, MS_PER_SECOND, MS_PER_MINUTE, MS_PER_HOUR } from "./duration";
+import { LimitConfig } from "./limits";
 
 export enum CounterBackend {
   Local = 0,
@@ -170,4 +171,21 @@ function isKeyPrefix(s: string): bool {
     if (!ok) return false;
   }
   return true;
+}
+
+/**
+ * With a rate-limit service, every window must be whole seconds: both engines count in
+ * seconds (Limitador's `seconds`, envoy-ratelimit's units), so `1500ms` cannot be kept.
+ */
+export function checkServiceWindows(r: ConfigReader, limits: Array<LimitConfig>, counters: CountersConfig): void {
+  if (counters.service === null) return;
+  for (let i = 0; i < limits.length; i++) {
+    const rates = unchecked(limits[i]).rates;
+    for (let j = 0; j < rates.length; j++) {
+      const rate = unchecked(rates[j]);
+      if (rate.windowMs > 0 && rate.windowMs % MS_PER_SECOND != 0) {
+        r.error(pathKey(rate.path, "window"), "a rate-limit service counts whole seconds, got " + describe(Value.string(rate.window)));
+      }
+    }
+  }
 }

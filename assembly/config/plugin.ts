@@ -12,7 +12,7 @@ import { UsageConfig, readUsage, readDataExtraction, checkUsage } from "./usage"
 import { CostConfig, readCost } from "./cost";
 import { AdmissionConfig, readAdmission } from "./admission";
 import { ResponseConfig, readResponse } from "./response";
-import { CountersConfig, readCounters } from "./counters";
+import { CountersConfig, readCounters, checkServiceWindows } from "./counters";
 
 export { CountersConfig, CounterBackend, COUNTER_BACKEND_NAMES } from "./counters";
 
@@ -181,6 +181,7 @@ function readPlugin(r: ConfigReader, root: Value): PluginConfig {
   config.dryRun = r.boolean(obj, "dryRun", "", false);
   config.response = readResponse(r, r.member(obj, "response"), "response");
   config.counters = readCounters(r, r.member(obj, "counters"), "counters");
+  checkServiceWindows(r, config.limits, config.counters);
   return config;
 }
 
