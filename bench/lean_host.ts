@@ -414,6 +414,15 @@ export class LeanHost {
         return this.copyOut(data.subarray(start, end), ptrPtr, sizePtr);
       },
       proxy_set_buffer_bytes: () => OK,
+      // Present because the module imports them for its rate-limit service backends; the
+      // benchmarked policies count locally and never reach them, so they only refuse.
+      proxy_record_metric: () => OK,
+      proxy_set_tick_period_milliseconds: () => OK,
+      proxy_set_effective_context: () => BAD_ARGUMENT,
+      proxy_continue_stream: () => BAD_ARGUMENT,
+      proxy_grpc_call: () => BAD_ARGUMENT,
+      proxy_grpc_cancel: () => NOT_FOUND,
+      proxy_get_status: () => NOT_FOUND,
       proxy_send_local_response: (code: number) => {
         if (this.current) this.current.localStatus = code;
         return OK;
