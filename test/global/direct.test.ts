@@ -248,3 +248,22 @@ test("hostile answers never trap: random bytes and truncated answers give 200, 4
     assert.deepEqual(host.traps, []);
   }
 });
+
+test("admission at request headers (the body is not read): the headers wait for the answer, then go on", async () => {
+  const host = await serviceHost(servicePolicy("envoy-rls", {}, { admission: { readRequestBody: false } }));
+  host.onGrpcCall(ENVOY_RLS, "ShouldRateLimit", () => ({ message: answer(Code.OK, [{ code: Code.OK, remaining: 500, limit: 20000 }]), delayMs: 20 }));
+  const s = host.newStream();
+  s.sendRequestHeaders(chatHeaders("alice", ["free"]));
+  assert.equal(s.requestPaused, true);
+  assert.equal(s.upstreamRequest, null);
+  host.clock.advance(25);
+  assert.equal(s.requestPaused, false);
+  assert.notEqual(s.upstreamRequest, null);
+});
+
+test("envoy-rls: an answer with fewer statuses than descriptors is a bad answer", async () => {
+  const host = await serviceHost(servicePolicy("envoy-rls"));
+  host.onGrpcCall(ENVOY_RLS, "ShouldRateLimit", () => ({ message: answer(Code.OK, [{ code: Code.OK, remaining: 5, limit: 20000 }]) }));
+  assert.equal(chat(host, "alice", ["free", "gold"]).status, 503);
+  assert.equal(metric(host, "service.errors.bad_answer"), 1);
+});
