@@ -178,6 +178,7 @@ test("the release build imports exactly the hostcalls the filter uses, with Envo
   const shape = readModuleShape(new Uint8Array(readFileSync(join(BUILD_DIR, "tokenlimit.wasm"))));
   const got = shape.imports.map((i) => `${i.module}.${i.name} ${formatFuncType(i.type!)}`).sort();
   assert.deepEqual(got, [
+    "env.proxy_continue_stream i32 -> i32",
     "env.proxy_define_metric i32 i32 i32 i32 -> i32",
     "env.proxy_get_buffer_bytes i32 i32 i32 i32 i32 -> i32",
     "env.proxy_get_current_time_nanoseconds i32 -> i32",
@@ -186,13 +187,19 @@ test("the release build imports exactly the hostcalls the filter uses, with Envo
     "env.proxy_get_log_level i32 -> i32",
     "env.proxy_get_property i32 i32 i32 i32 -> i32",
     "env.proxy_get_shared_data i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_get_status i32 i32 i32 -> i32",
+    "env.proxy_grpc_call i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_grpc_cancel i32 -> i32",
     "env.proxy_increment_metric i32 i64 -> i32",
     "env.proxy_log i32 i32 i32 -> i32",
+    "env.proxy_record_metric i32 i64 -> i32",
     "env.proxy_remove_header_map_value i32 i32 i32 -> i32",
     "env.proxy_replace_header_map_value i32 i32 i32 i32 i32 -> i32",
     "env.proxy_send_local_response i32 i32 i32 i32 i32 i32 i32 i32 -> i32",
     "env.proxy_set_buffer_bytes i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_set_effective_context i32 -> i32",
     "env.proxy_set_shared_data i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_set_tick_period_milliseconds i32 -> i32",
     "wasi_snapshot_preview1.proc_exit i32 -> void",
   ]);
 });
