@@ -11,7 +11,7 @@ export type RawUnaryHandler = (call: ServerUnaryCall<Buffer, Buffer>, callback: 
 
 /** A grpc-js service definition for `service` whose methods take and return raw bytes. */
 export function rawService(service: string, methods: readonly string[]): ServiceDefinition {
-  const def: ServiceDefinition = {};
+  const def: Record<string, ServiceDefinition[string]> = {};
   for (const m of methods) {
     def[m] = {
       path: `/${service}/${m}`,
