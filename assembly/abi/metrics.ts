@@ -40,3 +40,15 @@ export class Gauge {
     proxy_record_metric(this.id, value);
   }
 }
+
+/** A histogram; `record` adds one sample. */
+export class Histogram {
+  id: u32;
+  constructor(public name: string) {
+    this.id = defineMetric(MetricType.Histogram, name);
+  }
+  record(value: u64): void {
+    if (this.id == u32.MAX_VALUE) return;
+    proxy_record_metric(this.id, value);
+  }
+}

@@ -1,5 +1,5 @@
 // Answering a request locally instead of from the upstream.
-import { proxy_send_local_response } from "./imports";
+import { proxy_send_local_response, proxy_continue_stream, proxy_set_effective_context } from "./imports";
 import { GrpcStatus } from "./status";
 import { Header, serializePairs } from "./headers";
 
@@ -9,4 +9,17 @@ export function sendLocalResponse(status: u32, details: string, body: ArrayBuffe
   const h = serializePairs(headers);
   return proxy_send_local_response(status, changetype<usize>(d), <usize>d.byteLength,
     changetype<usize>(body), <usize>body.byteLength, changetype<usize>(h), <usize>h.byteLength, GrpcStatus.None);
+}
+
+/** Resumes a stream the filter paused (`StreamType.Request`: the request goes on). */
+export function continueStream(type: i32): i32 {
+  return proxy_continue_stream(type);
+}
+
+/**
+ * Makes the hostcalls that follow act on context `id` until the callback returns (or
+ * another call): a gRPC answer arrives in the root context, the stream it resumes is another.
+ */
+export function setEffectiveContext(id: u32): i32 {
+  return proxy_set_effective_context(id);
 }

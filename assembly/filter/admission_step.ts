@@ -3,11 +3,12 @@
 // `completeAdmission`, separate from the asking, so that a backend that answers later
 // (LimitStatus.Pending, e.g. a rate-limit service over gRPC) holds the request now and
 // completes it from its callback, then resumes the stream when the result is Continue.
-import { sendLocalResponse } from "../abi/stream";
+import { sendLocalResponse, continueStream, setEffectiveContext } from "../abi/stream";
 import { nowMillis } from "../abi/time";
 import { logEnabled, logInfo } from "../abi/log";
-import { LogLevel } from "../abi/status";
-import { Decision } from "../limits/decision";
+import { LogLevel, StreamType } from "../abi/status";
+import { Decision, DecisionWaiter, LimitStatus } from "../limits/decision";
+import { currentContextId } from "./registry";
 import { AdmissionOutcome, admissionOutcome, reservationFor } from "../limits/admission_rules";
 import { LimitedResponse, limitedResponse, unavailableResponse, errorFormatFor } from "../limits/limited_response";
 import { Exchange, Phase } from "./exchange";
@@ -31,7 +32,28 @@ export function startAdmission(x: Exchange, requested: i64): StepResult {
   const admission = policy.config.admission;
   x.estimate = reservationFor(requested, admission);
   x.phase = Phase.Admitting;
-  return completeAdmission(x, policy.limiter.admit(x.selection.specs, nowMillis(), admission.mode, x.estimate));
+  const d = policy.limiter.admit(x.selection.specs, nowMillis(), admission.mode, x.estimate);
+  const pending = d.pending;
+  if (d.status == LimitStatus.Pending && pending !== null) pending.waiter = new ResumeStream(x);
+  return completeAdmission(x, d);
+}
+
+/**
+ * Completes a pending admission from the callback that brought the answer (in the root
+ * context): applies it in the stream's context, and resumes the request when it may go
+ * on. An answer for a stream that is over (reset while waiting) is dropped.
+ */
+class ResumeStream extends DecisionWaiter {
+  constructor(readonly x: Exchange) { super(); }
+
+  complete(d: Decision): void {
+    const x = this.x;
+    if (x.phase != Phase.Admitting) return;
+    const back = currentContextId();
+    setEffectiveContext(x.streamId);
+    if (completeAdmission(x, d) == StepResult.Continue) continueStream(StreamType.Request);
+    setEffectiveContext(back);
+  }
 }
 
 /** Applies the limiter's answer `d` for `x`: counts it, and replies locally when it refuses. */
@@ -44,12 +66,13 @@ export function completeAdmission(x: Exchange, d: Decision): StepResult {
     case AdmissionOutcome.Wait:
       return StepResult.Stop;
     case AdmissionOutcome.Unavailable:
-      metrics.storeErrors.inc();
+      countFailure(x, d, false);
       x.phase = Phase.Done;
-      sendReply(unavailableResponse(policy.headerNames, errorFormatFor(x.path, policy.config.response.format)));
+      sendReply(unavailableResponse(policy.headerNames, errorFormatFor(x.path, policy.config.response.format),
+        d.status == LimitStatus.ServiceError ? d.error : ""));
       return StepResult.Stop;
     case AdmissionOutcome.FailOpen:
-      metrics.storeErrors.inc();
+      countFailure(x, d, true);
       x.phase = Phase.Admitted;
       return StepResult.Continue;
     case AdmissionOutcome.Reject:
@@ -68,6 +91,13 @@ export function completeAdmission(x: Exchange, d: Decision): StepResult {
       x.phase = Phase.Admitted;
       return StepResult.Continue;
   }
+}
+
+/** Counts a decision that failed: a store error, or a rate-limit service's failure outcome. */
+function countFailure(x: Exchange, d: Decision, allowed: bool): void {
+  const metrics = x.active.metrics;
+  if (d.status == LimitStatus.ServiceError) metrics.service.failureOutcome(allowed);
+  else metrics.storeErrors.inc();
 }
 
 /** Answers `x` with the limited reply for refusal `d` and counts it. */

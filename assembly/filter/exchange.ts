@@ -55,6 +55,8 @@ export class Exchange {
   unreadable: bool = false;
   /** A HEAD request: its response has no body, so it is charged nothing without usage. */
   head: bool = false;
+  /** The stream's context id, to resume it when an admission answered later completes. */
+  streamId: u32 = 0;
 
   /**
    * Gives the selection and the reader back to their pools once the stream is over;

@@ -2,7 +2,8 @@
 // per-limit series carry the limit name in the metric name, as Envoy's Wasm stats do.
 // Limiter and identity statistics reach them through subclasses of the statistics the
 // pure modules keep, so counting costs nothing until something happens.
-import { Counter } from "../abi/metrics";
+import { Counter, Gauge, Histogram } from "../abi/metrics";
+import { ServiceFailure, ServiceStats, SERVICE_FAILURE_COUNT, serviceFailureName } from "../counters/service";
 import { LimiterEvent, LimiterStats, LIMITER_EVENT_COUNT } from "../limits/limiter";
 import { IdentityFailure, IdentityStats, identityFailureName, IDENTITY_FAILURE_COUNT } from "../attributes";
 
@@ -75,6 +76,53 @@ export class IdentityMetrics extends IdentityStats {
   }
 }
 
+/** ServiceStats whose every event also moves a metric `tokenlimit.service.*`. */
+export class ServiceMetrics extends ServiceStats {
+  private callsCounter: Counter = new Counter("tokenlimit.service.calls");
+  private errorsCounter: Counter = new Counter("tokenlimit.service.errors");
+  private errorCounters: StaticArray<Counter> = new StaticArray<Counter>(SERVICE_FAILURE_COUNT);
+  private latencyHistogram: Histogram = new Histogram("tokenlimit.service.latency_ms");
+  private sentCounter: Counter = new Counter("tokenlimit.service.reports_sent");
+  private retriedCounter: Counter = new Counter("tokenlimit.service.reports_retried");
+  private lostCounter: Counter = new Counter("tokenlimit.service.reports_lost");
+  private pendingGauge: Gauge = new Gauge("tokenlimit.service.reports_pending");
+  private allowedCounter: Counter = new Counter("tokenlimit.service.failure_mode_allowed");
+  private deniedCounter: Counter = new Counter("tokenlimit.service.failure_mode_denied");
+  private hitsCounter: Counter = new Counter("tokenlimit.service.cache_hits");
+  private missesCounter: Counter = new Counter("tokenlimit.service.cache_misses");
+
+  constructor() {
+    super();
+    for (let i = 0; i < SERVICE_FAILURE_COUNT; i++) {
+      unchecked(this.errorCounters[i] = new Counter("tokenlimit.service.errors." + serviceFailureName(<ServiceFailure>i)));
+    }
+  }
+
+  call(): void { super.call(); this.callsCounter.inc(); }
+  failure(f: ServiceFailure): void {
+    super.failure(f);
+    this.errorsCounter.inc();
+    const i = <i32>f;
+    if (i >= 0 && i < SERVICE_FAILURE_COUNT) unchecked(this.errorCounters[i]).inc();
+  }
+  latency(ms: i64): void { this.latencyHistogram.record(ms < 0 ? 0 : <u64>ms); }
+  reportSent(): void { super.reportSent(); this.sentCounter.inc(); }
+  reportRetried(): void { super.reportRetried(); this.retriedCounter.inc(); }
+  reportLost(): void { super.reportLost(); this.lostCounter.inc(); }
+  pending(n: i64): void {
+    if (n == this.reportsPending) return;
+    super.pending(n);
+    this.pendingGauge.set(n < 0 ? 0 : <u64>n);
+  }
+  failureOutcome(allowed: bool): void {
+    super.failureOutcome(allowed);
+    if (allowed) this.allowedCounter.inc();
+    else this.deniedCounter.inc();
+  }
+  cacheHit(): void { super.cacheHit(); this.hitsCounter.inc(); }
+  cacheMiss(): void { super.cacheMiss(); this.missesCounter.inc(); }
+}
+
 /** Filter-wide counters. Every path that charges nothing or falls back is counted. */
 export class FilterMetrics {
   requestsAdmitted: Counter = new Counter("tokenlimit.requests_admitted");
@@ -92,9 +140,20 @@ export class FilterMetrics {
   streamOptionsAdded: Counter = new Counter("tokenlimit.stream_options_added");
   /** What every policy's limiter meets; shared by the policies of this VM. */
   limiter: LimiterMetrics = new LimiterMetrics();
+  /** What the rate-limit service backends meet (defined when a policy first uses one). */
+  private serviceOrNull: ServiceMetrics | null = null;
   /** Identity outcomes of every policy's requests. */
   identity: IdentityMetrics = new IdentityMetrics();
   private perLimit: Map<string, LimitMetrics> = new Map<string, LimitMetrics>();
+
+  get service(): ServiceMetrics {
+    let s = this.serviceOrNull;
+    if (s === null) {
+      s = new ServiceMetrics();
+      this.serviceOrNull = s;
+    }
+    return s;
+  }
 
   /** Metrics of the limit `name`, defined on first use. */
   limit(name: string): LimitMetrics {

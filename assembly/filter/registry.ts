@@ -7,6 +7,14 @@ import { RootContext, HttpContext } from "./context";
 let rootFactory: (id: u32) => RootContext = (id: u32): RootContext => new RootContext(id);
 
 const roots = new Map<u32, RootContext>();
+// The context the proxy's current callback is for (set by the lookups every callback
+// makes), so that code switching the effective context can switch back.
+let current: u32 = 0;
+
+/** The id of the context the current callback was called for. */
+export function currentContextId(): u32 {
+  return current;
+}
 const streams = new Map<u32, HttpContext>();
 
 /** Installs the factory that makes the filter's root context. */
@@ -26,10 +34,12 @@ export function createContext(id: u32, rootId: u32): void {
 }
 
 export function rootOf(id: u32): RootContext | null {
+  current = id;
   return roots.has(id) ? roots.get(id) : null;
 }
 
 export function streamOf(id: u32): HttpContext | null {
+  current = id;
   return streams.has(id) ? streams.get(id) : null;
 }
 

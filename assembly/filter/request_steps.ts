@@ -64,11 +64,15 @@ export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
   if (!wantsRequestBody(config, endOfStream) || !isJsonContentType(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
     return startAdmission(x, 0);
   }
-  const check = policy.limiter.admit(x.selection.specs, nowMillis(), AdmissionMode.Check, 0);
-  if (refusesBeforeBody(check, config)) {
-    x.decision = check;
-    rejectRequest(x, check);
-    return StepResult.Stop;
+  // A remote limiter is asked once, when the body is known: a check first would cost a
+  // round trip (and, on envoy-rls, a counted hit) per request.
+  if (!policy.limiter.remote) {
+    const check = policy.limiter.admit(x.selection.specs, nowMillis(), AdmissionMode.Check, 0);
+    if (refusesBeforeBody(check, config)) {
+      x.decision = check;
+      rejectRequest(x, check);
+      return StepResult.Stop;
+    }
   }
   if (addsStreamUsage(config, x.path, x.preset.name)) {
     x.mayRewrite = true;

@@ -8,7 +8,10 @@ import { FilterMetrics, LimitMetrics } from "./metrics";
 import { pluginConfiguration } from "../abi/configuration";
 import { logError, logInfo, logWarn } from "../abi/log";
 import { isBlank, parseConfigBuffer } from "../config";
-import { CompiledPolicy, compilePolicy, expressionErrors, PolicyEnvironment } from "../limits/policy";
+import { CompiledPolicy, compilePolicy, expressionErrors, PolicyEnvironment, ServiceEnvironment } from "../limits/policy";
+import { GrpcServiceTransport } from "./service_transport";
+import { ReportQueue } from "../counters/report_queue";
+import { nowMillis, setTickPeriod } from "../abi/time";
 import { SharedDataCounters } from "../counters/shared_data";
 import { knownAttributeNames } from "../attributes";
 import { CompileOptions } from "../cel";
@@ -28,6 +31,9 @@ export class TokenLimitRoot extends RootContext {
   /** The policy new streams start under; null until a configuration has been accepted. */
   active: ActivePolicy | null = null;
   private metricsOrNull: FilterMetrics | null = null;
+  /** Calls to a rate-limit service and the reports still owed; made when a policy first needs them. */
+  private serviceOrNull: ServiceEnvironment | null = null;
+  private transportOrNull: GrpcServiceTransport | null = null;
 
   /** Metrics, defined on first use (defining needs a live VM, not the start function). */
   get metrics(): FilterMetrics {
@@ -73,7 +79,8 @@ export class TokenLimitRoot extends RootContext {
       return false;
     }
     const metrics = this.metrics;
-    const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity);
+    const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity,
+      config.counters.service !== null ? this.serviceEnvironment() : null);
     const policy = compilePolicy(config, env);
     if (policy.errors.length > 0) {
       for (let i = 0; i < policy.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(policy.errors[i]));
@@ -86,10 +93,43 @@ export class TokenLimitRoot extends RootContext {
     return true;
   }
 
+  /** Retries the reports that failed, when their time has come. */
+  onTick(): void {
+    const service = this.serviceOrNull;
+    if (service !== null) service.reports.tick(nowMillis());
+  }
+
+  onGrpcReceive(token: u32, messageSize: u32): void {
+    const t = this.transportOrNull;
+    if (t !== null) t.onReceive(token, messageSize);
+  }
+
+  onGrpcClose(token: u32, statusCode: u32): void {
+    const t = this.transportOrNull;
+    if (t !== null) t.onClose(token, statusCode);
+  }
+
+  private serviceEnvironment(): ServiceEnvironment {
+    let s = this.serviceOrNull;
+    if (s === null) {
+      const stats = this.metrics.service;
+      const transport = new GrpcServiceTransport(this.id, stats);
+      this.transportOrNull = transport;
+      s = new ServiceEnvironment(transport, new ReportQueue(transport, stats), stats, nowMillis);
+      this.serviceOrNull = s;
+      // Ticks drive the retries of failed reports; only a VM that calls a service needs them.
+      setTickPeriod(REPORT_TICK_MS);
+    }
+    return s;
+  }
+
   newHttpContext(id: u32): HttpContext {
     return new TokenLimitStream(id, this);
   }
 }
+
+/** Period of on_tick once a rate-limit service is used: the granularity of report retries. */
+const REPORT_TICK_MS: u32 = 100;
 
 // Shared data (one per vm_id, so the canary VM Envoy configures first sees it too) records
 // that some configuration with limits was accepted. The key has no '|', so no counter key

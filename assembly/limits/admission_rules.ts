@@ -3,6 +3,7 @@
 // asks here, and applies the answer.
 import { AdmissionConfig, FailureMode, OnCounterError, PluginConfig } from "../config";
 import { acceptsStreamOptions } from "../usage/http";
+import { ServiceFailureMode } from "../config/counters";
 import { AdmissionMode, Decision, LimitStatus } from "./decision";
 
 /** What happens to a request once the limiter has answered. */
@@ -28,6 +29,12 @@ export enum AdmissionOutcome {
  */
 export function admissionOutcome(d: Decision, config: PluginConfig): AdmissionOutcome {
   if (d.status == LimitStatus.Pending) return AdmissionOutcome.Wait;
+  if (d.status == LimitStatus.ServiceError) {
+    // The rate-limit service's own failure mode (default deny) governs its failures.
+    const service = config.counters.service;
+    const deny = service === null || service.failureMode == ServiceFailureMode.Deny;
+    return deny && !config.dryRun ? AdmissionOutcome.Unavailable : AdmissionOutcome.FailOpen;
+  }
   if (d.status != LimitStatus.Ok) {
     return config.failureMode == FailureMode.Deny && !config.dryRun ? AdmissionOutcome.Unavailable : AdmissionOutcome.FailOpen;
   }

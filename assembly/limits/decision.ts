@@ -22,8 +22,13 @@ export namespace LimitStatus {
   export const Conflict: i32 = 1;
   /** The store answered something other than a value, NotFound or CasMismatch. */
   export const StoreError: i32 = 2;
-  /** Reserved for asynchronous backends (rate-limit service): the answer comes later. */
+  /** Asynchronous backends (rate-limit service): the answer comes later. */
   export const Pending: i32 = 3;
+  /**
+   * The rate-limit service gave no usable answer; `Decision.error` names the cause
+   * (unavailable, timeout, bad_answer) and `counters.service.failureMode` applies.
+   */
+  export const ServiceError: i32 = 4;
 }
 
 /** One counter of one rate of one limit that applies to the request. */
@@ -90,4 +95,16 @@ export class Decision {
   retryAfterSeconds: i64 = 0;
   /** One per spec, in spec order; pass them to `settle` or `release` when the response ends. */
   handles: CounterHandle[] = [];
+  /** Set while `status` is Pending: register a waiter on it to learn the answer. */
+  pending: PendingDecision | null = null;
+}
+
+/** Receives a pending decision's answer, once, from a later callback. */
+export abstract class DecisionWaiter {
+  abstract complete(d: Decision): void;
+}
+
+/** A decision still being made (LimitStatus.Pending). */
+export abstract class PendingDecision {
+  waiter: DecisionWaiter | null = null;
 }

@@ -73,6 +73,16 @@ export class CounterKeyBuilder {
     return this.buf.slice(0, this.len);
   }
 
+  /**
+   * The bytes a key carries for counter value `s` (escaped, or hashed when long): what a
+   * rate-limit service is sent for that value, so both backends tell the same callers apart.
+   */
+  valueBytes(s: string): ArrayBuffer {
+    this.len = 0;
+    this.part(s);
+    return this.buf.slice(0, this.len);
+  }
+
   private part(s: string): void {
     if (changetype<usize>(s) == 0) return;
     this.scanPart(s, false);

@@ -109,11 +109,14 @@ export function unidentifiedResponseFor(config: PluginConfig, selection: Selecti
  * The reply when the counters cannot be consulted and the failure mode is deny: 503 with
  * a one-second retry-after under the configured name (none when that name is "").
  */
-export function unavailableResponse(names: RateLimitHeaderNames, format: ErrorFormat = ErrorFormat.OpenAI): LimitedResponse {
+export function unavailableResponse(names: RateLimitHeaderNames, format: ErrorFormat = ErrorFormat.OpenAI, cause: string = ""): LimitedResponse {
   const out = new LimitedResponse();
   out.status = 503;
   out.details = "token_rate_limit_unavailable";
-  out.body = errorBody(format, 503, "Token budget could not be checked; try again later", "server_error", "rate_limit_unavailable");
+  // The cause (a rate-limit service's unavailable, timeout, bad_answer) tells the operator where to look.
+  const message = cause.length == 0 ? "Token budget could not be checked; try again later"
+    : "Token budget could not be checked (rate-limit service: " + cause + "); try again later";
+  out.body = errorBody(format, 503, message, "server_error", "rate_limit_unavailable");
   out.headers.push(new Header("content-type", "application/json"));
   if (names.retryAfter.length > 0) out.headers.push(new Header(names.retryAfter, "1"));
   return out;

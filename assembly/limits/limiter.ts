@@ -48,6 +48,12 @@ export class LimiterStats {
 
 /** Counters shared by every worker of a proxy (local) or every replica (service). */
 export abstract class Limiter {
+  /**
+   * True when `admit` answers later (LimitStatus.Pending) over the network: the filter
+   * then asks once, when the request is complete, instead of checking first.
+   */
+  remote: bool = false;
+
   constructor(
     /** Where the limiter counts what it meets (see LimiterEvent). */
     readonly stats: LimiterStats,

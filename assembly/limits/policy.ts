@@ -12,6 +12,10 @@ import { CounterStore } from "../counters/store";
 import { RateLimitHeaderNames } from "./headers";
 import { Limiter, LimiterStats } from "./limiter";
 import { LocalLimiter, DEFAULT_MAX_RETRIES } from "./local_limiter";
+import { ServiceEngine, ServiceLimiter } from "./service_limiter";
+import { CounterBackend, ServiceMode } from "../config/counters";
+import { ServiceStats, ServiceTransport } from "../counters/service";
+import { ReportQueue } from "../counters/report_queue";
 import { queryStringWarnings } from "./path_lint";
 
 /** One limit, ready to evaluate per request. */
@@ -34,6 +38,20 @@ export class PolicyEnvironment {
     public limiterStats: LimiterStats = new LimiterStats(),
     /** Receives identity outcomes (the filter's subclass exports them as metrics). */
     public identityStats: IdentityStats = new IdentityStats(),
+    /** How a rate-limit service is reached; null where there is none (unit tests). */
+    public service: ServiceEnvironment | null = null,
+  ) {}
+}
+
+/** What a rate-limit service backend needs from the proxy. */
+export class ServiceEnvironment {
+  constructor(
+    public transport: ServiceTransport,
+    /** Every policy of the VM reports through this one queue (reports outlive a policy). */
+    public reports: ReportQueue,
+    public stats: ServiceStats,
+    /** Milliseconds since the epoch, when an answer arrives. */
+    public clock: () => i64,
   ) {}
 }
 
@@ -82,7 +100,7 @@ export class CompiledPolicy {
     this.attributes = attributeOptionsOf(config, env.identityStats);
     this.headerNames = headerNamesOf(config);
     this.presets = presets;
-    this.limiter = limiterOf(config, env);
+    this.limiter = limiterOf(config, env, errors);
     this.errors = errors;
     this.warnings = policyWarnings(config);
   }
@@ -127,11 +145,26 @@ function weightsOf(config: PluginConfig): CostWeights | null {
   return CostWeights.of(w.input, w.output, 0, w.cached, w.reasoning);
 }
 
-/** The limiter of `counters.backend` (shared data is the only backend so far). */
-function limiterOf(config: PluginConfig, env: PolicyEnvironment): Limiter {
+/** The limiter of `counters.backend`. */
+function limiterOf(config: PluginConfig, env: PolicyEnvironment, errors: Array<string>): Limiter {
   // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
   // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
-  return new LocalLimiter(env.store, config.counters.keyPrefix + "|", DEFAULT_MAX_RETRIES, env.limiterStats);
+  const prefix = config.counters.keyPrefix + "|";
+  const local = new LocalLimiter(env.store, prefix, DEFAULT_MAX_RETRIES, env.limiterStats);
+  const service = config.counters.service;
+  if (service === null) return local;
+  const senv = env.service;
+  if (senv === null) {
+    errors.push("counters.backend: this host cannot call a rate-limit service");
+    return local;
+  }
+  if (service.mode == ServiceMode.Cached) {
+    errors.push("counters.service.mode: \"cached\" is not available in this build (use \"direct\")");
+    return local;
+  }
+  const engine = config.counters.backend == CounterBackend.Limitador ? ServiceEngine.Limitador : ServiceEngine.EnvoyRls;
+  return new ServiceLimiter(engine, senv.transport, senv.reports, env.store, prefix, service.cluster, service.domain, <u32>service.timeoutMs,
+    senv.clock, env.limiterStats, senv.stats);
 }
 
 // The names a cost expression may use: `usage.<field>` for each usage field, and nothing
