@@ -33,6 +33,9 @@ export function parseAddress(text: string): { host: string; port: number } | nul
 
 const identity = (b: Buffer): Buffer => b;
 
+/** What an HTTP/2 :authority may hold (RFC 3986 authority characters, as nghttp2 checks them). */
+const VALID_AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@[\]%]+$/;
+
 /** Metadata names HTTP/2 or gRPC reserve: the transport sets them, the filter's copies are dropped. */
 function reservedMetadata(name: string): boolean {
   return name.startsWith(":") || name.startsWith("grpc-") || name === "content-type" || name === "te" || name === "user-agent" || name === "host" || name === "connection";
@@ -170,8 +173,10 @@ export class RemoteCluster {
 
   private grpcClient(): Client {
     this.grpc ??= new Client(this.authority, credentials.createInsecure(), {
-      // Envoy sends the cluster name as :authority for envoy_grpc services.
-      "grpc.default_authority": this.name,
+      // Envoy sends the cluster name as :authority for envoy_grpc services. Istio's names
+      // (outbound|8081||host) are not valid authorities and an HTTP/2 server in Node resets
+      // such a stream, so those go with the address instead.
+      "grpc.default_authority": VALID_AUTHORITY.test(this.name) ? this.name : this.authority,
       "grpc.enable_retries": 0,
     });
     return this.grpc;
