@@ -107,9 +107,12 @@ export async function startRateLimitService(o: RateLimitServiceOptions): Promise
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => 50,
-    lazyConnect: false,
+    lazyConnect: true,
   });
   redis.on("error", () => {}); // reported per command
+  // Connected before the first call: without an offline queue, a command sent while still
+  // connecting would fail as if Redis were down.
+  await redis.connect();
   const prefix = o.keyPrefix ?? "";
   const calls: ServedCall[] = [];
   const decodeErrors: string[] = [];
