@@ -6,8 +6,9 @@
 // a call the host gives up on (timeout, cancel, root context gone) is aborted on the wire.
 //
 // Status mapping, from Envoy's async clients (see README.md, "Real clusters"):
-// - cannot connect, or the connection drops before response headers: HTTP gets the router's
-//   503 "upstream connect error or disconnect/reset before headers. reset reason: ...",
+// - cannot connect, or the connection drops or the stream is reset before response headers:
+//   HTTP gets the router's 503 "upstream connect error or disconnect/reset before headers.
+//   reset reason: ..." (connection failure, connection termination, remote reset),
 //   gRPC gets that reply converted (UNAVAILABLE, 14, with that text);
 // - reset after response headers: HTTP is a reset (BROKEN_CONNECTION), gRPC INTERNAL (13) "";
 // - gRPC answer without grpc-status and HTTP status not 200: CANCELLED (1) "";
@@ -19,7 +20,7 @@ import { outgoingHeaders, responsePairs, trailerPairs } from "./http1.ts";
 import type { GrpcCallOutcome, HttpCallOutcome, HttpCallRecord, GrpcCallRecord } from "./types.ts";
 
 /** Envoy's router reply text when the upstream cannot be reached or drops before headers. */
-export function connectFailureBody(reason: "connection failure" | "connection termination"): string {
+export function connectFailureBody(reason: "connection failure" | "connection termination" | "remote reset" | "remote refused stream reset"): string {
   return `upstream connect error or disconnect/reset before headers. reset reason: ${reason}`;
 }
 
@@ -51,7 +52,11 @@ export function envoyGrpcStatus(err: Pick<ServiceError, "code" | "details">, got
   if (details === "No message received") return { status: GrpcStatus.INTERNAL, statusMessage: "" };
   if (TRANSPORT_FAILURE.test(details)) {
     if (gotHeaders) return { status: GrpcStatus.INTERNAL, statusMessage: "" };
-    const reason = details.startsWith("No connection established") || /ECONNREFUSED/.test(details) ? "connection failure" : "connection termination";
+    // Envoy's reset reasons (Http::Utility::resetReasonToString).
+    const reason = details.startsWith("No connection established") || /ECONNREFUSED/.test(details) ? "connection failure"
+      : details.startsWith("Stream refused") ? "remote refused stream reset"
+      : details.startsWith("Received RST_STREAM") ? "remote reset"
+      : "connection termination";
     return { status: GrpcStatus.UNAVAILABLE, statusMessage: connectFailureBody(reason) };
   }
   return { status: err.code, statusMessage: details };

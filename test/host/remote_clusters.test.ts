@@ -8,6 +8,7 @@ import { createServer as createH2Server, constants as h2, type ServerHttp2Sessio
 import type { AddressInfo } from "node:net";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { Host } from "../../host-test/index.ts";
+import { envoyGrpcStatus, parseAddress } from "../../host-test/internal.ts";
 import { closedPort, startRawGrpcServer, type RawUnaryHandler } from "../support/grpc.ts";
 
 const RLS = "envoy.service.ratelimit.v3.RateLimitService";
@@ -149,4 +150,31 @@ test("HTTP calls: nothing listening gives the router's 503; a slow server gives 
 
 test("a malformed cluster address is refused when the host is created", async () => {
   await assert.rejects(Host.create({ wasm: MODULE, clusters: { ratelimit: { address: "localhost" } } }), /cluster ratelimit: address "localhost" is not host:port/);
+});
+
+test("grpc-js's own failures map to what Envoy's async client reports; a server's status passes as it is", () => {
+  const failure = "upstream connect error or disconnect/reset before headers. reset reason: ";
+  const cases: Array<[string, number, boolean, [number, string]]> = [
+    ["No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1", 14, false, [14, failure + "connection failure"]],
+    ["Connection dropped", 14, false, [14, failure + "connection termination"]],
+    ["Connection dropped", 14, true, [13, ""]],
+    ["Received RST_STREAM with code 2 (Internal server error)", 13, true, [13, ""]],
+    ["Received RST_STREAM with code 0 (Call ended without gRPC status)", 13, false, [14, failure + "remote reset"]],
+    ["Stream refused by server", 14, false, [14, failure + "remote refused stream reset"]],
+    ["Received HTTP status code 503", 14, false, [1, ""]],
+    ["No message received", 12, true, [13, ""]],
+    ["over the limit", 8, true, [8, "over the limit"]],
+    ["no healthy upstream", 14, false, [14, "no healthy upstream"]],
+  ];
+  for (const [details, code, gotHeaders, [status, message]] of cases) {
+    assert.deepEqual(envoyGrpcStatus({ code, details }, gotHeaders), { status, statusMessage: message }, details);
+  }
+});
+
+test("cluster addresses are host:port or [v6]:port", () => {
+  assert.deepEqual(parseAddress("127.0.0.1:8081"), { host: "127.0.0.1", port: 8081 });
+  assert.deepEqual(parseAddress("[::1]:9"), { host: "::1", port: 9 });
+  assert.equal(parseAddress("127.0.0.1"), null);
+  assert.equal(parseAddress("127.0.0.1:0"), null);
+  assert.equal(parseAddress("127.0.0.1:65536"), null);
 });
