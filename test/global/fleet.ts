@@ -119,9 +119,10 @@ export interface SpendResult {
  * One user spends across every replica and worker at once: each round starts one request per
  * worker of every replica (all admissions in flight together), then every admitted request
  * gets its response, costing `cost` tokens, and its report settles. Stops after a round that
- * admits nothing (or `maxRounds`).
+ * admits nothing (or `maxRounds`). `roundMs`: simulated time every replica's clock moves after
+ * each round (ticks: cached mode's refreshes and batched reports), default 0.
  */
-export async function spend(fleet: Fleet, o: { user: string; maxTokens: number; cost: number; maxRounds?: number }): Promise<SpendResult> {
+export async function spend(fleet: Fleet, o: { user: string; maxTokens: number; cost: number; maxRounds?: number; roundMs?: number }): Promise<SpendResult> {
   const res: SpendResult = { charged: 0, admitted: 0, refused: 0, other: {}, rounds: 0 };
   for (let round = 0; round < (o.maxRounds ?? 100); round++) {
     res.rounds++;
@@ -150,6 +151,10 @@ export async function spend(fleet: Fleet, o: { user: string; maxTokens: number; 
     }
     res.admitted += admittedThisRound;
     await settle(fleet.hosts);
+    if (o.roundMs) {
+      for (const h of fleet.hosts) h.clock.advance(o.roundMs);
+      await settle(fleet.hosts);
+    }
     if (admittedThisRound === 0) break;
   }
   return res;
