@@ -93,10 +93,10 @@ export class TokenLimitRoot extends RootContext {
     return true;
   }
 
-  /** Retries the reports that failed, when their time has come. */
+  /** Retries the reports that failed and syncs cached counters, when their time has come. */
   onTick(): void {
     const service = this.serviceOrNull;
-    if (service !== null) service.reports.tick(nowMillis());
+    if (service !== null) service.tick(nowMillis());
   }
 
   onGrpcReceive(token: u32, messageSize: u32): void {

@@ -13,6 +13,7 @@ import { RateLimitHeaderNames } from "./headers";
 import { Limiter, LimiterStats } from "./limiter";
 import { LocalLimiter, DEFAULT_MAX_RETRIES } from "./local_limiter";
 import { ServiceEngine, ServiceLimiter } from "./service_limiter";
+import { CachedCounters } from "./cached_counters";
 import { CounterBackend, ServiceMode } from "../config/counters";
 import { ServiceStats, ServiceTransport } from "../counters/service";
 import { ReportQueue } from "../counters/report_queue";
@@ -53,6 +54,22 @@ export class ServiceEnvironment {
     /** Milliseconds since the epoch, when an answer arrives. */
     public clock: () => i64,
   ) {}
+
+  /** Cached-mode limiters to tick (flush and refresh their counters). */
+  cached: Array<ServiceLimiter> = new Array<ServiceLimiter>();
+
+  /** Ticks every cached-mode limiter; forgets the ones of older policies that owe nothing. */
+  tick(nowMs: i64): void {
+    this.reports.tick(nowMs);
+    const keep = new Array<ServiceLimiter>();
+    for (let i = 0, n = this.cached.length; i < n; i++) {
+      const l = unchecked(this.cached[i]);
+      l.tick(nowMs);
+      const cache = l.cache;
+      if (i == n - 1 || (cache !== null && cache.size > 0)) keep.push(l);
+    }
+    this.cached = keep;
+  }
 }
 
 /** Everything a configuration means for a request. Built by `compilePolicy`; never changed after. */
@@ -158,13 +175,15 @@ function limiterOf(config: PluginConfig, env: PolicyEnvironment, errors: Array<s
     errors.push("counters.backend: this host cannot call a rate-limit service");
     return local;
   }
-  if (service.mode == ServiceMode.Cached) {
-    errors.push("counters.service.mode: \"cached\" is not available in this build (use \"direct\")");
-    return local;
-  }
   const engine = config.counters.backend == CounterBackend.Limitador ? ServiceEngine.Limitador : ServiceEngine.EnvoyRls;
-  return new ServiceLimiter(engine, senv.transport, senv.reports, env.store, prefix, service.cluster, service.domain, <u32>service.timeoutMs,
-    senv.clock, env.limiterStats, senv.stats);
+  const cache = service.mode == ServiceMode.Cached
+    ? new CachedCounters(env.store, engine == ServiceEngine.EnvoyRls, senv.transport, service.cluster, service.domain,
+      <u32>service.timeoutMs, service.cache.ttlMs, service.cache.flushIntervalMs, senv.stats)
+    : null;
+  const limiter = new ServiceLimiter(engine, senv.transport, senv.reports, env.store, prefix, service.cluster, service.domain,
+    <u32>service.timeoutMs, senv.clock, env.limiterStats, senv.stats, cache);
+  if (cache !== null) senv.cached.push(limiter);
+  return limiter;
 }
 
 // The names a cost expression may use: `usage.<field>` for each usage field, and nothing

@@ -25,6 +25,7 @@ import { ServiceCallHandler, ServiceFailure, ServiceMethod, ServiceStats, Servic
 import { ReportQueue } from "../counters/report_queue";
 import { InflightReservations } from "../counters/inflight";
 import { CounterStore } from "../counters/store";
+import { CachedCounters, ViewAdmission } from "./cached_counters";
 
 export enum ServiceEngine { Limitador = 0, EnvoyRls = 1 }
 
@@ -37,6 +38,10 @@ export class ServiceHandle extends CounterHandle {
   hitCounted: bool = false;
   /** The admission that is still being decided (cancelled when the stream goes). */
   admission: ServiceAdmission | null = null;
+  /** Cached mode: the counter's view holds its reservation and takes its cost. */
+  cached: bool = false;
+  /** What the service answered left (envoy-rls), or 1/0 for OK/OVER_LIMIT (Limitador). */
+  answered: i64 = -1;
 
   constructor(
     /** This proxy's in-flight reservations of the counter live under this key. */
@@ -161,11 +166,13 @@ export class ServiceLimiter extends Limiter {
     private clock: () => i64,
     stats: LimiterStats,
     readonly serviceStats: ServiceStats,
+    /** Cached mode's views; null in direct mode. */
+    readonly cache: CachedCounters | null = null,
   ) {
     super(stats);
     this.remote = true;
     // '~' is in no limit name, so these keys never meet a local counter's.
-    this.keys = new CounterKeyBuilder(keyPrefix + "~inflight|");
+    this.keys = new CounterKeyBuilder(keyPrefix + (cache === null ? "~inflight|" : "~view|"));
     this.descriptors = new DescriptorBuilder(new CounterKeyBuilder(""));
     this.inflight = new InflightReservations(store);
     this.domain = String.UTF8.encode(domain);
@@ -193,6 +200,10 @@ export class ServiceLimiter extends Limiter {
       if (!rls && first) a.calls.push(new AdmissionCall(a, i, 1));
     }
     if (rls) a.calls.push(new AdmissionCall(a, 0, specs.length));
+    if (this.cache !== null && this.admitFromViews(d, nowMs, mode)) {
+      for (let i = 0, n = d.handles.length; i < n; i++) (<ServiceHandle>unchecked(d.handles[i])).admission = null;
+      return d;
+    }
     d.status = LimitStatus.Pending;
     d.admitted = false;
     d.pending = a;
@@ -220,6 +231,7 @@ export class ServiceLimiter extends Limiter {
     if (!decodeRateLimitResponse(ptr, len, ans)) return false;
     if (ans.overallCode != RlsCode.Ok && ans.overallCode != RlsCode.OverLimit) return false;
     if (this.engine == ServiceEngine.Limitador) {
+      (<ServiceHandle>unchecked(a.decision.handles[call.first])).answered = ans.overallCode == RlsCode.Ok ? 1 : 0;
       if (ans.overallCode == RlsCode.OverLimit) {
         a.rejected = true;
         this.governRejected(a.decision, call.first, this.clock(), false, 0);
@@ -241,7 +253,8 @@ export class ServiceLimiter extends Limiter {
       const s = ans.status(i);
       const h = <ServiceHandle>unchecked(d.handles[call.first + i]);
       h.hitCounted = true;
-      const inflight = this.inflight.read(h.key, now, h.windowMs);
+      h.answered = <i64>s.limitRemaining;
+      const inflight = this.cache !== null ? 0 : this.inflight.read(h.key, now, h.windowMs);
       const reset = s.hasReset ? s.resetMs : msUntilReset(now, h.windowMs);
       // `limit_remaining` is after the hit this call counted: before it, remaining + 1.
       if (s.code == RlsCode.OverLimit || <i64>s.limitRemaining < inflight) {
@@ -262,6 +275,7 @@ export class ServiceLimiter extends Limiter {
     const d = a.decision;
     d.status = LimitStatus.Ok;
     d.admitted = !a.rejected;
+    if (this.cache !== null) this.populateViews(a);
     if (a.rejected) {
       d.remaining = 0;
       const s = ceilSeconds(d.resetMs);
@@ -269,6 +283,7 @@ export class ServiceLimiter extends Limiter {
       return;
     }
     if (d.hasCounter) d.retryAfterSeconds = ceilSeconds(d.resetMs);
+    if (this.cache !== null) return;
     if (this.engine != ServiceEngine.EnvoyRls || a.mode != AdmissionMode.Reserve) return;
     const now = this.clock();
     for (let i = 0, n = d.handles.length; i < n; i++) {
@@ -285,6 +300,105 @@ export class ServiceLimiter extends Limiter {
     }
   }
 
+  /**
+   * Cached mode: answers `d` from the views of its counters when every one has a view.
+   * False (nothing held) when one has none: the request then asks the service directly.
+   */
+  private admitFromViews(d: Decision, nowMs: i64, mode: AdmissionMode): bool {
+    const cache = this.cache!;
+    const rls = this.engine == ServiceEngine.EnvoyRls;
+    let rejected = -1;
+    let taken = 0;
+    for (let i = 0, n = d.handles.length; i < n; i++) {
+      const h = <ServiceHandle>unchecked(d.handles[i]);
+      if (!rls && !h.firstOfLimit) continue;
+      const est = mode == AdmissionMode.Reserve ? h.estimate : 0;
+      const r = cache.admit(h.key, viewName(h.key), h.windowMs, nowMs, est);
+      if (r == ViewAdmission.Admit) {
+        h.cached = true;
+        h.reserved = est;
+        h.windowStart = windowStart(nowMs, h.windowMs);
+        taken = i + 1;
+        if (rls) {
+          const remaining = nonNegative(cache.remaining - est);
+          const reset = msUntilReset(nowMs, h.windowMs);
+          if (!d.hasCounter || remaining < d.remaining) this.govern(d, i, remaining, reset);
+        }
+        continue;
+      }
+      if (r == ViewAdmission.Reject) { rejected = i; taken = i; break; }
+      taken = i;
+      break;
+    }
+    const allAnswered = rejected >= 0 || taken == d.handles.length || (!rls && this.allLimitsAnswered(d));
+    if (!allAnswered || rejected >= 0) {
+      // Give back what this request holds: it is refused, or it asks the service.
+      for (let i = 0; i < d.handles.length; i++) {
+        const h = <ServiceHandle>unchecked(d.handles[i]);
+        if (h.cached && h.reserved > 0) cache.settle(h.key, h.windowMs, h.windowStart, nowMs, h.reserved, 0);
+        h.reserved = 0;
+        if (rejected < 0) h.cached = false;
+      }
+    }
+    if (!allAnswered) {
+      d.hasCounter = false;
+      this.serviceStats.cacheMiss();
+      return false;
+    }
+    this.serviceStats.cacheHit();
+    d.status = LimitStatus.Ok;
+    if (rejected >= 0) {
+      d.admitted = false;
+      const h = unchecked(d.handles[rejected]);
+      const reset = rls ? msUntilReset(nowMs, h.windowMs) : h.windowMs;
+      this.govern(d, rejected, 0, reset);
+      const s = ceilSeconds(reset);
+      d.retryAfterSeconds = s < 1 ? 1 : s;
+      for (let i = 0; i < d.handles.length; i++) (<ServiceHandle>unchecked(d.handles[i])).done = true;
+      return true;
+    }
+    d.admitted = true;
+    if (!rls) d.hasCounter = false;
+    if (d.hasCounter) d.retryAfterSeconds = ceilSeconds(d.resetMs);
+    for (let i = 0; i < d.handles.length; i++) (<ServiceHandle>unchecked(d.handles[i])).cached = true;
+    return true;
+  }
+
+  /** Limitador: whether the first counter of every limit was admitted from its view. */
+  private allLimitsAnswered(d: Decision): bool {
+    for (let i = 0, n = d.handles.length; i < n; i++) {
+      const h = <ServiceHandle>unchecked(d.handles[i]);
+      if (h.firstOfLimit && !h.cached) return false;
+    }
+    return true;
+  }
+
+  /** Cached mode: leaves the service's direct answers in the views, with this request's reservation. */
+  private populateViews(a: ServiceAdmission): void {
+    const cache = this.cache!;
+    const d = a.decision;
+    const rls = this.engine == ServiceEngine.EnvoyRls;
+    const now = this.clock();
+    for (let i = 0, n = d.handles.length; i < n; i++) {
+      const h = <ServiceHandle>unchecked(d.handles[i]);
+      if (!rls && !h.firstOfLimit) { h.cached = i > 0 && (<ServiceHandle>unchecked(d.handles[i - 1])).cached; continue; }
+      if (h.answered < 0) continue;
+      let hold: i64 = 0;
+      if (!a.rejected && a.mode == AdmissionMode.Reserve) hold = rls ? (h.estimate > 1 ? h.estimate - 1 : 0) : h.estimate;
+      if (cache.populate(h.key, viewName(h.key), h.descriptor, h.windowMs, now, h.answered, hold)) {
+        h.cached = true;
+        h.reserved = hold;
+        h.windowStart = windowStart(now, h.windowMs);
+      }
+    }
+  }
+
+  /** Cached mode, on tick: syncs the counters whose time has come. */
+  tick(nowMs: i64): void {
+    const cache = this.cache;
+    if (cache !== null) cache.tick(nowMs);
+  }
+
   /** See Limiter.settle: gives back in-flight reservations and reports the costs. */
   settle(handles: CounterHandle[], costs: i64[], nowMs: i64): i32 {
     if (changetype<usize>(handles) == 0) return LimitStatus.Ok;
@@ -297,10 +411,16 @@ export class ServiceLimiter extends Limiter {
       const h = i < n ? <ServiceHandle>unchecked(handles[i]) : null;
       if (h === null || h.firstOfLimit) {
         // A limit's counters all count the same kind of token: one report per limit.
-        if (groupStart >= 0) this.report(handles, groupStart, i - groupStart, groupCost, rls);
+        if (groupStart >= 0) this.report(handles, groupStart, i - groupStart, groupCost, rls, nowMs);
         if (h === null) break;
         groupStart = i;
         groupCost = i < known ? nonNegative(unchecked(costs[i])) : 0;
+      }
+      if (h.cached) {
+        // The view takes the reservation back when the cost is added, in one write.
+        if (rls || h.firstOfLimit) continue;
+        h.done = true;
+        continue;
       }
       this.giveBack(h);
     }
@@ -324,14 +444,32 @@ export class ServiceLimiter extends Limiter {
     if (h.done) return;
     const a = h.admission;
     if (a !== null) a.cancel();
-    if (h.reserved > 0 && !this.inflight.add(h.key, h.windowStart, h.windowMs, -h.reserved)) this.stats.record(LimiterEvent.LostRelease);
+    const cache = this.cache;
+    if (h.cached && cache !== null) {
+      if (h.reserved > 0 && !cache.settle(h.key, h.windowMs, h.windowStart, this.clock(), h.reserved, 0)) this.stats.record(LimiterEvent.LostRelease);
+    } else if (h.reserved > 0 && !this.inflight.add(h.key, h.windowStart, h.windowMs, -h.reserved)) this.stats.record(LimiterEvent.LostRelease);
     h.reserved = 0;
     h.done = true;
   }
 
   /** Reports `cost` for the `count` counters of one limit starting at `first`. */
-  private report(handles: CounterHandle[], first: i32, count: i32, cost: i64, rls: bool): void {
+  private report(handles: CounterHandle[], first: i32, count: i32, cost: i64, rls: bool, nowMs: i64): void {
     const h = <ServiceHandle>unchecked(handles[first]);
+    const cache = this.cache;
+    if (cache !== null && h.cached) {
+      // Cached mode: the cost waits in each counter's view for the next flush.
+      for (let i = 0; i < count; i++) {
+        const c = <ServiceHandle>unchecked(handles[first + i]);
+        if (!rls && i > 0) break;
+        if (c.done) continue;
+        const charge = rls && c.hitCounted ? cost - 1 : cost;
+        if (!cache.settle(c.key, c.windowMs, c.windowStart, nowMs, c.reserved, charge)) this.stats.record(LimiterEvent.LostRelease);
+        c.reserved = 0;
+        c.done = true;
+      }
+      for (let i = 0; i < count; i++) (<ServiceHandle>unchecked(handles[first + i])).done = true;
+      return;
+    }
     // envoy-rls counted one hit per counter at admission (all or none of a call's).
     const hits = rls && h.hitCounted ? cost - 1 : cost;
     if (hits <= 0) return;
@@ -377,4 +515,9 @@ export class ServiceLimiter extends Limiter {
     d.remaining = remaining;
     d.resetMs = resetMs;
   }
+}
+
+/** The name a counter's view is known by in this worker: its key as text. */
+function viewName(key: ArrayBuffer): string {
+  return String.UTF8.decode(key);
 }

@@ -223,3 +223,47 @@ test("gold and free both apply: envoy-rls sends both limits' descriptors in one 
   assert.deepEqual(sent(lim, "CheckRateLimit").map((x) => x.descriptors[0][0][1]), ["free", "gold"]);
   assert.deepEqual(sent(lim, "Report").map((x) => [x.descriptors[0][0][1], x.hitsAddend]), [["free", 100], ["gold", 100]]);
 });
+
+test("hostile answers never trap: random bytes and truncated answers give 200, 429 or 503", async () => {
+  const { prng } = await import("../filter/helpers.ts");
+  const rand = prng(10);
+  const valid = answer(Code.OK, [{ code: Code.OK, remaining: 7, limit: 20000, resetSeconds: 12 }]);
+  for (const backend of ["envoy-rls", "limitador"] as const) {
+    const host = await serviceHost(servicePolicy(backend));
+    const respond = () => {
+      const n = rand.int(3);
+      if (n === 0) return { message: valid.slice(0, rand.int(valid.length)) };
+      const bytes = new Uint8Array(rand.int(40));
+      for (let i = 0; i < bytes.length; i++) bytes[i] = rand.int(256);
+      return { message: bytes };
+    };
+    host.onGrpcCall(ENVOY_RLS, "ShouldRateLimit", respond);
+    host.onGrpcCall(KUADRANT_RLS, "CheckRateLimit", respond);
+    host.onGrpcCall(KUADRANT_RLS, "Report", respond);
+    for (let i = 0; i < 150; i++) {
+      const r = chat(host, `u${i % 7}`, ["free"]);
+      assert.ok([200, 429, 503].includes(r.status), `status ${r.status}`);
+    }
+    host.clock.advance(10_000);
+    assert.deepEqual(host.traps, []);
+  }
+});
+
+test("admission at request headers (the body is not read): the headers wait for the answer, then go on", async () => {
+  const host = await serviceHost(servicePolicy("envoy-rls", {}, { admission: { readRequestBody: false } }));
+  host.onGrpcCall(ENVOY_RLS, "ShouldRateLimit", () => ({ message: answer(Code.OK, [{ code: Code.OK, remaining: 500, limit: 20000 }]), delayMs: 20 }));
+  const s = host.newStream();
+  s.sendRequestHeaders(chatHeaders("alice", ["free"]));
+  assert.equal(s.requestPaused, true);
+  assert.equal(s.upstreamRequest, null);
+  host.clock.advance(25);
+  assert.equal(s.requestPaused, false);
+  assert.notEqual(s.upstreamRequest, null);
+});
+
+test("envoy-rls: an answer with fewer statuses than descriptors is a bad answer", async () => {
+  const host = await serviceHost(servicePolicy("envoy-rls"));
+  host.onGrpcCall(ENVOY_RLS, "ShouldRateLimit", () => ({ message: answer(Code.OK, [{ code: Code.OK, remaining: 5, limit: 20000 }]) }));
+  assert.equal(chat(host, "alice", ["free", "gold"]).status, 503);
+  assert.equal(metric(host, "service.errors.bad_answer"), 1);
+});
