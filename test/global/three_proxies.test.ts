@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { chatHeaders, chatResponse, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { chatRequest, metric, NINE_AM } from "../filter/helpers.ts";
-import { freePolicy, settle, spend, startFleet, type Backend } from "./fleet.ts";
+import { advance, freePolicy, settle, spend, startFleet, type Backend } from "./fleet.ts";
 
 const LIMIT = 2500;
 const MAX_TOKENS = 300; // each request's reservation (rho)
@@ -56,6 +56,41 @@ for (const backend of ["envoy-rls", "limitador"] as const) {
     // envoyproxy/ratelimit counts each admission's hit, the refused ones too; Limitador counts only reports.
     assert.equal(used, backend === "envoy-rls" ? r.charged + r.refused : r.charged);
     console.log(`${backend} direct: limit ${LIMIT}, charged ${r.charged} (${(r.charged / LIMIT).toFixed(2)}x), bound ${LIMIT + BOUND[backend]}, admitted ${r.admitted}, refused ${r.refused}, rounds ${r.rounds}`);
+  });
+}
+
+/** Cached mode's extra bound, (R - 1)·λ·T: λ the tokens a replica spends a second, T = ttl + flushInterval. */
+const ROUND_MS = 250;
+const LAMBDA = (C * COST * 1000) / ROUND_MS;
+const T_SECONDS = 2; // ttl 1s + flushInterval 1s
+const CACHED = { mode: "cached", cache: { ttl: "1s", flushInterval: "1s" } };
+
+for (const backend of ["envoy-rls", "limitador"] as const) {
+  test(`${backend}, cached: one user across 3 replicas x 2 workers is charged within the direct bound plus (R-1)·λ·T, and every cost reaches the service`, async (t) => {
+    const fleet = await startFleet({ backend, policy: freePolicy(backend, LIMIT, CACHED), limit: LIMIT });
+    t.after(() => fleet.close());
+    const r = await spend(fleet, { user: "alice", maxTokens: MAX_TOKENS, cost: COST, roundMs: ROUND_MS });
+    assert.deepEqual(r.other, {}, "every request was admitted or refused with 429");
+    assert.ok(r.refused > 0, JSON.stringify(r));
+    const bound = BOUND[backend] + (R - 1) * LAMBDA * T_SECONDS;
+    assert.ok(r.charged <= LIMIT + bound, `charged ${r.charged} > ${LIMIT} + ${bound}`);
+    assert.ok(r.charged > LIMIT - MAX_TOKENS, `charged ${r.charged}: the budget was not used`);
+    // Let every batched cost reach the service.
+    await advance(fleet.hosts, 3000);
+    let hits = 0;
+    for (const h of fleet.hosts) {
+      assert.deepEqual(h.traps, []);
+      assert.equal(metric(h, "service.reports_pending"), 0);
+      assert.equal(metric(h, "service.reports_lost"), 0);
+      assert.equal(metric(h, "service.errors"), 0);
+      hits += metric(h, "service.cache_hits");
+    }
+    assert.ok(hits > 0, "admissions were answered from the views");
+    assert.deepEqual(fleet.service.decodeErrors, []);
+    const used = await counterValue(fleet.redis.url, backend === "envoy-rls" ? "*_alice_*" : '*"alice"*');
+    if (backend === "limitador") assert.equal(used, r.charged, "Limitador counted exactly the reported costs");
+    else assert.ok(used >= r.charged && used <= r.charged + r.refused, `envoyproxy/ratelimit counted ${used} for ${r.charged} charged and ${r.refused} refused`);
+    console.log(`${backend} cached: limit ${LIMIT}, charged ${r.charged} (${(r.charged / LIMIT).toFixed(2)}x), bound ${LIMIT + bound}, admitted ${r.admitted}, refused ${r.refused}, rounds ${r.rounds}, cache hits ${hits}`);
   });
 }
 
