@@ -4,13 +4,16 @@
 // bodies are encoded once per scenario, keys are decoded without allocation where possible,
 // results go back through the guest's allocator as Envoy's do. It implements exactly the
 // calls our modules import, refuses any other import, and supports one stream at a time
-// (or many opened side by side, for memory), answered synchronously: no calls, no timers.
+// (or many opened side by side, for memory). Timers run only when the benchmark calls
+// `tick()`. A unary gRPC call is answered by the `grpc` option's handler right after the
+// guest callback that made it returns (on_grpc_receive on the root context); a request
+// paused for it is resumed when the filter continues it. Without a handler, a call fails.
 import { readFileSync } from "node:fs";
 import { WasmResult, HeaderMapType, BufferType } from "../host-test/index.ts";
 
 const { Ok: OK, NotFound: NOT_FOUND, BadArgument: BAD_ARGUMENT, CasMismatch: CAS_MISMATCH } = WasmResult;
 const { RequestHeaders: REQUEST_HEADERS, ResponseHeaders: RESPONSE_HEADERS } = HeaderMapType;
-const { HttpRequestBody: REQUEST_BODY, HttpResponseBody: RESPONSE_BODY, PluginConfiguration: PLUGIN_CONFIGURATION } = BufferType;
+const { HttpRequestBody: REQUEST_BODY, HttpResponseBody: RESPONSE_BODY, PluginConfiguration: PLUGIN_CONFIGURATION, GrpcReceiveBuffer: GRPC_RECEIVE } = BufferType;
 
 const enc = new TextEncoder();
 const HTTP11 = enc.encode("HTTP/1.1");
@@ -107,6 +110,8 @@ class Stream {
   requestHeaders: HeaderMap;
   responseHeaders: HeaderMap;
   localStatus = 0;
+  /** The filter continued the request after pausing it (proxy_continue_stream). */
+  continued = false;
   constructor(readonly id: number, readonly scenario: PreparedScenario) {
     // Copy-on-write would save little: the maps are small arrays of shared values.
     this.requestHeaders = scenario.requestHeaders.clone();
@@ -130,7 +135,12 @@ interface GuestExports {
   proxy_on_log(id: number): void;
   proxy_on_done(id: number): number;
   proxy_on_delete(id: number): void;
+  proxy_on_tick?(id: number): void;
+  proxy_on_grpc_receive?(id: number, token: number, size: number): void;
 }
+
+/** Answers a unary gRPC call: the response message's bytes. */
+export type LeanGrpcHandler = (service: string, method: string, message: Uint8Array) => Uint8Array;
 
 export interface LeanHostOptions {
   pluginConfig: string;
@@ -140,6 +150,8 @@ export interface LeanHostOptions {
   logLevel?: number;
   /** Properties by their null-separated path, in Envoy's encodings. */
   properties?: Record<string, Uint8Array>;
+  /** Answers the filter's unary gRPC calls (a rate-limit service); without it, calls fail. */
+  grpc?: LeanGrpcHandler;
   /** Further import modules (profiling builds: `rtrace`). */
   extraImports?: Record<string, Record<string, (...args: number[]) => unknown>>;
 }
@@ -165,8 +177,17 @@ export class LeanHost {
   private nanos = 0n;
   logLevel: number;
   readonly logs: string[] = [];
+  private readonly grpc: LeanGrpcHandler | undefined;
+  private readonly pendingCalls: Array<{ token: number; service: string; method: string; message: Uint8Array }> = [];
+  private nextGrpcToken = 1;
+  private grpcReceive: Uint8Array = new Uint8Array(0);
+  private effective = ROOT_ID;
+  private readonly streams = new Map<number, Stream>();
+  /** Unary gRPC calls the filter made. */
+  grpcCalls = 0;
 
   private constructor(opts: LeanHostOptions) {
+    this.grpc = opts.grpc;
     this.configuration = enc.encode(opts.pluginConfig);
     this.nowMs = opts.now;
     this.logLevel = opts.logLevel ?? 2;
@@ -194,6 +215,7 @@ export class LeanHost {
     ex.proxy_on_context_create(ROOT_ID, 0);
     if (!ex.proxy_on_vm_start(ROOT_ID, 0)) throw new Error("lean host: on_vm_start refused");
     if (!ex.proxy_on_configure(ROOT_ID, host.configuration.length)) throw new Error(`lean host: configuration refused: ${host.logs.join(" | ")}`);
+    host.deliverCalls();
     return host;
   }
 
@@ -224,17 +246,50 @@ export class LeanHost {
   open(s: PreparedScenario): Stream {
     const ex = this.exports;
     const stream = new Stream(this.nextId++, s);
+    this.streams.set(stream.id, stream);
     this.current = stream;
+    this.effective = stream.id;
     ex.proxy_on_context_create(stream.id, ROOT_ID);
     const hasBody = s.requestBody.length > 0;
     const h = ex.proxy_on_request_headers(stream.id, stream.requestHeaders.names.length, hasBody ? 0 : 1);
-    if (stream.localStatus === 0 && h !== 0) throw new Error(`lean host: request headers paused (${h}); the benchmark host cannot resume streams`);
+    if (stream.localStatus === 0 && h !== 0) this.awaitContinue(stream, "request headers", h);
     if (stream.localStatus === 0 && hasBody) {
+      this.current = stream;
+      this.effective = stream.id;
       const b = ex.proxy_on_request_body(stream.id, s.requestBody.length, 1);
-      if (stream.localStatus === 0 && b !== 0) throw new Error(`lean host: request body paused (${b})`);
+      if (stream.localStatus === 0 && b !== 0) this.awaitContinue(stream, "request body", b);
     }
     this.current = null;
     return stream;
+  }
+
+  /** A paused request: its calls are answered now; it must then be continued or answered. */
+  private awaitContinue(stream: Stream, phase: string, action: number): void {
+    stream.continued = false;
+    this.current = null;
+    this.deliverCalls();
+    this.current = stream;
+    if (stream.localStatus === 0 && !stream.continued) throw new Error(`lean host: ${phase} paused (${action}) and nothing resumed it`);
+  }
+
+  /** Runs the root context's on_tick once (the benchmark decides when a tick period has passed), then answers its calls. */
+  tick(): void {
+    this.effective = ROOT_ID;
+    this.exports.proxy_on_tick?.(ROOT_ID);
+    this.deliverCalls();
+  }
+
+  /** Answers the calls made so far, each in on_grpc_receive of the root context. */
+  private deliverCalls(): void {
+    const ex = this.exports;
+    while (this.pendingCalls.length) {
+      const c = this.pendingCalls.shift()!;
+      if (!this.grpc) throw new Error(`lean host: the filter called ${c.service}/${c.method} and no gRPC handler is set`);
+      this.grpcReceive = this.grpc(c.service, c.method, c.message);
+      this.effective = ROOT_ID;
+      ex.proxy_on_grpc_receive?.(ROOT_ID, c.token, this.grpcReceive.length);
+      this.grpcReceive = new Uint8Array(0);
+    }
   }
 
   /** Runs the response phase of an open stream (unless it was answered locally) and ends it. */
@@ -251,6 +306,8 @@ export class LeanHost {
     ex.proxy_on_done(stream.id);
     ex.proxy_on_delete(stream.id);
     this.current = null;
+    this.streams.delete(stream.id);
+    this.deliverCalls();
     return stream.localStatus || 200;
   }
 
@@ -402,6 +459,7 @@ export class LeanHost {
       proxy_get_buffer_bytes: (type: number, start: number, length: number, ptrPtr: number, sizePtr: number) => {
         let data: Uint8Array;
         if (type === PLUGIN_CONFIGURATION) data = this.configuration;
+        else if (type === GRPC_RECEIVE) data = this.grpcReceive;
         else {
           const s = this.current;
           if (s === null) return NOT_FOUND;
@@ -414,15 +472,44 @@ export class LeanHost {
         return this.copyOut(data.subarray(start, end), ptrPtr, sizePtr);
       },
       proxy_set_buffer_bytes: () => OK,
-      // Present because the module imports them for its rate-limit service backends; the
-      // benchmarked policies count locally and never reach them, so they only refuse.
-      proxy_record_metric: () => OK,
       proxy_set_tick_period_milliseconds: () => OK,
-      proxy_set_effective_context: () => BAD_ARGUMENT,
-      proxy_continue_stream: () => BAD_ARGUMENT,
-      proxy_grpc_call: () => BAD_ARGUMENT,
-      proxy_grpc_cancel: () => NOT_FOUND,
-      proxy_get_status: () => NOT_FOUND,
+      proxy_record_metric: (id: number, value: bigint) => {
+        if (id >= this.metricValues.length) return NOT_FOUND;
+        this.metricValues[id] = Number(value);
+        return OK;
+      },
+      proxy_set_effective_context: (id: number) => {
+        if (id !== ROOT_ID && !this.streams.has(id)) return BAD_ARGUMENT;
+        this.effective = id;
+        return OK;
+      },
+      proxy_continue_stream: () => {
+        const s = this.streams.get(this.effective);
+        if (s === undefined) return NOT_FOUND;
+        s.continued = true;
+        return OK;
+      },
+      proxy_get_status: (codePtr: number, msgPtrPtr: number, msgSizePtr: number) => {
+        this.mem();
+        this.view.setUint32(codePtr, 0, true);
+        return this.copyOut(new Uint8Array(0), msgPtrPtr, msgSizePtr);
+      },
+      proxy_grpc_call: (_svcPtr: number, _svcSize: number, namePtr: number, nameSize: number, methodPtr: number, methodSize: number,
+        _mdPtr: number, _mdSize: number, msgPtr: number, msgSize: number, _timeout: number, tokenPtr: number) => {
+        const token = this.nextGrpcToken;
+        this.nextGrpcToken += 4;
+        this.grpcCalls++;
+        this.pendingCalls.push({ token, service: this.readAscii(namePtr, nameSize), method: this.readAscii(methodPtr, methodSize), message: this.mem().slice(msgPtr, msgPtr + msgSize) });
+        this.mem();
+        this.view.setUint32(tokenPtr, token, true);
+        return OK;
+      },
+      proxy_grpc_cancel: (token: number) => {
+        const i = this.pendingCalls.findIndex((c) => c.token === token);
+        if (i < 0) return NOT_FOUND;
+        this.pendingCalls.splice(i, 1);
+        return OK;
+      },
       proxy_send_local_response: (code: number) => {
         if (this.current) this.current.localStatus = code;
         return OK;

@@ -7,10 +7,11 @@ import { HeaderMap } from "./headers.ts";
 import { bodyBytes, fromByteString, type Pair } from "./pairs.ts";
 import type { RootContext, CallResponse, PendingHttpCall } from "./vm.ts";
 import type { HttpCallOutcome, HttpCallRecord } from "./types.ts";
+import { connectFailureBody } from "./remote.ts";
 
 /** Envoy's router reply when a call times out. */
 export const TIMEOUT_BODY = "upstream request timeout";
-const CONNECT_FAILURE_BODY = "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+const CONNECT_FAILURE_BODY = connectFailureBody("connection failure");
 
 function routerLocalReply(status: number, body: string): CallResponse {
   const h = HeaderMap.from({ ":status": String(status), "content-length": String(body.length), "content-type": "text/plain" });
@@ -61,7 +62,8 @@ export function dispatchHttpCall(root: RootContext, cluster: string, headerPairs
   const trailers = HeaderMap.fromPairs(trailerPairs);
   const record = new HttpCall(root, token, vm.name, clusterName, headers.toPairs(), body.slice(), trailers.toPairs(), timeoutMs);
   if (core.keepRecords) core.httpCalls.push(record);
-  const outcome = core.httpHandlers.get(clusterName)?.(record) ?? { pending: true };
+  const remote = core.remotes.get(clusterName);
+  const outcome = remote ? { pending: true as const } : core.httpHandlers.get(clusterName)?.(record) ?? { pending: true };
   if ("sendFailure" in outcome) {
     record.state = "send-failure";
     return { status: WasmResult.InternalFailure, token: 0 };
@@ -69,8 +71,12 @@ export function dispatchHttpCall(root: RootContext, cluster: string, headerPairs
   const pending: PendingHttpCall = { record, timers: [] };
   root.httpRequests.set(token, pending);
   if (timeoutMs > 0) {
-    pending.timers.push(core.scheduler.schedule(timeoutMs, () => deliverHttpResponse(root, token, routerLocalReply(504, TIMEOUT_BODY), "timeout")));
+    pending.timers.push(core.scheduler.schedule(timeoutMs, () => {
+      pending.abort?.();
+      deliverHttpResponse(root, token, routerLocalReply(504, TIMEOUT_BODY), "timeout");
+    }));
   }
+  if (remote) pending.abort = core.startRemote<HttpCallOutcome>((deliver) => remote.http(record, deliver), (o) => applyHttpOutcome(root, token, o));
   applyHttpOutcome(root, token, outcome);
   return { status: WasmResult.Ok, token };
 }

@@ -5,6 +5,7 @@ import { SharedData, SharedQueues } from "./shared.ts";
 import { MetricStore } from "./metrics.ts";
 import { LogLevels } from "./abi.ts";
 import type { ProbeRegistration } from "./probe.ts";
+import type { RemoteCluster } from "./remote.ts";
 import type {
   LogLevelName, LogEntry, TrapRecord, CallRecord, HttpCallHandler, HttpCallRecord,
   GrpcCallHandler, GrpcStreamHandler, GrpcCallRecord, GrpcStreamRecord,
@@ -59,6 +60,13 @@ export class HostCore {
   readonly grpcCalls: GrpcCallRecord[] = [];
   readonly grpcStreams: GrpcStreamRecord[] = [];
   readonly probes: ProbeRegistration[] = [];
+  /** Clusters connected to real services, by name. */
+  readonly remotes = new Map<string, RemoteCluster>();
+  /** Real calls whose answer has not reached the loop yet. */
+  remoteInFlight = 0;
+  /** Runs after a real answer is queued on the loop; default: run what is due now. */
+  onRemoteAnswer: (() => void) | undefined;
+  private idleWaiters: Array<() => void> = [];
   logLevel: number;
   trace: boolean;
   env: Record<string, string>;
@@ -88,5 +96,46 @@ export class HostCore {
 
   warn(message: string): void {
     if (this.keepRecords) this.warnings.push(message);
+  }
+
+  /**
+   * Starts a real call. `start` sends it and hands its outcome to `deliver` once; `apply`
+   * queues that outcome on the loop as a handler's would be, then the loop is woken so the
+   * VM is entered the same way. Returns the abort for when the host gives up on the call.
+   */
+  startRemote<T>(start: (deliver: (outcome: T) => void) => () => void, apply: (outcome: T) => void): () => void {
+    let open = true;
+    const finish = (): boolean => {
+      if (!open) return false;
+      open = false;
+      this.remoteInFlight--;
+      return true;
+    };
+    this.remoteInFlight++;
+    const abort = start((outcome) => {
+      if (!finish()) return;
+      apply(outcome);
+      if (this.onRemoteAnswer) this.onRemoteAnswer();
+      else if (this.driving === 0) this.scheduler.flush();
+      this.notifyIdle();
+    });
+    return () => {
+      if (!finish()) return;
+      abort();
+      this.notifyIdle();
+    };
+  }
+
+  /** Resolves once no real call is in flight (every answer delivered or given up). */
+  whenRemoteIdle(): Promise<void> {
+    if (this.remoteInFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private notifyIdle(): void {
+    if (this.remoteInFlight !== 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 }

@@ -104,7 +104,8 @@ export function dispatchGrpcCall(root: RootContext, service: Uint8Array, service
   const mn = fromByteString(method);
   const record = new GrpcCall(root, token, vm.name, cluster, sn, mn, HeaderMap.fromPairs(md).toPairs(), request.slice(), timeoutMs);
   if (core.keepRecords) core.grpcCalls.push(record);
-  const outcome = core.grpcHandlers.get(`${sn}/${mn}`)?.(record) ?? { pending: true };
+  const remote = core.remotes.get(cluster);
+  const outcome = remote ? { pending: true as const } : core.grpcHandlers.get(`${sn}/${mn}`)?.(record) ?? { pending: true };
   if ("sendFailure" in outcome || (parsed.ok && !core.clusters.has(cluster))) {
     record.state = "send-failure";
     return { status: WasmResult.InternalFailure, token: 0 };
@@ -112,8 +113,12 @@ export function dispatchGrpcCall(root: RootContext, service: Uint8Array, service
   const pending: PendingGrpcCall = { record, timers: [] };
   root.grpcCallRequests.set(token, pending);
   if (timeoutMs > 0) {
-    pending.timers.push(core.scheduler.schedule(timeoutMs, () => deliverGrpcClose(root, token, 14, TIMEOUT_BODY, "timeout")));
+    pending.timers.push(core.scheduler.schedule(timeoutMs, () => {
+      pending.abort?.();
+      deliverGrpcClose(root, token, 14, TIMEOUT_BODY, "timeout");
+    }));
   }
+  if (remote) pending.abort = core.startRemote<GrpcCallOutcome>((deliver) => remote.grpcCall(record, deliver), (o) => applyGrpcOutcome(root, token, o));
   applyGrpcOutcome(root, token, outcome);
   return { status: WasmResult.Ok, token };
 }
@@ -284,6 +289,7 @@ export function grpcCloseOrCancel(root: RootContext, token: number, cancel: bool
     const p = root.grpcCallRequests.get(token);
     if (!p) return WasmResult.NotFound;
     for (const t of p.timers) t.cancel();
+    p.abort?.();
     p.record.state = "cancelled";
     root.grpcCallRequests.delete(token);
     return WasmResult.Ok;

@@ -13,6 +13,7 @@ import { AttributeTable, type AttrInput } from "./properties.ts";
 import { bodyBytes, toByteString } from "./pairs.ts";
 import { LogLevels } from "./abi.ts";
 import { formatFuncType } from "./binary.ts";
+import { RemoteCluster } from "./remote.ts";
 import type {
   AbiVersion, BodyInput, CallRecord, GrpcCallHandler, GrpcCallRecord, GrpcStreamHandler, GrpcStreamRecord,
   HttpCallHandler, HttpCallRecord, HttpStream, LogEntry, LogLevelName, ProbeHandler, StreamSink, TrapRecord,
@@ -40,8 +41,14 @@ export interface HostOptions {
   logLevel?: LogLevelName;
   /** Wall clock at start, ms since the epoch. Default 2026-01-01T00:00:00Z. */
   now?: number;
-  /** Known clusters for outbound calls: names, or name -> HTTP handler. */
-  clusters?: string[] | Record<string, HttpCallHandler | true>;
+  /**
+   * Known clusters for outbound calls: names, or name -> an HTTP handler, `true`, or
+   * `{ address: "host:port" }`: a real service, reached over HTTP/1.1 (HTTP calls) and
+   * HTTP/2 (gRPC calls); see README.md, "Real clusters".
+   */
+  clusters?: string[] | Record<string, HttpCallHandler | true | { address: string }>;
+  /** Runs when a real cluster's answer has been queued on the loop (default: `host.flush()`); a driver that follows real time pumps its clock here. */
+  onRemoteAnswer?: () => void;
   /** Default stream attributes (dotted keys), merged over the built-in source/destination/connection defaults. */
   attributes?: Record<string, AttrInput>;
   /** Environment variables visible through WASI (Envoy's vm_config.environment_variables). */
@@ -128,7 +135,7 @@ export class Host {
   private pluginFailed: boolean[] = [];
   private nextConnectionId = 1;
   private requestIds = 0;
-  private readonly opts: Required<Omit<HostOptions, "wasm" | "pluginConfig" | "vmConfig" | "clusters" | "attributes" | "env" | "probes" | "keepRecords" | "onLog">>;
+  private readonly opts: Required<Omit<HostOptions, "wasm" | "pluginConfig" | "vmConfig" | "clusters" | "attributes" | "env" | "probes" | "keepRecords" | "onLog" | "onRemoteAnswer">>;
   private readonly defaults: AttributeTable;
 
   private constructor(private readonly module: LoadedModule, options: HostOptions) {
@@ -160,7 +167,9 @@ export class Host {
     else for (const [name, h] of Object.entries(clusters)) {
       this.core.clusters.add(name);
       if (typeof h === "function") this.core.httpHandlers.set(name, h);
+      else if (typeof h === "object" && h !== null) this.core.remotes.set(name, new RemoteCluster(name, h.address));
     }
+    this.core.onRemoteAnswer = options.onRemoteAnswer;
     const attrs = { ...DEFAULT_ATTRIBUTES, ...(options.attributes ?? {}) };
     if (options.attributes?.["source.address"] && options.attributes["source.port"] === undefined) {
       const m = /:(\d+)$/.exec(String(options.attributes["source.address"]));
@@ -285,12 +294,13 @@ export class Host {
     return true;
   }
 
-  /** Shuts every worker's root context down (on_done, on_delete) and stops timers. */
+  /** Shuts every worker's root context down (on_done, on_delete), stops timers and closes real clusters' connections. */
   close(): void {
     for (const vm of this.vms) {
       for (const root of [...vm.roots.values()]) root.shutdown();
       vm.stopTimers();
     }
+    for (const r of this.core.remotes.values()) r.close();
   }
 
   // ------------------------------------------------------------------ verbs
@@ -349,6 +359,14 @@ export class Host {
    */
   exchange(o: ExchangeOptions): ExchangeResult {
     return runExchange(this.newStream({ worker: o.worker, attributes: o.attributes }), this.core.scheduler, o);
+  }
+
+  /**
+   * Resolves once no call to a real cluster is in flight: every answer has been delivered
+   * to the filter (or the host gave up on the call, e.g. at its timeout).
+   */
+  whenRemoteIdle(): Promise<void> {
+    return this.core.whenRemoteIdle();
   }
 
   /** Runs everything due now (call responses, queue notifications). Drivers do this themselves. */

@@ -18,3 +18,5 @@ export type {
 export { Attr, type AttrValue, type AttrInput, decodeInt64 } from "./properties.ts";
 export { pairsBlob, parsePairsBlob } from "./pairs.ts";
 export { WasmResult, HeaderMapType, BufferType, StreamType } from "./abi.ts";
+// HTTP/1.1 messages to and from header pairs (real clusters use them; so does `tokenlimit serve`).
+export { CONNECTION_HEADERS, outgoingHeaders, responsePairs, trailerPairs, type Pairs } from "./http1.ts";

@@ -286,12 +286,16 @@ export interface CallResponse {
 export interface PendingHttpCall {
   record: HttpCallRecord;
   timers: TaskHandle[];
+  /** Drops the real request of a call to a connected cluster. */
+  abort?: () => void;
 }
 
 /** A unary gRPC call waiting for its answer. */
 export interface PendingGrpcCall {
   record: GrpcCallRecord;
   timers: TaskHandle[];
+  /** Cancels the real call of a call to a connected cluster. */
+  abort?: () => void;
 }
 
 /** An open gRPC stream. */
@@ -527,11 +531,13 @@ export class RootContext extends ContextBase {
   cancelCalls(): void {
     for (const p of this.httpRequests.values()) {
       for (const t of p.timers) t.cancel();
+      p.abort?.();
       p.record.state = "cancelled";
     }
     this.httpRequests.clear();
     for (const p of this.grpcCallRequests.values()) {
       for (const t of p.timers) t.cancel();
+      p.abort?.();
       p.record.state = "cancelled";
     }
     this.grpcCallRequests.clear();

@@ -1,10 +1,7 @@
-// `--cluster name=host:port`: the clusters the filter's proxy_http_call reaches, connected to
-// real HTTP/1.1 services (an alert webhook, a token service). Each call is made as Envoy's
-// async client would: the filter's headers and body, its timeout enforced by the host.
-// gRPC calls are not connected: they stay pending until their timeout (UNAVAILABLE).
-import { request } from "node:http";
-import type { HttpCallHandler, HttpCallRecord } from "../../host-test/index.ts";
-import { outgoingHeaders, responsePairs, trailerPairs } from "./messages.ts";
+// `--cluster name=host:port`: the clusters the filter's calls reach, connected to real
+// services (the rate-limit service, an alert webhook). host-test makes the calls as Envoy's
+// async clients would: HTTP calls over HTTP/1.1, gRPC calls over HTTP/2, each with the
+// filter's timeout and Envoy's status mapping (host-test/README.md, "Real clusters").
 
 export interface ClusterSpec {
   name: string;
@@ -20,51 +17,9 @@ export function parseCluster(text: string): ClusterSpec {
   return { name: m[1], host: m[2].replace(/^\[|\]$/g, ""), port };
 }
 
-/**
- * HTTP call handlers (host-test's `clusters` option) answering the filter's calls to each
- * cluster with a real request to its address. `after` runs once a response (or failure) is
- * handed to the host, so that it is delivered.
- */
-export function clusterHandlers(clusters: readonly ClusterSpec[], after: () => void): Record<string, HttpCallHandler> {
-  const out: Record<string, HttpCallHandler> = {};
-  for (const c of clusters) {
-    out[c.name] = (call) => {
-      forward(c, call, after);
-      return { pending: true };
-    };
-  }
+/** host-test's `clusters` option for these specs: each name mapped to its real address. */
+export function clusterAddresses(clusters: readonly ClusterSpec[]): Record<string, { address: string }> {
+  const out: Record<string, { address: string }> = {};
+  for (const c of clusters) out[c.name] = { address: c.host.includes(":") ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}` };
   return out;
-}
-
-function forward(c: ClusterSpec, call: HttpCallRecord, after: () => void): void {
-  const method = call.header(":method") ?? "GET";
-  const req = request({
-    host: c.host,
-    port: c.port,
-    method,
-    path: call.header(":path") ?? "/",
-    headers: { ...outgoingHeaders(call.headers), host: call.header(":authority") ?? c.host },
-  });
-  let settled = false;
-  const settle = (outcome: Parameters<HttpCallRecord["respond"]>[0]): void => {
-    if (settled) return;
-    settled = true;
-    call.respond(outcome);
-    after();
-  };
-  // The host answers a call that outlives its timeout with a 504; drop the socket then.
-  if (call.timeoutMs > 0) req.setTimeout(call.timeoutMs + 1000, () => req.destroy());
-  req.on("error", (e: NodeJS.ErrnoException) => {
-    settle(e.code === "ECONNREFUSED" || e.code === "EHOSTUNREACH" || e.code === "ENOTFOUND" ? { connectFailure: true } : { reset: true });
-  });
-  req.on("response", (res) => {
-    const parts: Buffer[] = [];
-    res.on("data", (b: Buffer) => parts.push(b));
-    res.on("error", () => settle({ reset: true }));
-    res.on("end", () => {
-      const trailers = res.rawTrailers.length ? trailerPairs(res.rawTrailers) : undefined;
-      settle({ headers: responsePairs(res), body: new Uint8Array(Buffer.concat(parts)), ...(trailers ? { trailers } : {}) });
-    });
-  });
-  req.end(Buffer.from(call.body));
 }

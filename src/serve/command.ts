@@ -116,7 +116,7 @@ export function serveCommand(): Command {
     .option("--upstream <url>", "where requests go, http:// or https:// (default: a built-in OpenAI/Anthropic-compatible mock)")
     .option("--listen <host:port>", "address to listen on", "127.0.0.1:8080")
     .option("--workers <n>", "worker VMs sharing data, as Envoy's --concurrency", positiveInt, 1)
-    .option("--cluster <name=host:port>", "a cluster the filter's HTTP calls reach (repeatable)", cluster, [] as ClusterSpec[])
+    .option("--cluster <name=host:port>", "a cluster the filter's HTTP (HTTP/1.1) and gRPC (HTTP/2) calls reach (repeatable)", cluster, [] as ClusterSpec[])
     .option("--wasm <file>", "the compiled filter (default: the one shipped with tokenlimit)")
     .addOption(new Option("--log-level <level>", "the filter's log level").choices(["trace", "debug", "info", "warn", "error", "critical"]).default("info"))
     .action(async (flags: ServeFlags) => {

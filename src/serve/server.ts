@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { Host, type LogEntry } from "../../host-test/index.ts";
 import { Meter, formatLog, limitNames, type RequestLog } from "./access-log.ts";
 import { FollowingClock } from "./clock.ts";
-import { type ClusterSpec, clusterHandlers } from "./clusters.ts";
+import { type ClusterSpec, clusterAddresses } from "./clusters.ts";
 import { serveAdmin } from "./stats.ts";
 import { proxyStream, type ProxyContext } from "./stream.ts";
 import { WorkerSelector } from "./workers.ts";
@@ -21,7 +21,7 @@ export interface ServeOptions {
   listen?: string;
   /** Worker VMs (Envoy's --concurrency). Default 1. */
   workers?: number;
-  /** Clusters the filter's HTTP calls reach. */
+  /** Clusters the filter's HTTP and gRPC calls reach. */
   clusters?: readonly ClusterSpec[];
   /** The host's wall clock at start (default: the machine's). */
   now?: number;
@@ -72,7 +72,8 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   // Calls may start in on_configure, before the clock exists: bound late.
   let clock: FollowingClock | null = null;
   const host = await Host.create({
-    clusters: clusterHandlers(o.clusters ?? [], () => clock?.pump()),
+    clusters: clusterAddresses(o.clusters ?? []),
+    onRemoteAnswer: () => clock?.pump(),
     wasm: o.wasm,
     pluginConfig: o.pluginConfig,
     workers: o.workers ?? 1,

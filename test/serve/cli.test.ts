@@ -11,6 +11,7 @@ import { loadServePolicy } from "../../src/serve/command.ts";
 import { DEFAULT_POLICY } from "../../src/serve/defaults.ts";
 import { EXAMPLE_POLICY } from "../../fixtures/llm.ts";
 import { WASM, upstream, until } from "./helpers.ts";
+import { startRawGrpcServer } from "../support/grpc.ts";
 
 test("--cluster and --listen take host:port and say what is wrong otherwise", () => {
   assert.deepEqual(parseCluster("ratelimit=127.0.0.1:8081"), { name: "ratelimit", host: "127.0.0.1", port: 8081 });
@@ -65,6 +66,30 @@ test("--cluster: the filter's HTTP calls reach a real service, and its answer re
   await until(() => logs.filter((l) => l.startsWith("http response")).length >= 1, 5000, "the call's response");
   assert.ok(seen.includes("GET /quota quota q"), seen.join("; "));
   assert.ok(logs.some((l) => /^http response \d+ 200 quota-ok$/.test(l)), logs.join("; "));
+});
+
+test("--cluster: the filter's gRPC calls reach a real gRPC service over HTTP/2, and its answer reaches the filter", async (t) => {
+  const seen: string[] = [];
+  const svc = await startRawGrpcServer({
+    "envoy.service.ratelimit.v3.RateLimitService": {
+      ShouldRateLimit: (call, cb) => {
+        seen.push(`${call.getPath()} ${call.getHost()} ${call.request.toString("latin1")}`);
+        cb(null, Buffer.from("rls-ok"));
+      },
+    },
+  });
+  t.after(() => svc.stop());
+  const quota = await upstream(t, (_req, res) => res.end());
+  const logs: string[] = [];
+  // The same test module, calling cluster "ratelimit" over gRPC in on_configure.
+  const serving = await startServe({
+    wasm: "build/modules/as_calls.wasm", pluginConfig: "grpc", upstream: quota.url, listen: "127.0.0.1:0",
+    clusters: [parseCluster(`ratelimit=${svc.address}`)], onLog: (e) => logs.push(e.message),
+  });
+  t.after(() => serving.close());
+  await until(() => logs.some((l) => l.startsWith("grpc receive")), 5000, "the call's answer");
+  assert.deepEqual(seen, ["/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit ratelimit req"]);
+  assert.ok(logs.includes("grpc receive 5 rls-ok"), logs.join("; "));
 });
 
 test("tokenlimit serve: starts on the embedded default, proxies, serves metrics, and stops on SIGTERM", async (t) => {
