@@ -52,11 +52,13 @@ Examples:
   tokenlimit render policy.yaml > plugin-config.json
   tokenlimit render policy.yaml --format envoy --wasm-url /etc/envoy/tokenlimit.wasm
   tokenlimit render policy.yaml --format istio --wasm-url oci://ghcr.io/acme/tokenlimit:0.1.0 | kubectl apply -f -
-  kubectl get tokenratelimitpolicy llm-budgets -n gateway-system -o yaml | tokenlimit render - --format istio`);
+  kubectl get tokenratelimitpolicy llm-budgets -n gateway-system -o yaml | tokenlimit render - --format istio
+  tokenlimit render policy.yaml --format limitador > limits.yaml            # Limitador's limits file
+  tokenlimit render policy.yaml --format envoy-ratelimit > config/tokenlimit.yaml  # envoyproxy/ratelimit`);
 
 program
   .command("render")
-  .description("print a policy as the filter's plugin configuration, an Envoy HTTP filter or an Istio WasmPlugin")
+  .description("print a policy as the filter's plugin configuration, an Envoy HTTP filter, an Istio WasmPlugin, or the limits of the rate-limit service that counts for it (limitador, envoy-ratelimit)")
   .argument("<policy>", "TokenRateLimitPolicy manifest, list of manifests or bare spec (YAML or JSON; - reads stdin)")
   .addOption(new Option("--format <format>", "what to print").choices(FORMATS).default("plugin-config"))
   .option("--wasm-url <url>", "where the module is: a path or file:// URL (envoy), an oci://, https:// or file:// URL (istio)")

@@ -5,7 +5,8 @@ import { type CheckResult, type FilterModule, checkPolicies, formatReport, isVal
 import { type Policy, policyLabel } from "./policy/manifest.ts";
 import { wasmImage } from "./image/manifest.ts";
 import {
-  type FailStrategy, type IstioOptions, type IstioPhase, PLACEHOLDER_WASM_URL, type Rendered, renderEnvoy, renderIstio, renderPluginConfig,
+  type FailStrategy, type IstioOptions, type IstioPhase, PLACEHOLDER_WASM_URL, type Rendered, engineBackendCheck, renderEnvoy,
+  renderEnvoyRateLimit, renderIstio, renderLimitador, renderPluginConfig,
 } from "./policy/render.ts";
 
 export type { FilterModule } from "./policy/check.ts";
@@ -16,7 +17,7 @@ export interface Output {
   stderr: string;
 }
 
-export const FORMATS = ["plugin-config", "envoy", "istio"] as const;
+export const FORMATS = ["plugin-config", "envoy", "istio", "limitador", "envoy-ratelimit"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface RenderOptions {
@@ -80,8 +81,17 @@ export async function render(file: string, text: string, filter: FilterModule, o
       rendered = "error" in istio ? istio : renderIstio(chosen, istio);
       break;
     }
+    case "limitador":
+    case "envoy-ratelimit": {
+      if (options.wasmUrl !== undefined) return failure([`--wasm-url: not for --format ${format}`]);
+      const backend = engineBackendCheck(chosen, format);
+      if (backend !== undefined && "error" in backend) return failure([`${file}: ${backend.error}`]);
+      if (backend !== undefined) warnings.push(backend.warning);
+      rendered = format === "limitador" ? renderLimitador(chosen) : renderEnvoyRateLimit(chosen);
+      break;
+    }
   }
-  if ("error" in rendered) return failure([`${file}: ${rendered.error}`]);
+  if ("error" in rendered) return failure(rendered.error.split("\n").map((line) => `${file}: ${line}`));
   return { code: 0, stdout: rendered.text, stderr: lines(warnings) };
 }
 

@@ -1,9 +1,12 @@
-// Renders a policy for the three places it can go: the filter's plugin configuration
-// (JSON), an Envoy `envoy.filters.http.wasm` HTTP filter, and an Istio WasmPlugin.
+// Renders a policy for the places it can go: the filter's plugin configuration (JSON), an
+// Envoy `envoy.filters.http.wasm` HTTP filter, an Istio WasmPlugin, and the limits of the
+// rate-limit service that counts for it (Limitador, envoyproxy/ratelimit).
 // The checked-in examples in envoy/ are exactly these renderings (a test keeps them so).
 import { Document } from "yaml";
 import { type Policy, policyLabel } from "./manifest.ts";
 import type { PluginConfig } from "./spec.ts";
+import { COUNTER_KEY_PREFIX, LIMIT_KEY, WINDOW_KEY, countersSettings } from "./descriptors.ts";
+import { type EngineResult, envoyRateLimitConfig, limitadorLimits } from "./engines.ts";
 
 /** root_id and vm_id; the filter accepts any root_id, so this is only a name. */
 export const PLUGIN_NAME = "tokenlimit";
@@ -226,4 +229,44 @@ export function renderIstio(policy: Policy, options: IstioOptions = {}): Rendere
   const doc = new Document(manifest);
   doc.commentBefore = ` tokenlimit for ${policyLabel(policy)}: runs on the gateway's pods ${PHASE_PLACE[options.phase ?? "STATS"]}`;
   return { text: doc.toString({ lineWidth: 0 }) };
+}
+
+/** Which counters backend each engine format is for. */
+const ENGINE_BACKEND = { limitador: "limitador", "envoy-ratelimit": "envoy-rls" } as const;
+export type EngineFormat = keyof typeof ENGINE_BACKEND;
+
+/**
+ * Whether the policy's counters backend calls the engine a format is for: an error when it
+ * calls the other engine (the descriptors differ), a warning when it counts locally.
+ */
+export function engineBackendCheck(policy: Policy, format: EngineFormat): { error: string } | { warning: string } | undefined {
+  const { backend } = countersSettings(policy.config);
+  const wanted = ENGINE_BACKEND[format];
+  if (backend === wanted) return undefined;
+  if (backend === "local") {
+    return { warning: `warning: counters.backend is "local": the filter counts in the proxy and calls no service; set it to "${wanted}" for these limits to count` };
+  }
+  return { error: `--format ${format} is for counters.backend "${wanted}"; this policy's is ${JSON.stringify(backend)}` };
+}
+
+function engineText(result: EngineResult<unknown>, comment: string): Rendered {
+  if ("errors" in result) return { error: result.errors.join("\n") };
+  const doc = new Document(result.value);
+  doc.commentBefore = comment;
+  return { text: doc.toString({ lineWidth: 0 }) };
+}
+
+/** Limitador's limits file (a YAML list of limits) for the policy: see engines.ts. */
+export function renderLimitador(policy: Policy): Rendered {
+  const { domain } = countersSettings(policy.config);
+  return engineText(limitadorLimits(policy.config),
+    ` Limitador limits for ${policyLabel(policy)}, namespace ${JSON.stringify(domain)}: one limit per rate.\n` +
+    ` The filter sends one descriptor per limit: ${LIMIT_KEY}, then ${COUNTER_KEY_PREFIX}<i>.`);
+}
+
+/** envoyproxy/ratelimit's configuration (domain and descriptor tree) for the policy: see engines.ts. */
+export function renderEnvoyRateLimit(policy: Policy): Rendered {
+  return engineText(envoyRateLimitConfig(policy.config),
+    ` envoyproxy/ratelimit configuration for ${policyLabel(policy)}: one descriptor per rate,\n` +
+    ` ${LIMIT_KEY}, then ${WINDOW_KEY} (seconds), then ${COUNTER_KEY_PREFIX}<i>.`);
 }
