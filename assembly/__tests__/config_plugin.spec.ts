@@ -204,7 +204,7 @@ describe("config: counters", () => {
     expect(c.counters.keyPrefix).toBe("tokenlimit/v1/gw-a");
   });
   it("rejects an unknown backend", () => {
-    expect(errors(withLimits("\"counters\":{\"backend\":\"redis\"}"))).toBe("counters.backend: expected one of \"local\", got \"redis\"");
+    expect(errors(withLimits("\"counters\":{\"backend\":\"redis\"}"))).toBe("counters.backend: expected one of \"local\", \"limitador\", \"envoy-rls\", got \"redis\"");
   });
   it("rejects a key prefix with separators or spaces", () => {
     expect(errors(withLimits("\"counters\":{\"keyPrefix\":\"a|b\"}"))).toBe("counters.keyPrefix: expected 1 to 64 letters, digits or _.:/-, got \"a|b\"");

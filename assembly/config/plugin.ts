@@ -5,13 +5,16 @@
 import { Value, MapValue } from "../cel/value";
 import { parseJsonBytes } from "../json/parse";
 import { pathKey } from "../json/path";
-import { ConfigReader, describe } from "./reader";
+import { ConfigReader } from "./reader";
 import { LimitConfig, Expression, readLimits, readExpressions } from "./limits";
 import { IdentityConfig, readIdentity } from "./identity";
 import { UsageConfig, readUsage, readDataExtraction, checkUsage } from "./usage";
 import { CostConfig, readCost } from "./cost";
 import { AdmissionConfig, readAdmission } from "./admission";
 import { ResponseConfig, readResponse } from "./response";
+import { CountersConfig, readCounters } from "./counters";
+
+export { CountersConfig, CounterBackend, COUNTER_BACKEND_NAMES } from "./counters";
 
 /**
  * A counter expression that cannot be evaluated for a request a limit's `when` selected:
@@ -24,15 +27,6 @@ export const ON_COUNTER_ERROR_NAMES: Array<string> = ["skip", "reject"];
 /** When the filter cannot decide (counter store error): let the request through, or deny it. */
 export enum FailureMode { Allow = 0, Deny = 1 }
 export const FAILURE_MODE_NAMES: Array<string> = ["allow", "deny"];
-
-export enum CounterBackend { Local = 0 }
-export const COUNTER_BACKEND_NAMES: Array<string> = ["local"];
-
-export class CountersConfig {
-  backend: CounterBackend = CounterBackend.Local;
-  /** Start of every counter key; [A-Za-z0-9_.:/-], 1..64 characters. */
-  keyPrefix: string = "tokenlimit";
-}
 
 export class PluginConfig {
   /** Sorted by name: the order in which limits are evaluated, reported and keyed. */
@@ -93,7 +87,6 @@ const TOP_FIELDS: Array<string> = [
 ];
 const TOLERATED_FIELDS: Array<string> = ["targetRef"];
 const MERGEABLE_FIELDS: Array<string> = ["limits", "when", "strategy", "dataExtraction"];
-const COUNTERS_FIELDS: Array<string> = ["backend", "keyPrefix"];
 
 // The buffer `parseConfigBuffer` is reading: reading allocates, so the collector may
 // run, and the JSON parser holds the bytes only by address. A global is a GC root.
@@ -207,33 +200,6 @@ function pickMergeable(r: ConfigReader, obj: MapValue): string | null {
     return null;
   }
   return which;
-}
-
-function readCounters(r: ConfigReader, v: Value | null, path: string): CountersConfig {
-  const out = new CountersConfig();
-  if (v === null) return out;
-  const obj = r.object(v, path, COUNTERS_FIELDS);
-  if (obj === null) return out;
-  out.backend = <CounterBackend>r.oneOf(obj, "backend", path, COUNTER_BACKEND_NAMES, CounterBackend.Local);
-  const prefix = r.string(obj, "keyPrefix", path, out.keyPrefix);
-  if (!isKeyPrefix(prefix)) {
-    r.error(pathKey(path, "keyPrefix"), "expected 1 to 64 letters, digits or _.:/-, got " + describe(Value.string(prefix)));
-  } else {
-    out.keyPrefix = prefix;
-  }
-  return out;
-}
-
-function isKeyPrefix(s: string): bool {
-  const n = s.length;
-  if (n == 0 || n > 64) return false;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    const ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ||
-      c == 0x5f || c == 0x2e || c == 0x3a || c == 0x2f || c == 0x2d;
-    if (!ok) return false;
-  }
-  return true;
 }
 
 /** `invalid JSON at offset N (line L, column C): message` — columns count bytes. */

@@ -117,6 +117,8 @@ function policyWarnings(config: PluginConfig): Array<string> {
     const when = unchecked(config.limits[i]).when;
     for (let j = 0; j < when.length; j++) queryStringWarnings(unchecked(when[j]), out);
   }
+  // Until the service limiters are wired, say plainly that counting stays local.
+  if (config.counters.service !== null) out.push("counters.backend: the rate-limit service is not used yet by this build; counters are local to this proxy");
   return out;
 }
 
