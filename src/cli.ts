@@ -110,6 +110,7 @@ program
   .addOption(new Option("--attach <how>", "how WasmPlugins find a Gateway's pods").choices(["targetRefs", "selector"]).default("targetRefs"))
   .option("--wasm <file>", "the compiled filter, which judges every configuration (default: the one shipped with tokenlimit)", bundledFilter())
   .option("--policy-selector <labels>", "only TokenRateLimitPolicies with these labels (key=value,...), e.g. beside Kuadrant")
+  .option("--limitador <namespace/name>", "keep the spec.limits of this Limitador for the policies that count in Limitador (counters.backend: limitador)")
   .option("--resync <seconds>", "reconcile everything this often even without changes", "300")
   .option("--listen <host:port>", "/healthz, /readyz and /metrics", "0.0.0.0:8080")
   .option("--lease-namespace <ns>", "namespace of the leader-election Lease (default: the pod's)")

@@ -10,6 +10,7 @@
 // Limitador's conditions name them in CEL.
 //
 // Runs on a configuration the filter has accepted: the windows and limits are valid.
+import { formatPath } from "./errors.ts";
 import type { PluginConfig } from "./spec.ts";
 
 export const LIMIT_KEY = "tokenlimit_limit";
@@ -26,7 +27,7 @@ export interface RateCounter {
   limit: string;
   /** Index of the rate in the limit's `rates`. */
   rateIndex: number;
-  /** The JSON path of the rate, e.g. `limits.free.rates[0]`, for messages. */
+  /** The JSON path of the rate as the filter writes paths, e.g. `limits.free.rates[0]`, for messages. */
   path: string;
   /** Tokens allowed per window. */
   max: number;
@@ -69,9 +70,9 @@ export function countersSettings(config: PluginConfig): CountersSettings {
  * `defaults` or `overrides` (the filter enforces the one block a configuration has).
  */
 export function rateCounters(config: PluginConfig): RateCounter[] {
-  const [block, prefix] = config.limits !== undefined ? [config.limits, "limits"]
-    : record(config.defaults).limits !== undefined ? [record(config.defaults).limits, "defaults.limits"]
-    : [record(config.overrides).limits, "overrides.limits"];
+  const [block, prefix] = config.limits !== undefined ? [config.limits, ["limits"]]
+    : record(config.defaults).limits !== undefined ? [record(config.defaults).limits, ["defaults", "limits"]]
+    : [record(config.overrides).limits, ["overrides", "limits"]];
   const limits = record(block);
   const out: RateCounter[] = [];
   for (const name of Object.keys(limits).sort(byCodeUnits)) {
@@ -82,7 +83,7 @@ export function rateCounters(config: PluginConfig): RateCounter[] {
       const rate = record(r);
       const window = String(rate.window);
       out.push({
-        limit: name, rateIndex, path: `${prefix}.${name}.rates[${rateIndex}]`,
+        limit: name, rateIndex, path: formatPath([...prefix, name, "rates", rateIndex]),
         max: Number(rate.limit), window, windowMs: durationMs(window), counters,
       });
     });
