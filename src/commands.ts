@@ -1,7 +1,7 @@
 // The CLI's commands as functions from input text to output text and exit code, so
 // that they are tested without a process. src/cli.ts only parses arguments and does I/O.
 import { createHash } from "node:crypto";
-import { type CheckResult, type FilterModule, checkPolicies, formatReport, isValid } from "./policy/check.ts";
+import { type CheckResult, type FilterModule, checkPolicies, formatPolicyProblems, formatReport, isValid } from "./policy/check.ts";
 import { type Policy, policyLabel } from "./policy/manifest.ts";
 import { wasmImage } from "./image/manifest.ts";
 import {
@@ -84,14 +84,18 @@ export async function render(file: string, text: string, filter: FilterModule, o
     case "limitador":
     case "envoy-ratelimit": {
       if (options.wasmUrl !== undefined) return failure([`--wasm-url: not for --format ${format}`]);
+      // What the engine cannot count is reported at its line, as validate reports the filter's problems.
+      const report = checked.policies.find((p) => p.policy === chosen)!;
       const backend = engineBackendCheck(chosen, format);
-      if (backend !== undefined && "error" in backend) return failure([`${file}: ${backend.error}`]);
+      if (backend !== undefined && "problem" in backend) return failure(formatPolicyProblems(file, report, [backend.problem]));
       if (backend !== undefined) warnings.push(backend.warning);
-      rendered = format === "limitador" ? renderLimitador(chosen) : renderEnvoyRateLimit(chosen);
+      const engine = format === "limitador" ? renderLimitador(chosen) : renderEnvoyRateLimit(chosen);
+      if ("problems" in engine) return failure(formatPolicyProblems(file, report, engine.problems));
+      rendered = engine;
       break;
     }
   }
-  if ("error" in rendered) return failure(rendered.error.split("\n").map((line) => `${file}: ${line}`));
+  if ("error" in rendered) return failure([`${file}: ${rendered.error}`]);
   return { code: 0, stdout: rendered.text, stderr: lines(warnings) };
 }
 

@@ -5,7 +5,7 @@
 // step. The limits are what `tokenlimit render --format limitador` prints for each
 // gateway's configuration (src/policy/engines.ts). Pure.
 import { countersSettings } from "../policy/descriptors.ts";
-import { type LimitadorLimit, limitadorLimits } from "../policy/engines.ts";
+import { type LimitadorLimit, limitadorLimits, problemLine } from "../policy/engines.ts";
 import { canonical } from "./canonical.ts";
 import type { KubeObject } from "./types.ts";
 
@@ -34,7 +34,7 @@ export function countsInLimitador(config: Record<string, unknown>): boolean {
 /** The Limitador limits of one gateway's configuration, or the rates Limitador cannot count. */
 export function gatewayLimits(config: Record<string, unknown>): { limits: LimitadorLimit[] } | { errors: string[] } {
   const r = limitadorLimits(config);
-  return "errors" in r ? r : { limits: r.value };
+  return "errors" in r ? { errors: r.errors.map(problemLine) } : { limits: r.value };
 }
 
 /**

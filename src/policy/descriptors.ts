@@ -10,7 +10,7 @@
 // Limitador's conditions name them in CEL.
 //
 // Runs on a configuration the filter has accepted: the windows and limits are valid.
-import { formatPath } from "./errors.ts";
+import { type Path, formatPath } from "./errors.ts";
 import type { PluginConfig } from "./spec.ts";
 
 export const LIMIT_KEY = "tokenlimit_limit";
@@ -29,6 +29,8 @@ export interface RateCounter {
   rateIndex: number;
   /** The JSON path of the rate as the filter writes paths, e.g. `limits.free.rates[0]`, for messages. */
   path: string;
+  /** The same path as parts, to locate it in a manifest. */
+  at: Path;
   /** Tokens allowed per window. */
   max: number;
   /** The window as written (`24h`) and in milliseconds. */
@@ -83,7 +85,7 @@ export function rateCounters(config: PluginConfig): RateCounter[] {
       const rate = record(r);
       const window = String(rate.window);
       out.push({
-        limit: name, rateIndex, path: formatPath([...prefix, name, "rates", rateIndex]),
+        limit: name, rateIndex, path: formatPath([...prefix, name, "rates", rateIndex]), at: [...prefix, name, "rates", rateIndex],
         max: Number(rate.limit), window, windowMs: durationMs(window), counters,
       });
     });

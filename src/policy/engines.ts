@@ -5,6 +5,7 @@
 import {
   COUNTER_KEY_PREFIX, LIMIT_KEY, type RateCounter, WINDOW_KEY, countersSettings, rateCounters, windowSeconds,
 } from "./descriptors.ts";
+import { type Path, formatPath } from "./errors.ts";
 import type { PluginConfig } from "./spec.ts";
 
 /** One limit of Limitador's limits file (Kuadrant/limitador, limitador/src/limit.rs). */
@@ -39,7 +40,18 @@ export type RatelimitUnit = keyof typeof RATELIMIT_UNITS;
 /** requests_per_unit is a uint32 in envoyproxy/ratelimit's YamlRateLimit. */
 export const RATELIMIT_MAX_PER_UNIT = 4_294_967_295;
 
-export type EngineResult<T> = { value: T } | { errors: string[] };
+/** What an engine cannot count: the field of the plugin configuration, and why. */
+export interface EngineProblem {
+  path: Path;
+  message: string;
+}
+
+export type EngineResult<T> = { value: T } | { errors: EngineProblem[] };
+
+/** A problem as one line, `path: message`, the way the filter writes its own. */
+export function problemLine(p: EngineProblem): string {
+  return `${formatPath(p.path)}: ${p.message}`;
+}
 
 /** A CEL string literal in single quotes, as Limitador's CEL parser reads it. */
 export function celString(text: string): string {
@@ -62,18 +74,18 @@ export function limitadorEntry(key: string): string {
  */
 export function limitadorLimits(config: PluginConfig): EngineResult<LimitadorLimit[]> {
   const { domain } = countersSettings(config);
-  const errors: string[] = [];
+  const errors: EngineProblem[] = [];
   const limits: LimitadorLimit[] = [];
   const rates = rateCounters(config);
   for (const rate of rates) {
     const seconds = windowSeconds(rate);
     if (seconds === undefined) {
-      errors.push(`${rate.path}.window: Limitador counts windows in whole seconds, got ${JSON.stringify(rate.window)}`);
+      errors.push({ path: [...rate.at, "window"], message: `Limitador counts windows in whole seconds, got ${JSON.stringify(rate.window)}` });
       continue;
     }
     const twin = sameWindowBefore(rates, rate);
     if (twin !== undefined) {
-      errors.push(`${rate.path}.window: same window as ${twin.path} (${seconds}s): Limitador would count both rates in one counter; keep the smaller limit`);
+      errors.push({ path: [...rate.at, "window"], message: `same window as rates[${twin.rateIndex}] (${seconds}s): Limitador would count both rates in one counter; keep the smaller limit` });
       continue;
     }
     limits.push({
@@ -98,23 +110,23 @@ export function limitadorLimits(config: PluginConfig): EngineResult<LimitadorLim
  */
 export function envoyRateLimitConfig(config: PluginConfig): EngineResult<RatelimitConfig> {
   const { domain } = countersSettings(config);
-  const errors: string[] = [];
+  const errors: EngineProblem[] = [];
   const byLimit = new Map<string, RatelimitDescriptor[]>();
   const rates = rateCounters(config);
   for (const rate of rates) {
     const seconds = windowSeconds(rate);
     const unit = (Object.keys(RATELIMIT_UNITS) as RatelimitUnit[]).find((u) => RATELIMIT_UNITS[u] === seconds);
-    const problems: string[] = [];
+    const problems: EngineProblem[] = [];
     if (unit === undefined) {
-      problems.push(`${rate.path}.window: envoy-ratelimit cannot count a window of ${rate.window}: its windows are exactly one ` +
-        "second, minute, hour, day, week (7d), month (30d) or year (365d), with no multiplier");
+      problems.push({ path: [...rate.at, "window"], message: `envoy-ratelimit cannot count a window of ${rate.window}: its windows are exactly one ` +
+        "second, minute, hour, day, week (7d), month (30d) or year (365d), with no multiplier" });
     }
     if (rate.max > RATELIMIT_MAX_PER_UNIT) {
-      problems.push(`${rate.path}.limit: envoy-ratelimit counts at most ${RATELIMIT_MAX_PER_UNIT} per unit (requests_per_unit is a uint32), got ${rate.max}`);
+      problems.push({ path: [...rate.at, "limit"], message: `envoy-ratelimit counts at most ${RATELIMIT_MAX_PER_UNIT} per unit (requests_per_unit is a uint32), got ${rate.max}` });
     }
     const twin = sameWindowBefore(rates, rate);
     if (twin !== undefined && unit !== undefined) {
-      problems.push(`${rate.path}.window: same window as ${twin.path} (${rate.window}): envoy-ratelimit refuses a duplicate descriptor; keep the smaller limit`);
+      problems.push({ path: [...rate.at, "window"], message: `same window as rates[${twin.rateIndex}] (${rate.window}): envoy-ratelimit refuses a duplicate descriptor; keep the smaller limit` });
     }
     errors.push(...problems);
     if (problems.length > 0 || unit === undefined) continue;

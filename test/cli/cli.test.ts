@@ -153,7 +153,11 @@ test("cli: render --format limitador and envoy-ratelimit print the engines' file
   assert.deepEqual([rls.code, rls.stderr], [0, ""]);
   assert.deepEqual(parse(rls.stdout), parse(readFileSync(join(ROOT, "envoy/global/ratelimit-config.yaml"), "utf8")));
   const wrong = cli(["render", "envoy/global/ratelimit-policy.yaml", "--format", "limitador"]);
-  assert.deepEqual(wrong, { code: 1, stdout: "", stderr: 'envoy/global/ratelimit-policy.yaml: --format limitador is for counters.backend "limitador"; this policy\'s is "envoy-rls"\n' });
+  assert.deepEqual(wrong, {
+    code: 1, stdout: "",
+    stderr: "envoy/global/ratelimit-policy.yaml: policy gateway-system/llm-budgets:\n" +
+      '  27:5: spec.counters.backend: --format limitador is for counters.backend "limitador", not "envoy-rls"\n',
+  });
 });
 
 test("cli: validate runs the built filter by default and exits 1 with the report on stderr", () => {

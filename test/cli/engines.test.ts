@@ -184,15 +184,19 @@ test("envoy-ratelimit refuses a window that is not exactly one unit, and a limit
   const unitless = "its windows are exactly one second, minute, hour, day, week (7d), month (30d) or year (365d), with no multiplier";
   assert.deepEqual(out, {
     code: 1, stdout: "",
-    stderr: `p.yaml: limits.shared.rates[1].window: envoy-ratelimit cannot count a window of 90m: ${unitless}\n` +
-      "p.yaml: limits.shared.rates[2].limit: envoy-ratelimit counts at most 4294967295 per unit (requests_per_unit is a uint32), got 5000000000\n" +
-      `p.yaml: limits.shared.rates[4].window: envoy-ratelimit cannot count a window of 1500ms: ${unitless}\n`,
+    stderr: "p.yaml: policy gateway-system/llm-budgets:\n" +
+      `  11:59: spec.limits.shared.rates[1].window: envoy-ratelimit cannot count a window of 90m: ${unitless}\n` +
+      "  11:76: spec.limits.shared.rates[2].limit: envoy-ratelimit counts at most 4294967295 per unit (requests_per_unit is a uint32), got 5000000000\n" +
+      `  11:148: spec.limits.shared.rates[4].window: envoy-ratelimit cannot count a window of 1500ms: ${unitless}\n`,
   });
 });
 
 test("Limitador refuses a window that is not whole seconds; it takes any whole number of seconds", async () => {
   const out = await render("p.yaml", policy("limitador", `, { limit: 5, window: 1500ms }`), FILTER, { format: "limitador" });
-  assert.deepEqual(out, { code: 1, stdout: "", stderr: 'p.yaml: limits.shared.rates[1].window: Limitador counts windows in whole seconds, got "1500ms"\n' });
+  assert.deepEqual(out, {
+    code: 1, stdout: "",
+    stderr: 'p.yaml: policy gateway-system/llm-budgets:\n  11:59: spec.limits.shared.rates[1].window: Limitador counts windows in whole seconds, got "1500ms"\n',
+  });
   const ok = await render("p.yaml", policy("limitador", `, { limit: 5, window: 90m }, { limit: 5000000000, window: 2d1s }`), FILTER, { format: "limitador" });
   assert.equal(ok.code, 0, ok.stderr);
   assert.deepEqual(parse(ok.stdout).slice(3).map((l: LimitadorLimit) => [l.max_value, l.seconds]), [[5, 5400], [5000000000, 172801]]);
@@ -201,18 +205,22 @@ test("Limitador refuses a window that is not whole seconds; it takes any whole n
 test("two rates of a limit with the same window are refused by both engines: they would be one counter", async () => {
   const extra = `, { limit: 5, window: 60m }`;
   const limitador = await render("p.yaml", policy("limitador", extra), FILTER, { format: "limitador" });
-  assert.deepEqual(limitador.stderr, "p.yaml: limits.shared.rates[1].window: same window as limits.shared.rates[0] (3600s): Limitador would count both rates in one counter; keep the smaller limit\n");
+  assert.deepEqual(limitador.stderr, "p.yaml: policy gateway-system/llm-budgets:\n" +
+    "  11:59: spec.limits.shared.rates[1].window: same window as rates[0] (3600s): Limitador would count both rates in one counter; keep the smaller limit\n");
   const rls = await render("p.yaml", policy("envoy-rls", extra), FILTER, { format: "envoy-ratelimit" });
-  assert.deepEqual(rls.stderr, "p.yaml: limits.shared.rates[1].window: same window as limits.shared.rates[0] (60m): envoy-ratelimit refuses a duplicate descriptor; keep the smaller limit\n");
+  assert.deepEqual(rls.stderr, "p.yaml: policy gateway-system/llm-budgets:\n" +
+    "  11:59: spec.limits.shared.rates[1].window: same window as rates[0] (60m): envoy-ratelimit refuses a duplicate descriptor; keep the smaller limit\n");
   assert.equal(limitador.code + rls.code, 2);
 });
 
 test("each format is for its own backend: the other service's is refused, the local backend warned about", async () => {
   assert.deepEqual(await render("p.yaml", policy("envoy-rls"), FILTER, { format: "limitador" }), {
-    code: 1, stdout: "", stderr: 'p.yaml: --format limitador is for counters.backend "limitador"; this policy\'s is "envoy-rls"\n',
+    code: 1, stdout: "",
+    stderr: 'p.yaml: policy gateway-system/llm-budgets:\n  13:5: spec.counters.backend: --format limitador is for counters.backend "limitador", not "envoy-rls"\n',
   });
   assert.deepEqual(await render("p.yaml", policy("limitador"), FILTER, { format: "envoy-ratelimit" }), {
-    code: 1, stdout: "", stderr: 'p.yaml: --format envoy-ratelimit is for counters.backend "envoy-rls"; this policy\'s is "limitador"\n',
+    code: 1, stdout: "",
+    stderr: 'p.yaml: policy gateway-system/llm-budgets:\n  13:5: spec.counters.backend: --format envoy-ratelimit is for counters.backend "envoy-rls", not "limitador"\n',
   });
   const local = policy("local").replace(/\n  counters:\n[^]*$/, "\n");
   const out = await render("p.yaml", local, FILTER, { format: "limitador" });

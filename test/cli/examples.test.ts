@@ -95,8 +95,8 @@ async function checkedPolicy(path: string) {
 }
 
 /** The YAML of a rendering, or a failed assertion with its error. */
-function renderedYaml(r: { text: string } | { error: string }): unknown {
-  assert.ok("text" in r, "error" in r ? r.error : "");
+function renderedYaml(r: { text: string } | { problems: unknown[] }): unknown {
+  assert.ok("text" in r, JSON.stringify(r));
   return parse(r.text);
 }
 
