@@ -251,3 +251,17 @@ test("CEL string literals escape quotes and backslashes", () => {
   assert.equal(celString(`it's a \\ test`), `'it\\'s a \\\\ test'`);
   assert.equal(celString("a\nb"), "'a\\nb'");
 });
+
+test("limits under defaults or overrides are counted as the filter enforces them, and named by their own path", () => {
+  const limits = { free: { rates: [{ limit: 10, window: "1m" }], counters: [{ expression: "auth.identity.userid" }] } };
+  for (const block of ["defaults", "overrides"]) {
+    const config = { [block]: { limits }, counters: { backend: "envoy-rls", service: { cluster: "rls" } } };
+    const [rate] = rateCounters(config);
+    assert.equal(rate.path, `${block}.limits.free.rates[0]`);
+    const rls = envoyRateLimitConfig(config);
+    assert.ok("value" in rls);
+    assert.deepEqual(ratelimitMatch(rls.value.descriptors, descriptorFor(rate, "envoy-rls", ["alice"])!), { unit: "minute", requests_per_unit: 10 });
+  }
+  const bad = envoyRateLimitConfig({ defaults: { limits: { "free tier": { rates: [{ limit: 10, window: "90s" }] } } } });
+  assert.deepEqual("errors" in bad && bad.errors.map((e) => e.path), [["defaults", "limits", "free tier", "rates", 0, "window"]]);
+});
