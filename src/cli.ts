@@ -52,11 +52,13 @@ Examples:
   tokenlimit render policy.yaml > plugin-config.json
   tokenlimit render policy.yaml --format envoy --wasm-url /etc/envoy/tokenlimit.wasm
   tokenlimit render policy.yaml --format istio --wasm-url oci://ghcr.io/acme/tokenlimit:0.1.0 | kubectl apply -f -
-  kubectl get tokenratelimitpolicy llm-budgets -n gateway-system -o yaml | tokenlimit render - --format istio`);
+  kubectl get tokenratelimitpolicy llm-budgets -n gateway-system -o yaml | tokenlimit render - --format istio
+  tokenlimit render policy.yaml --format limitador > limits.yaml            # Limitador's limits file
+  tokenlimit render policy.yaml --format envoy-ratelimit > config/tokenlimit.yaml  # envoyproxy/ratelimit`);
 
 program
   .command("render")
-  .description("print a policy as the filter's plugin configuration, an Envoy HTTP filter or an Istio WasmPlugin")
+  .description("print a policy as the filter's plugin configuration, an Envoy HTTP filter, an Istio WasmPlugin, or the limits of the rate-limit service that counts for it (limitador, envoy-ratelimit)")
   .argument("<policy>", "TokenRateLimitPolicy manifest, list of manifests or bare spec (YAML or JSON; - reads stdin)")
   .addOption(new Option("--format <format>", "what to print").choices(FORMATS).default("plugin-config"))
   .option("--wasm-url <url>", "where the module is: a path or file:// URL (envoy), an oci://, https:// or file:// URL (istio)")
@@ -108,6 +110,7 @@ program
   .addOption(new Option("--attach <how>", "how WasmPlugins find a Gateway's pods").choices(["targetRefs", "selector"]).default("targetRefs"))
   .option("--wasm <file>", "the compiled filter, which judges every configuration (default: the one shipped with tokenlimit)", bundledFilter())
   .option("--policy-selector <labels>", "only TokenRateLimitPolicies with these labels (key=value,...), e.g. beside Kuadrant")
+  .option("--limitador <namespace/name>", "keep the spec.limits of this Limitador for the policies that count in Limitador (counters.backend: limitador)")
   .option("--resync <seconds>", "reconcile everything this often even without changes", "300")
   .option("--listen <host:port>", "/healthz, /readyz and /metrics", "0.0.0.0:8080")
   .option("--lease-namespace <ns>", "namespace of the leader-election Lease (default: the pod's)")

@@ -1,11 +1,12 @@
 // The CLI's commands as functions from input text to output text and exit code, so
 // that they are tested without a process. src/cli.ts only parses arguments and does I/O.
 import { createHash } from "node:crypto";
-import { type CheckResult, type FilterModule, checkPolicies, formatReport, isValid } from "./policy/check.ts";
+import { type CheckResult, type FilterModule, checkPolicies, formatPolicyProblems, formatReport, isValid } from "./policy/check.ts";
 import { type Policy, policyLabel } from "./policy/manifest.ts";
 import { wasmImage } from "./image/manifest.ts";
 import {
-  type FailStrategy, type IstioOptions, type IstioPhase, PLACEHOLDER_WASM_URL, type Rendered, renderEnvoy, renderIstio, renderPluginConfig,
+  type FailStrategy, type IstioOptions, type IstioPhase, PLACEHOLDER_WASM_URL, type Rendered, engineBackendCheck, renderEnvoy,
+  renderEnvoyRateLimit, renderIstio, renderLimitador, renderPluginConfig,
 } from "./policy/render.ts";
 
 export type { FilterModule } from "./policy/check.ts";
@@ -16,7 +17,7 @@ export interface Output {
   stderr: string;
 }
 
-export const FORMATS = ["plugin-config", "envoy", "istio"] as const;
+export const FORMATS = ["plugin-config", "envoy", "istio", "limitador", "envoy-ratelimit"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface RenderOptions {
@@ -78,6 +79,19 @@ export async function render(file: string, text: string, filter: FilterModule, o
       if (options.phase === "AUTHN") warnings.push("warning: phase AUTHN runs before jwt_authn: identities read from its verified payload are not there yet");
       const istio = istioOptions(options);
       rendered = "error" in istio ? istio : renderIstio(chosen, istio);
+      break;
+    }
+    case "limitador":
+    case "envoy-ratelimit": {
+      if (options.wasmUrl !== undefined) return failure([`--wasm-url: not for --format ${format}`]);
+      // What the engine cannot count is reported at its line, as validate reports the filter's problems.
+      const report = checked.policies.find((p) => p.policy === chosen)!;
+      const backend = engineBackendCheck(chosen, format);
+      if (backend !== undefined && "problem" in backend) return failure(formatPolicyProblems(file, report, [backend.problem]));
+      if (backend !== undefined) warnings.push(backend.warning);
+      const engine = format === "limitador" ? renderLimitador(chosen) : renderEnvoyRateLimit(chosen);
+      if ("problems" in engine) return failure(formatPolicyProblems(file, report, engine.problems));
+      rendered = engine;
       break;
     }
   }

@@ -1,23 +1,25 @@
 // The control loop: four informers (policies, Gateways, HTTPRoutes, the WasmPlugins it
-// keeps) feed one reconciler; any change, a resync timer or a retry runs it. Only the
-// leader writes. A failed write is retried with backoff: the whole state is reconciled
+// keeps), and the Limitador it keeps (read at each pass), feed one reconciler; any change,
+// a resync timer or a retry runs it. Only the leader writes. A failed write is retried with backoff: the whole state is reconciled
 // again, so a 409 (someone changed the object) is fixed by working from the new object.
 import { type Clock, backoff, rfc3339 } from "./clock.ts";
 import { Informer } from "./informer.ts";
 import { type KubeClient, type Resource, asApiError } from "./kube.ts";
 import type { Metrics } from "./metrics.ts";
-import type { Plan } from "./reconcile.ts";
+import type { Plan, Snapshot } from "./reconcile.ts";
 import {
   GATEWAY_API_GROUP, GATEWAY_API_VERSION, type Gateway, type HTTPRoute, POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION,
   type TokenRateLimitPolicy, WASMPLUGIN_GROUP, WASMPLUGIN_VERSION, type WasmPlugin, keyOf,
 } from "./types.ts";
 import { type FilterVerdicts, plan } from "./validation.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL, type PluginOptions } from "./wasmplugin.ts";
+import { LIMITADOR_GROUP, LIMITADOR_PLURAL, LIMITADOR_VERSION, type LimitadorRef } from "./limitador.ts";
 
 export const POLICIES: Resource = { group: POLICY_GROUP, version: POLICY_VERSION, plural: POLICY_PLURAL };
 export const GATEWAYS: Resource = { group: GATEWAY_API_GROUP, version: GATEWAY_API_VERSION, plural: "gateways" };
 export const HTTPROUTES: Resource = { group: GATEWAY_API_GROUP, version: GATEWAY_API_VERSION, plural: "httproutes" };
 export const WASMPLUGINS: Resource = { group: WASMPLUGIN_GROUP, version: WASMPLUGIN_VERSION, plural: "wasmplugins" };
+export const LIMITADORS: Resource = { group: LIMITADOR_GROUP, version: LIMITADOR_VERSION, plural: LIMITADOR_PLURAL };
 
 export interface ControllerOptions {
   client: KubeClient;
@@ -31,6 +33,12 @@ export interface ControllerOptions {
   policySelector?: string;
   /** Full reconciliation this often even without events (ms). */
   resyncMs?: number;
+  /**
+   * The Limitador whose `spec.limits` the controller keeps for the gateways that count in
+   * Limitador. Read at every reconciliation (one object: no watch), so a hand edit is
+   * undone at the next change or resync.
+   */
+  limitador?: LimitadorRef;
   log?: (line: string) => void;
 }
 
@@ -116,7 +124,7 @@ export class Controller {
 
   /** One pass: plan from the caches, then write. False when a write failed. */
   async reconcileOnce(): Promise<boolean> {
-    const snapshot = {
+    const snapshot: Snapshot = {
       policies: this.policies.list(),
       gateways: this.gateways.list(),
       routes: this.routes.list(),
@@ -124,6 +132,8 @@ export class Controller {
     };
     let p: Plan;
     try {
+      const kept = this.o.limitador;
+      if (kept !== undefined) snapshot.limitador = { ...kept, object: await this.o.client.get(LIMITADORS, kept.namespace, kept.name) };
       p = await plan(snapshot, this.o.plugin, this.o.verdicts, rfc3339(this.o.clock.now()));
     } catch (e) {
       this.log(`reconcile: ${(e as Error).message}`);
@@ -147,6 +157,14 @@ export class Controller {
         this.log(`${op} ${object}: ${err.code} ${err.message}`);
       }
     };
+    // Limits first: a WasmPlugin that counts in Limitador must not call it before they are there.
+    if (p.limitador !== undefined) {
+      const limitador = p.limitador;
+      await write("limitador", "replace", async () => {
+        await this.o.client.replace(LIMITADORS, limitador.metadata.namespace ?? "", limitador.metadata.name, limitador);
+      });
+      if (!ok) return false;
+    }
     for (const desired of p.apply) {
       const ns = desired.metadata.namespace ?? "";
       const existing = this.plugins.get(keyOf(desired));

@@ -8,6 +8,7 @@ import { systemClock } from "./clock.ts";
 import { Controller } from "./controller.ts";
 import { startHealthServer } from "./http.ts";
 import { kubeClient } from "./kube.ts";
+import { parseLimitadorRef } from "./limitador.ts";
 import { LeaderElector } from "./leader.ts";
 import { Metrics } from "./metrics.ts";
 import { FilterVerdicts } from "./validation.ts";
@@ -24,6 +25,7 @@ export interface ControllerCommandOptions {
   attach: PluginOptions["attach"];
   resync: string;
   policySelector?: string;
+  limitador?: string;
   listen: string;
   leaseNamespace?: string;
   leaseName: string;
@@ -50,6 +52,11 @@ export async function runController(o: ControllerCommandOptions): Promise<number
   const listen = /^(.*):(\d+)$/.exec(o.listen);
   if (!Number.isFinite(resyncSeconds) || resyncSeconds <= 0 || listen === null) {
     log("--resync must be a number of seconds and --listen host:port");
+    return 1;
+  }
+  const limitador = o.limitador === undefined ? undefined : parseLimitadorRef(o.limitador);
+  if (limitador !== undefined && "error" in limitador) {
+    log(limitador.error);
     return 1;
   }
   const kc = new KubeConfig();
@@ -79,6 +86,7 @@ export async function runController(o: ControllerCommandOptions): Promise<number
     isLeader: () => elector.isLeader(),
     resyncMs: resyncSeconds * 1000,
     ...(o.policySelector ? { policySelector: o.policySelector } : {}),
+    ...(limitador ? { limitador } : {}),
     log,
   });
   const health = await startHealthServer({ host: listen[1], port: Number(listen[2]), metrics, ready: () => controller!.synced });

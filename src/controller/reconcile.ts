@@ -7,9 +7,11 @@ import type { FilterVerdict } from "../policy/filter-check.ts";
 import { canonical } from "./canonical.ts";
 import { compileGateway } from "./compile.ts";
 import { type Verdict, policyStatus, sameStatus } from "./conditions.ts";
+import { type LimitadorRef, countsInLimitador, gatewayLimits, mergeLimits, withLimits } from "./limitador.ts";
+import type { LimitadorLimit } from "../policy/engines.ts";
 import { precedenceOrder } from "./merge.ts";
 import { GLOBAL_FIELDS, type ResolvedPolicy, resolvePolicy } from "./policy.ts";
-import type { Gateway, HTTPRoute, PolicyStatus, TokenRateLimitPolicy, WasmPlugin } from "./types.ts";
+import type { Gateway, HTTPRoute, KubeObject, PolicyStatus, TokenRateLimitPolicy, WasmPlugin } from "./types.ts";
 import { keyOf } from "./types.ts";
 import { type PluginOptions, wasmPluginFor } from "./wasmplugin.ts";
 
@@ -19,6 +21,11 @@ export interface Snapshot {
   routes: HTTPRoute[];
   /** The WasmPlugins this controller manages (by its label), as they are. */
   plugins: WasmPlugin[];
+  /**
+   * The Limitador whose `spec.limits` the controller keeps (`--limitador`), and the object
+   * as it is (undefined when it does not exist). Absent when no Limitador is kept.
+   */
+  limitador?: LimitadorRef & { object?: KubeObject };
 }
 
 /** The filter's verdict on a configuration (JSON text), or undefined if not checked yet. */
@@ -33,6 +40,8 @@ export interface Plan {
   remove: { namespace: string; name: string }[];
   /** Statuses that differ from what the policies carry. */
   statuses: { namespace: string; name: string; status: PolicyStatus }[];
+  /** The kept Limitador with the limits it must have, when they differ from its own. */
+  limitador?: KubeObject;
 }
 
 /** Computes the plan. `now` is the RFC 3339 time new conditions carry. Pure. */
@@ -68,6 +77,8 @@ export function reconcile(snapshot: Snapshot, options: PluginOptions, check: Che
   const enforcedIn = new Map<string, string[]>();
   const overriddenBy = new Map<string, Set<string>>();
   const rejectedIn = new Map<string, string>();
+  const limitadorLimits: LimitadorLimit[][] = [];
+  const countedInLimitador = new Set<string>();
   for (const gatewayKey of [...new Set(accepted.flatMap((p) => p.gateways))].sort()) {
     const gateway = world.gateways.get(gatewayKey)!;
     const members = accepted.filter((p) => p.gateways.includes(gatewayKey));
@@ -84,6 +95,16 @@ export function reconcile(snapshot: Snapshot, options: PluginOptions, check: Che
       for (const m of members) rejectedIn.set(m.key, `the combined configuration of WasmPlugin ${label} was rejected by the filter: ${filterMessage(filter)}`);
       continue;
     }
+    if (snapshot.limitador !== undefined && countsInLimitador(compiled.config)) {
+      // A limit Limitador cannot count would be no limit at all: its admission would say OK.
+      const limits = gatewayLimits(compiled.config);
+      if ("errors" in limits) {
+        for (const m of members) rejectedIn.set(m.key, `Limitador cannot count the limits of WasmPlugin ${label}: ${limits.errors.join("; ")}`);
+        continue;
+      }
+      limitadorLimits.push(limits.limits);
+      for (const m of members) countedInLimitador.add(m.key);
+    }
     desired.push(plugin);
     for (const key of compiled.enforced) enforcedIn.set(key, [...(enforcedIn.get(key) ?? []), label]);
     for (const [key, by] of compiled.overriddenBy) {
@@ -94,11 +115,27 @@ export function reconcile(snapshot: Snapshot, options: PluginOptions, check: Che
   }
   if (unchecked.size > 0) return { unchecked: [...unchecked], apply: [], remove: [], statuses: [] };
 
+  let limitador: KubeObject | undefined;
+  const kept = snapshot.limitador;
+  if (kept !== undefined) {
+    const limits = mergeLimits(limitadorLimits);
+    if (kept.object !== undefined) limitador = withLimits(kept.object, limits);
+    else {
+      // The WasmPlugin stays: its calls fail and failureMode decides, which is never unmetered by default.
+      for (const key of countedInLimitador) {
+        rejectedIn.set(key, `its limits count in Limitador, but the Limitador ${kept.namespace}/${kept.name} that should hold them does not exist`);
+      }
+    }
+  }
+
   for (const p of accepted) {
     const where = enforcedIn.get(p.key);
     const rejected = rejectedIn.get(p.key);
     if (rejected !== undefined) verdicts.set(p.key, { accepted: true, enforced: false, reason: "Invalid", message: rejected });
-    else if (where !== undefined) verdicts.set(p.key, { accepted: true, enforced: true, message: `limits in force in WasmPlugin ${where.join(", ")}` });
+    else if (where !== undefined) {
+      const counted = kept !== undefined && countedInLimitador.has(p.key) ? `, counted in Limitador ${kept.namespace}/${kept.name}` : "";
+      verdicts.set(p.key, { accepted: true, enforced: true, message: `limits in force in WasmPlugin ${where.join(", ")}${counted}` });
+    }
     else {
       const by = [...(overriddenBy.get(p.key) ?? [])].sort();
       verdicts.set(p.key, { accepted: true, enforced: false, reason: "Overridden", message: `every limit is overridden by ${by.join(", ")}` });
@@ -120,7 +157,7 @@ export function reconcile(snapshot: Snapshot, options: PluginOptions, check: Che
   const remove = snapshot.plugins.filter((p) => !wanted.has(keyOf(p)))
     .map((p) => ({ namespace: p.metadata.namespace ?? "", name: p.metadata.name }))
     .sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
-  return { unchecked: [], apply, remove, statuses };
+  return { unchecked: [], apply, remove, statuses, ...(limitador === undefined ? {} : { limitador }) };
 }
 
 /** Whether an existing WasmPlugin already says what the desired one says. */

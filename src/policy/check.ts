@@ -2,7 +2,8 @@
 // apiVersion, metadata, targetRef, Kuadrant's CRD) and what the filter says about each
 // spec (filter-check.ts), every problem located at its line and column in the file.
 import { filterFindings, checkWithFilter } from "./filter-check.ts";
-import { type Policy, type Problem, formatProblem, loadPolicies } from "./manifest.ts";
+import type { Path } from "./errors.ts";
+import { type Location, type Policy, type Problem, formatProblem, loadPolicies } from "./manifest.ts";
 
 /** The compiled filter, and how messages name it. */
 export interface FilterModule {
@@ -16,6 +17,8 @@ export interface PolicyReport {
   /** Present when the filter could be given the spec (it may still have refused it). */
   policy?: Policy;
   problems: Problem[];
+  /** Where a path of the spec (as the filter names it) is in the text. */
+  locate: (path: Path) => Location;
 }
 
 export interface CheckResult {
@@ -51,7 +54,7 @@ export async function checkPolicies(text: string, filter: FilterModule): Promise
         problems.push({ path: "", message: `${filter.name}: configuration rejected` });
       }
     }
-    result.policies.push({ label: document.label, ...(policy === undefined ? {} : { policy }), problems: tidy(problems) });
+    result.policies.push({ label: document.label, ...(policy === undefined ? {} : { policy }), problems: tidy(problems), locate: document.locate });
   }
   return result;
 }
@@ -59,6 +62,11 @@ export async function checkPolicies(text: string, filter: FilterModule): Promise
 /** True when nothing but warnings was found. */
 export function isValid(result: CheckResult): boolean {
   return [...result.problems, ...result.policies.flatMap((p) => p.problems)].every((p) => p.warning);
+}
+
+/** `problems` of one policy, located in the text, as `formatReport` writes them. */
+export function formatPolicyProblems(file: string, policy: PolicyReport, problems: { path: Path; message: string }[]): string[] {
+  return formatReport(file, { problems: [], policies: [{ ...policy, problems: problems.map((p) => ({ ...policy.locate(p.path), message: p.message })) }] });
 }
 
 /**

@@ -1,9 +1,12 @@
-// Renders a policy for the three places it can go: the filter's plugin configuration
-// (JSON), an Envoy `envoy.filters.http.wasm` HTTP filter, and an Istio WasmPlugin.
+// Renders a policy for the places it can go: the filter's plugin configuration (JSON), an
+// Envoy `envoy.filters.http.wasm` HTTP filter, an Istio WasmPlugin, and the limits of the
+// rate-limit service that counts for it (Limitador, envoyproxy/ratelimit).
 // The checked-in examples in envoy/ are exactly these renderings (a test keeps them so).
 import { Document } from "yaml";
 import { type Policy, policyLabel } from "./manifest.ts";
 import type { PluginConfig } from "./spec.ts";
+import { COUNTER_KEY_PREFIX, LIMIT_KEY, WINDOW_KEY, countersSettings } from "./descriptors.ts";
+import { type EngineProblem, type EngineResult, envoyRateLimitConfig, limitadorLimits } from "./engines.ts";
 
 /** root_id and vm_id; the filter accepts any root_id, so this is only a name. */
 export const PLUGIN_NAME = "tokenlimit";
@@ -226,4 +229,48 @@ export function renderIstio(policy: Policy, options: IstioOptions = {}): Rendere
   const doc = new Document(manifest);
   doc.commentBefore = ` tokenlimit for ${policyLabel(policy)}: runs on the gateway's pods ${PHASE_PLACE[options.phase ?? "STATS"]}`;
   return { text: doc.toString({ lineWidth: 0 }) };
+}
+
+/** Which counters backend each engine format is for. */
+const ENGINE_BACKEND = { limitador: "limitador", "envoy-ratelimit": "envoy-rls" } as const;
+export type EngineFormat = keyof typeof ENGINE_BACKEND;
+
+/** An engine's file, or the fields of the policy it cannot count. */
+export type EngineRendered = { text: string } | { problems: EngineProblem[] };
+
+/**
+ * Whether the policy's counters backend calls the engine a format is for: a problem at
+ * `counters.backend` when it calls the other engine (the descriptors differ), a warning
+ * when it counts locally.
+ */
+export function engineBackendCheck(policy: Policy, format: EngineFormat): { problem: EngineProblem } | { warning: string } | undefined {
+  const { backend } = countersSettings(policy.config);
+  const wanted = ENGINE_BACKEND[format];
+  if (backend === wanted) return undefined;
+  if (backend === "local") {
+    return { warning: `warning: counters.backend is "local": the filter counts in the proxy and calls no service; set it to "${wanted}" for these limits to count` };
+  }
+  return { problem: { path: ["counters", "backend"], message: `--format ${format} is for counters.backend "${wanted}", not ${JSON.stringify(backend)}` } };
+}
+
+function engineText(result: EngineResult<unknown>, comment: string): EngineRendered {
+  if ("errors" in result) return { problems: result.errors };
+  const doc = new Document(result.value);
+  doc.commentBefore = comment;
+  return { text: doc.toString({ lineWidth: 0 }) };
+}
+
+/** Limitador's limits file (a YAML list of limits) for the policy: see engines.ts. */
+export function renderLimitador(policy: Policy): EngineRendered {
+  const { domain } = countersSettings(policy.config);
+  return engineText(limitadorLimits(policy.config),
+    ` Limitador limits for ${policyLabel(policy)}, namespace ${JSON.stringify(domain)}: one limit per rate.\n` +
+    ` The filter sends one descriptor per limit: ${LIMIT_KEY}, then ${COUNTER_KEY_PREFIX}<i>.`);
+}
+
+/** envoyproxy/ratelimit's configuration (domain and descriptor tree) for the policy: see engines.ts. */
+export function renderEnvoyRateLimit(policy: Policy): EngineRendered {
+  return engineText(envoyRateLimitConfig(policy.config),
+    ` envoyproxy/ratelimit configuration for ${policyLabel(policy)}: one descriptor per rate,\n` +
+    ` ${LIMIT_KEY}, then ${WINDOW_KEY} (seconds), then ${COUNTER_KEY_PREFIX}<i>.`);
 }

@@ -145,6 +145,21 @@ test("cli: render --format envoy reads the policy from stdin", () => {
   assert.equal(parse(out.stdout)[0].typed_config.config.configuration.value, EXAMPLE_JSON);
 });
 
+test("cli: render --format limitador and envoy-ratelimit print the engines' files of envoy/global/", () => {
+  const limits = cli(["render", "envoy/global/limitador-policy.yaml", "--format", "limitador"]);
+  assert.deepEqual([limits.code, limits.stderr], [0, ""]);
+  assert.deepEqual(parse(limits.stdout), parse(readFileSync(join(ROOT, "envoy/global/limits.yaml"), "utf8")));
+  const rls = cli(["render", "envoy/global/ratelimit-policy.yaml", "--format", "envoy-ratelimit"]);
+  assert.deepEqual([rls.code, rls.stderr], [0, ""]);
+  assert.deepEqual(parse(rls.stdout), parse(readFileSync(join(ROOT, "envoy/global/ratelimit-config.yaml"), "utf8")));
+  const wrong = cli(["render", "envoy/global/ratelimit-policy.yaml", "--format", "limitador"]);
+  assert.deepEqual(wrong, {
+    code: 1, stdout: "",
+    stderr: "envoy/global/ratelimit-policy.yaml: policy gateway-system/llm-budgets:\n" +
+      '  27:5: spec.counters.backend: --format limitador is for counters.backend "limitador", not "envoy-rls"\n',
+  });
+});
+
 test("cli: validate runs the built filter by default and exits 1 with the report on stderr", () => {
   const file = tmpFile("bad.yaml", BAD);
   assert.deepEqual(cli(["validate", file]), { code: 1, stdout: "", stderr: BAD_REPORT.replaceAll("p.yaml", file) });
@@ -173,7 +188,7 @@ test("cli: usage errors exit 1 and point at --help", () => {
   assert.deepEqual(cli(["render", EXAMPLE_FILE, "--format", "yaml"]), {
     code: 1,
     stdout: "",
-    stderr: "error: option '--format <format>' argument 'yaml' is invalid. Allowed choices are plugin-config, envoy, istio.\n(tokenlimit --help for usage)\n",
+    stderr: "error: option '--format <format>' argument 'yaml' is invalid. Allowed choices are plugin-config, envoy, istio, limitador, envoy-ratelimit.\n(tokenlimit --help for usage)\n",
   });
   assert.deepEqual(cli(["validate"]), { code: 1, stdout: "", stderr: "error: missing required argument 'policy'\n(tokenlimit --help for usage)\n" });
 });

@@ -1,5 +1,5 @@
 // The deployable examples in envoy/ must parse and must carry exactly the rendering of
-// envoy/kuadrant/tokenratelimitpolicy.yaml, so that they cannot drift from the policy.
+// the policy they are made from, so that they cannot drift from it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -7,7 +7,9 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, parseAllDocuments } from "yaml";
 import { loadPolicies } from "../../src/policy/manifest.ts";
-import { PLACEHOLDER_WASM_URL, envoyWasmFilter, wasmPlugin } from "../../src/policy/render.ts";
+import { PLACEHOLDER_WASM_URL, envoyWasmFilter, renderEnvoyRateLimit, renderLimitador, wasmPlugin } from "../../src/policy/render.ts";
+import { checkPolicies, isValid } from "../../src/policy/check.ts";
+import { FILTER } from "./fixtures.ts";
 
 const ENVOY_DIR = fileURLToPath(new URL("../../envoy/", import.meta.url));
 const read = (path: string) => readFileSync(join(ENVOY_DIR, path), "utf8");
@@ -80,4 +82,72 @@ test("istio/requestauthentication.yaml selects the same gateway pods as the Wasm
     assert.equal(doc.metadata.namespace, plugin.metadata.namespace);
     assert.deepEqual(doc.spec.selector, plugin.spec.selector);
   }
+});
+
+// Global counters: the policies that count in a rate-limit service, the engines' limits
+// rendered from them, the clusters they call.
+
+/** The one policy of an example file, checked by the built filter. */
+async function checkedPolicy(path: string) {
+  const checked = await checkPolicies(read(path), FILTER);
+  assert.ok(isValid(checked), JSON.stringify(checked.policies.map((p) => p.problems)));
+  return checked.policies[0].policy!;
+}
+
+/** The YAML of a rendering, or a failed assertion with its error. */
+function renderedYaml(r: { text: string } | { problems: unknown[] }): unknown {
+  assert.ok("text" in r, JSON.stringify(r));
+  return parse(r.text);
+}
+
+const HTTP2 = {
+  "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+    "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+    explicit_http_config: { http2_protocol_options: {} },
+  },
+};
+
+test("global/limits.yaml and global/ratelimit-config.yaml are the engines' renderings of their policies", async () => {
+  const limitador = await checkedPolicy("global/limitador-policy.yaml");
+  assert.equal((limitador.config.counters as any).backend, "limitador");
+  assert.deepEqual(parse(read("global/limits.yaml")), renderedYaml(renderLimitador(limitador)));
+  const rls = await checkedPolicy("global/ratelimit-policy.yaml");
+  assert.equal((rls.config.counters as any).backend, "envoy-rls");
+  assert.deepEqual(parse(read("global/ratelimit-config.yaml")), renderedYaml(renderEnvoyRateLimit(rls)));
+  // The same budgets as the local example: only where they are counted differs.
+  assert.deepEqual(limitador.config.limits, policy().config.limits);
+  assert.deepEqual(rls.config.limits, policy().config.limits);
+});
+
+test("global/clusters.yaml has the cluster each global policy calls, speaking HTTP/2", async () => {
+  const clusters = parse(read("global/clusters.yaml"));
+  for (const [file, port] of [["global/limitador-policy.yaml", 8081], ["global/ratelimit-policy.yaml", 8091]] as const) {
+    const name = ((await checkedPolicy(file)).config.counters as any).service.cluster;
+    const cluster = clusters.find((c: any) => c.name === name);
+    assert.ok(cluster, `${file}: cluster ${name} in global/clusters.yaml`);
+    assert.deepEqual(cluster.typed_extension_protocol_options, HTTP2, name);
+    assert.equal(cluster.load_assignment.cluster_name, name);
+    assert.equal(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value, port);
+  }
+});
+
+test("istio/wasmplugin-global.yaml is the rendered WasmPlugin; istio/limitador.yaml holds its limits and is the Limitador it calls", async () => {
+  const global = await checkedPolicy("kuadrant/tokenratelimitpolicy-global.yaml");
+  assert.deepEqual(parse(read("istio/wasmplugin-global.yaml")), wasmPlugin(global, { wasmUrl: PLACEHOLDER_WASM_URL }));
+  assert.deepEqual(global.config.limits, policy().config.limits);
+  const limitador = parse(read("istio/limitador.yaml"));
+  assert.equal(limitador.kind, "Limitador");
+  assert.deepEqual(limitador.spec.limits, renderedYaml(renderLimitador(global)));
+  // limitador-operator names the Service limitador-<name>; Istio names its cluster outbound|<port>||<host>.
+  const service = (global.config.counters as any).service;
+  assert.equal(service.cluster, `outbound|8081||limitador-${limitador.metadata.name}.${limitador.metadata.namespace}.svc.cluster.local`);
+  assert.notEqual(limitador.metadata.name, "limitador", "not Kuadrant's Limitador, whose limits Kuadrant rewrites");
+  assert.deepEqual(limitador.spec.limits.map((l: any) => l.namespace), ["tokenlimit", "tokenlimit"]);
+});
+
+test("istio/serviceentry-limitador.yaml gives an outside Limitador a gRPC port, so Istio speaks HTTP/2 to it", () => {
+  const entry = parse(read("istio/serviceentry-limitador.yaml"));
+  assert.equal(entry.kind, "ServiceEntry");
+  assert.deepEqual(entry.spec.ports, [{ number: 8081, name: "grpc", protocol: "GRPC" }]);
+  assert.match(read("istio/serviceentry-limitador.yaml"), new RegExp(`outbound\\|8081\\|\\|${entry.spec.hosts[0].replace(/\./g, "\\.")}\n`));
 });

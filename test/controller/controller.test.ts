@@ -19,7 +19,7 @@ const verdicts = new FilterVerdicts(readFileSync("build/tokenlimit.wasm"));
 const type = (plural: string) => RESOURCES.find((t) => t.plural === plural)!;
 const START = Date.UTC(2026, 11, 4, 12);
 
-async function harness(t: { after: (fn: () => Promise<void>) => void }, opts: { leader?: () => boolean; policySelector?: string } = {}) {
+async function harness(t: { after: (fn: () => Promise<void>) => void }, opts: { leader?: () => boolean; policySelector?: string; limitador?: { namespace: string; name: string } } = {}) {
   const server = new KubeApiServer({ now: () => new Date(START) });
   const url = await server.start();
   const clock = new ManualClock(START);
@@ -28,6 +28,7 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }, opts: { 
     client: kubeClient(kubeConfigFor(url)), plugin: OPTIONS, verdicts, clock, metrics,
     isLeader: opts.leader ?? (() => true), resyncMs: 60_000,
     ...(opts.policySelector ? { policySelector: opts.policySelector } : {}),
+    ...(opts.limitador ? { limitador: opts.limitador } : {}),
   });
   t.after(async () => {
     controller.stop();
@@ -191,4 +192,34 @@ test("with a policy selector, policies without those labels are neither enforced
   await h.controller.idle();
   assert.deepEqual(h.plugin("ns", "tokenlimit-gw")!.spec.pluginConfig, { limits: { "ns.mine.free": daily(1) } });
   assert.deepEqual(h.conditions("ns", "kuadrants"), []);
+});
+
+test("with --limitador, a policy counting in Limitador writes its limits there before its WasmPlugin, and a hand edit is undone at the next resync", async (t) => {
+  const h = await harness(t, { limitador: { namespace: "kuadrant-system", name: "tokenlimit" } });
+  const limitadors = type("limitadors");
+  h.store.create(limitadors, "kuadrant-system", { metadata: { name: "tokenlimit" }, spec: { replicas: 2, limits: [] } });
+  h.gw("ns", "gw");
+  const counters = { backend: "limitador", service: { cluster: "outbound|8081||limitador-tokenlimit.kuadrant-system.svc.cluster.local" } };
+  h.pol("ns", "p", { targetRef: onGateway("gw"), limits: { free: daily(10) }, counters });
+  h.controller.start();
+  await until(() => h.conditions("ns", "p").length === 2, "conditions");
+  const expected = [{
+    namespace: "tokenlimit", name: "ns.p.free.rates[0]", max_value: 10, seconds: 86400,
+    conditions: ["descriptors[0]['tokenlimit_limit'] == 'ns.p.free'"], variables: ["descriptors[0]['tokenlimit_counter_0']"],
+  }];
+  assert.deepEqual(h.store.get(limitadors, "kuadrant-system", "tokenlimit").spec, { replicas: 2, limits: expected });
+  const writes = h.server.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path.split("?")[0]}`);
+  assert.deepEqual(writes, [
+    "PUT /apis/limitador.kuadrant.io/v1alpha1/namespaces/kuadrant-system/limitadors/tokenlimit",
+    "POST /apis/extensions.istio.io/v1alpha1/namespaces/ns/wasmplugins",
+    "PATCH /apis/kuadrant.io/v1alpha1/namespaces/ns/tokenratelimitpolicies/p/status",
+  ]);
+  assert.match(h.conditions("ns", "p")[1], /^Enforced=True\/Enforced$/);
+
+  await h.settled();
+  const current = h.store.get(limitadors, "kuadrant-system", "tokenlimit");
+  h.store.update(limitadors, "kuadrant-system", "tokenlimit", { ...current, spec: { ...current.spec, limits: [] } });
+  h.clock.advance(60_000);
+  await until(() => h.store.get(limitadors, "kuadrant-system", "tokenlimit").spec.limits.length === 1, "the limits put back");
+  assert.deepEqual(h.store.get(limitadors, "kuadrant-system", "tokenlimit").spec.limits, expected);
 });

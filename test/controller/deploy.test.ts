@@ -46,7 +46,10 @@ test("the RBAC grants exactly the verbs the controller and its leader election u
   const clock = new ManualClock(Date.UTC(2026, 11, 4, 12));
   const client = kubeClient(kubeConfigFor(url));
   const elector = new LeaderElector(client, { namespace: "tokenlimit-system", name: "tokenlimit-controller", identity: "a" }, clock);
-  const controller = new Controller({ client, plugin: OPTIONS, verdicts: new FilterVerdicts(readFileSync("build/tokenlimit.wasm")), clock, metrics: new Metrics(), isLeader: () => elector.isLeader() });
+  const controller = new Controller({
+    client, plugin: OPTIONS, verdicts: new FilterVerdicts(readFileSync("build/tokenlimit.wasm")), clock, metrics: new Metrics(), isLeader: () => elector.isLeader(),
+    limitador: { namespace: "kuadrant-system", name: "tokenlimit" },
+  });
   t.after(async () => {
     controller.stop();
     await server.stop();
@@ -57,8 +60,11 @@ test("the RBAC grants exactly the verbs the controller and its leader election u
   await elector.step();
   controller.start();
   server.store.create(type("gateways"), "ns", { metadata: { name: "gw" }, spec: {} });
-  server.store.create(type("tokenratelimitpolicies"), "ns", { metadata: { name: "p" }, spec: { targetRef: onGateway("gw"), limits: { free: daily(1) } } });
+  server.store.create(type("limitadors"), "kuadrant-system", { metadata: { name: "tokenlimit" }, spec: { limits: [] } });
+  const counters = { backend: "limitador", service: { cluster: "limitador" } };
+  server.store.create(type("tokenratelimitpolicies"), "ns", { metadata: { name: "p" }, spec: { targetRef: onGateway("gw"), limits: { free: daily(1) }, counters } });
   await until(() => plugins().length === 1, "the WasmPlugin");
+  await until(() => server.store.get(type("limitadors"), "kuadrant-system", "tokenlimit").spec.limits.length === 1, "the Limitador's limits");
   const p = server.store.get(type("tokenratelimitpolicies"), "ns", "p");
   server.store.update(type("tokenratelimitpolicies"), "ns", "p", { ...p, spec: { ...p.spec, limits: { free: daily(2) } } });
   await until(() => JSON.stringify(plugins()[0].spec).includes('"limit":2'), "the replaced WasmPlugin");

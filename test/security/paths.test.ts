@@ -59,7 +59,8 @@ test("request.url_path, request.path with a literal holding ?, and startsWith gi
 });
 
 test("every shipped example compares request.url_path, never request.path ==", () => {
-  const files = ["README.md", "docs/configuration.md", "envoy/envoy.yaml", "envoy/istio/wasmplugin.yaml", "envoy/kuadrant/tokenratelimitpolicy.yaml", "fixtures/llm.ts"];
+  const files = ["README.md", "docs/configuration.md", "envoy/envoy.yaml", "envoy/istio/wasmplugin.yaml", "envoy/kuadrant/tokenratelimitpolicy.yaml", "fixtures/llm.ts",
+    "envoy/global/limitador-policy.yaml", "envoy/global/ratelimit-policy.yaml", "envoy/kuadrant/tokenratelimitpolicy-global.yaml", "envoy/istio/wasmplugin-global.yaml"];
   for (const f of files) {
     const text = readFileSync(f, "utf8");
     assert.doesNotMatch(text, /predicate[^\n]*request\.path\s*==/, f);

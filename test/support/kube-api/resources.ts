@@ -18,6 +18,7 @@ export const RESOURCES: ResourceType[] = [
   { group: "gateway.networking.k8s.io", version: "v1", plural: "httproutes", singular: "httproute", kind: "HTTPRoute", namespaced: true, status: true },
   { group: "extensions.istio.io", version: "v1alpha1", plural: "wasmplugins", singular: "wasmplugin", kind: "WasmPlugin", namespaced: true, status: true },
   { group: "coordination.k8s.io", version: "v1", plural: "leases", singular: "lease", kind: "Lease", namespaced: true, status: false },
+  { group: "limitador.kuadrant.io", version: "v1alpha1", plural: "limitadors", singular: "limitador", kind: "Limitador", namespaced: true, status: true },
 ];
 
 export function apiVersionOf(t: ResourceType): string {
