@@ -86,7 +86,7 @@ export function decodeJwtClaims(token: string): JwtClaims {
   if (dot1 <= 0 || dot2 <= dot1 + 1) return failed(IdentityFailure.MalformedToken);
   const payload = decodeBase64Url(token, dot1 + 1, dot2);
   if (payload === null) return failed(IdentityFailure.BadBase64);
-  const parsed = parseJsonBuffer(payload, MAX_CLAIMS_DEPTH, MAX_TOKEN_LENGTH);
+  const parsed = parseJsonBuffer(payload, MAX_CLAIMS_DEPTH, MAX_TOKEN_LENGTH, true);
   const value = parsed.value;
   if (!parsed.ok() || value === null) return failed(IdentityFailure.BadJson);
   if (value.kind != Kind.Map || value.map === null) return failed(IdentityFailure.NotObject);
