@@ -233,7 +233,10 @@ export class RequestAttributes extends AttributeResolver {
     const o = this.options.identity;
     if (o.source == IdentitySource.None) return IdentityResult.failed(IdentityFailure.Disabled);
     const verified = this.identityFromMetadata(o);
-    if (o.source == IdentitySource.JwtAuthn || verified.identity !== null) return verified;
+    // Only an absent payload lets the client's own credential speak; a payload that is
+    // there but unusable is the answer (refused), never replaced by the header's token.
+    const absent = verified.failure == IdentityFailure.MissingMetadata || verified.failure == IdentityFailure.MissingPayload;
+    if (o.source == IdentitySource.JwtAuthn || !absent) return verified;
     if (o.source == IdentitySource.Jwt) return this.identityFromToken(o);
     return this.identityFromHeaders(o);
   }
