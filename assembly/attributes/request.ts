@@ -232,7 +232,7 @@ export class RequestAttributes extends AttributeResolver {
   private findIdentity(): IdentityResult {
     const o = this.options.identity;
     if (o.source == IdentitySource.None) return IdentityResult.failed(IdentityFailure.Disabled);
-    const verified = this.identityFromMetadata(o);
+    const verified = this.identityFromMetadata(o, o.source == IdentitySource.JwtAuthn);
     // Only an absent payload lets the client's own credential speak; a payload that is
     // there but unusable is the answer (refused), never replaced by the header's token.
     const absent = verified.failure == IdentityFailure.MissingMetadata || verified.failure == IdentityFailure.MissingPayload;
@@ -299,7 +299,12 @@ export class RequestAttributes extends AttributeResolver {
     return na > 1 || nb > 1;
   }
 
-  private identityFromMetadata(o: IdentityOptions): IdentityResult {
+  /**
+   * jwt_authn's payload in dynamic metadata. `namespaceFallback`: when the host does not
+   * serve the whole `metadata`, ask for the namespace's Struct (older hosts; one more
+   * hostcall, spent only when jwtAuthn is the configured source).
+   */
+  private identityFromMetadata(o: IdentityOptions, namespaceFallback: bool): IdentityResult {
     const md = this.resolve("metadata");
     const mdMap = md !== null ? md.map : null;
     if (mdMap !== null) {
@@ -308,6 +313,7 @@ export class RequestAttributes extends AttributeResolver {
       return identityFromJwtAuthn(filterMap !== null ? filterMap.getString(o.jwtAuthnNamespace) : null, o);
     }
     if (this.metadataState == METADATA_MALFORMED) return IdentityResult.failed(IdentityFailure.BadMetadata);
+    if (!namespaceFallback) return IdentityResult.failed(IdentityFailure.MissingMetadata);
     // No whole-metadata property (older hosts): ask for the namespace's Struct itself.
     const bytes = this.source.attribute(o.jwtAuthnNamespaceAttribute());
     if (bytes === null) return IdentityResult.failed(IdentityFailure.MissingMetadata);
