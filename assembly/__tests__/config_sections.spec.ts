@@ -42,6 +42,9 @@ describe("config: identity", () => {
     expect(id.onInvalid).toBe(OnInvalidCredential.Anonymous);
     expect(id.invalidStatus).toBe(401);
     expect(id.jwt.queryParameter).toBe("");
+    // Like a jwt_authn provider with from_headers: naming the header drops access_token.
+    expect(config("\"identity\":{\"jwt\":{\"header\":\"x-token\"}}").identity.jwt.queryParameter).toBe("");
+    expect(config("\"identity\":{\"jwt\":{\"prefix\":\"\",\"queryParameter\":\"t\"}}").identity.jwt.queryParameter).toBe("t");
     expect(errors("\"identity\":{\"onInvalid\":\"allow\",\"invalidStatus\":200}")).toBe(
       "identity.onInvalid: expected one of \"reject\", \"anonymous\", got \"allow\"\n" +
       "identity.invalidStatus: expected an integer from 400 to 599, got 200");

@@ -18,7 +18,10 @@ export class JwtHeaderConfig {
    * `value_prefix` ("" = the whole value is the token).
    */
   prefix: string = "Bearer ";
-  /** Query parameter read when the header carries no token, as jwt_authn's default `access_token` ("" = none). */
+  /**
+   * Query parameter read when the header carries no token, as jwt_authn's default
+   * `access_token` ("" = none; the default is "" when `header` or `prefix` is set).
+   */
   queryParameter: string = "access_token";
 }
 
@@ -83,7 +86,10 @@ export function readIdentity(r: ConfigReader, v: Value | null, path: string): Id
     if (o !== null) {
       out.jwt.header = headerName(r, r.string(o, "header", jwtPath, out.jwt.header), pathKey(jwtPath, "header"), false);
       out.jwt.prefix = r.string(o, "prefix", jwtPath, out.jwt.prefix);
-      out.jwt.queryParameter = r.string(o, "queryParameter", jwtPath, out.jwt.queryParameter);
+      // jwt_authn reads access_token only for a provider that names no location: a
+      // configuration that names its header reads no parameter unless it names one too.
+      const namesHeader = r.member(o, "header") !== null || r.member(o, "prefix") !== null;
+      out.jwt.queryParameter = r.string(o, "queryParameter", jwtPath, namesHeader ? "" : out.jwt.queryParameter);
     }
   }
   const authn = r.member(obj, "jwtAuthn");

@@ -168,6 +168,15 @@ test("identity.jwt.queryParameter names another parameter, and \"\" never reads 
   assert.equal(JSON.parse(r.body).error.code, "rate_limit_unidentified");
 });
 
+test("a configuration naming its own token header reads no query parameter, as a jwt_authn provider with from_headers", async () => {
+  const host = await filterHost({ pluginConfig: { ...PER_USER, identity: { jwt: { header: "x-api-token", prefix: "" } } } });
+  const r = call(host, { path: `${CHAT_PATH}?access_token=${jwtFor("victim", [])}` });
+  assert.equal(r.status, 403);
+  assert.equal(JSON.parse(r.body).error.code, "rate_limit_unidentified");
+  assert.equal(call(host, { headers: { "x-api-token": jwtFor("hugo", []) } }).status, 200);
+  assert.deepEqual(chargedUsers(host), ["hugo"]);
+});
+
 // ---- 2. A credential present but unusable is refused ---------------------------------------
 
 const UNUSABLE: Array<[string, string, string]> = [
