@@ -4,7 +4,8 @@ import { TableAttributeSource } from "../attributes/table_source";
 import { IdentitySource, parseIdentitySource, enrichIdentity, IdentityOptions, claimAsUserId } from "../attributes/identity";
 import { IdentityFailure, identityFailureName, IDENTITY_FAILURE_COUNT } from "../attributes/failure";
 import { decodeBase64Url } from "../attributes/base64url";
-import { decodeJwtClaims, stripTokenPrefix, MAX_TOKEN_LENGTH } from "../attributes/jwt";
+import { decodeJwtClaims, MAX_TOKEN_LENGTH } from "../attributes/jwt";
+import { tokenInHeader, queryParameter } from "../attributes/jwt_extractor";
 import { parseJson } from "../json/parse";
 import { stringifyJson } from "../json/stringify";
 import { makeJwt, b64u, encodeBase64Url } from "../attributes/testing/jwt_builder";
@@ -101,16 +102,26 @@ describe("base64url", () => {
   });
 });
 
-describe("token prefix", () => {
-  it("strips 'Bearer ' case-insensitively and trims spaces", () => {
-    expect(stripTokenPrefix("bearer   a.b.c ", "Bearer ")!).toBe("a.b.c");
-    expect(stripTokenPrefix("BEARER a.b.c", "Bearer ")!).toBe("a.b.c");
+describe("token extraction (jwt_authn's extractor)", () => {
+  it("finds the case-sensitive prefix anywhere in the value and skips what is not a token character", () => {
+    expect(tokenInHeader("Token Bearer a.b.c", "Bearer ")!).toBe("a.b.c");
+    expect(tokenInHeader("Bearer   a.b.c", "Bearer ")!).toBe("a.b.c");
   });
-  it("refuses a header with another scheme", () => {
-    expect(stripTokenPrefix("Basic dXNlcg==", "Bearer ")).toBeNull();
+  it("finds no token without the exact prefix", () => {
+    expect(tokenInHeader("bearer a.b.c", "Bearer ")).toBeNull();
+    expect(tokenInHeader("Basic dXNlcg==", "Bearer ")).toBeNull();
   });
-  it("takes the whole value when the prefix is empty", () => {
-    expect(stripTokenPrefix(" a.b.c", "")!).toBe("a.b.c");
+  it("keeps the whole value when no token character follows the prefix, and with an empty prefix", () => {
+    expect(tokenInHeader("Bearer  ", "Bearer ")!).toBe("Bearer  ");
+    expect(tokenInHeader(" a.b.c", "")!).toBe(" a.b.c");
+  });
+  it("reads the first value of a query parameter, percent-decoded", () => {
+    expect(queryParameter("/p?a=1&access_token=x%2Ey&access_token=z", "access_token")!).toBe("x.y");
+    expect(queryParameter("/p?access_token", "access_token")!).toBe("");
+    expect(queryParameter("/p?access%5Ftoken=t", "access_token")!).toBe("t");
+    expect(queryParameter("/p?x=access_token=t", "access_token")).toBeNull();
+    expect(queryParameter("/p#access_token=t", "access_token")).toBeNull();
+    expect(queryParameter("/p?a=%zz", "a")!).toBe("%zz");
   });
 });
 
@@ -152,8 +163,10 @@ describe("JWT identity", () => {
     const a = jwtRequest("Bearer " + makeJwt("{\"sub\":\"123\",\"email\":\"a@example.com\"}"), options);
     expect(userid(a)).toBe("a@example.com");
   });
-  it("writes a numeric user id claim in decimal", () => {
-    expect(userid(jwtRequest("Bearer " + makeJwt("{\"sub\":12345}")))).toBe("12345");
+  it("keeps a numeric user id claim an int (its counter is not the string's)", () => {
+    const id = jwtRequest("Bearer " + makeJwt("{\"sub\":12345}")).resolve("auth.identity")!.map!.getString("userid")!;
+    expect(id.kind).toBe(Kind.Int);
+    expect(id.i).toBe(12345);
   });
   it("keeps a userid the claims already have", () => {
     expect(userid(jwtRequest("Bearer " + makeJwt("{\"sub\":\"s\",\"userid\":\"u\"}")))).toBe("u");
@@ -200,16 +213,22 @@ describe("JWT identity", () => {
 });
 
 describe("user id claim conversion", () => {
-  it("prints integral doubles without a fraction", () => {
-    expect(claimAsUserId(Value.double(42.0))!).toBe("42");
+  it("keeps strings and integers with their type", () => {
+    expect(claimAsUserId(Value.string("a"))!.str).toBe("a");
+    expect(claimAsUserId(Value.int(42))!.kind).toBe(Kind.Int);
   });
-  it("prints other doubles as doubles", () => {
-    expect(claimAsUserId(Value.double(1.5))!).toBe("1.5");
+  it("turns integral doubles into ints, so jwt_authn's Struct numbers match decoded tokens", () => {
+    const v = claimAsUserId(Value.double(42.0))!;
+    expect(v.kind).toBe(Kind.Int);
+    expect(v.i).toBe(42);
   });
-  it("refuses non-finite numbers and non-scalars", () => {
+  it("refuses what cannot name a caller", () => {
+    expect(claimAsUserId(Value.string(""))).toBeNull();
+    expect(claimAsUserId(Value.double(1.5))).toBeNull();
     expect(claimAsUserId(Value.double(NaN))).toBeNull();
     expect(claimAsUserId(Value.double(Infinity))).toBeNull();
     expect(claimAsUserId(Value.bool(true))).toBeNull();
+    expect(claimAsUserId(Value.null())).toBeNull();
   });
 });
 
@@ -323,7 +342,7 @@ describe("identity lookups", () => {
     a.resolve("auth.identity");
     a.resolve("auth");
     expect(src.headerCalls).toBe(1);
-    expect(src.propertyCalls).toBe(0);
+    expect(src.propertyCalls).toBe(1); // the whole metadata, for a payload jwt_authn verified
   });
   it("counts one identity outcome per request however often it is read", () => {
     const options = new AttributeOptions();
@@ -422,9 +441,11 @@ describe("jwt_authn identity", () => {
     options.identity.jwtAuthnPayloadKey = "my_payload";
     expect(userid(new RequestAttributes(new TableAttributeSource().setProperty(["metadata"], md), options))).toBe("alice");
   });
-  it("writes a numeric sub from a Struct (a double) in decimal", () => {
+  it("turns a numeric sub from a Struct (a double) into the int a decoded token gives", () => {
     const md = metadataWith(NS, structBody([entry("p", vStruct([entry("sub", vNumber(1234567))]))]));
-    expect(userid(new RequestAttributes(new TableAttributeSource().setProperty(["metadata"], md), jwtAuthnOptions()))).toBe("1234567");
+    const id = new RequestAttributes(new TableAttributeSource().setProperty(["metadata"], md), jwtAuthnOptions()).resolve("auth.identity")!.map!.getString("userid")!;
+    expect(id.kind).toBe(Kind.Int);
+    expect(id.i).toBe(1234567);
   });
   it("does not alter metadata.filter_metadata when enriching", () => {
     const md = metadataWith(NS, structBody([entry("p", vStruct([entry("sub", vString("alice"))]))]));
@@ -484,10 +505,10 @@ describe("jwt identity falling back to jwt_authn metadata", () => {
     expect(userid(a)).toBe("alice");
     expect(groups(a)).toBe("free");
   });
-  it("prefers the token in the header over metadata", () => {
-    const md = metadataWith(NS, structBody([entry("p", vStruct([entry("sub", vString("mallory"))]))]));
+  it("prefers the payload jwt_authn verified over the token in the header", () => {
+    const md = metadataWith(NS, structBody([entry("p", vStruct([entry("sub", vString("alice"))]))]));
     const src = new TableAttributeSource().setProperty(["metadata"], md)
-      .addHeader("authorization", "Bearer " + makeJwt("{\"sub\":\"alice\"}"));
+      .addHeader("authorization", "Bearer " + makeJwt("{\"sub\":\"mallory\"}"));
     expect(userid(new RequestAttributes(src, new AttributeOptions()))).toBe("alice");
   });
   it("reports the missing header when there is no metadata either", () => {

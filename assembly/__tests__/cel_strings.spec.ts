@@ -91,6 +91,18 @@ describe("cel conversions", () => {
 });
 
 describe("cel format", () => {
+  it("formats bytes with %s keeping every byte: each run of invalid UTF-8 becomes one U+FFFD", () => {
+    expect(show("'%s'.format([b'a\\xffb'])")).toBe("a\uFFFDb");
+    expect(show("'%s'.format([b\"\\xF0abc\\x8C\\xF0xyz\"])")).toBe("\uFFFDabc\uFFFDxyz");
+    expect(show("'%s'.format([b'\\xe2\\x82\\xac\\xe2\\x82'])")).toBe("\u20AC\uFFFD");
+    expect(show("b'a\\xffb'")).toBe("a\uFFFDb");
+  });
+  it("refuses to format a value whose shared sub-values are past the work bound", () => {
+    let expr = "['alice']";
+    for (let i = 0; i < 24; i++) expr += ".map(x, [x, x])";
+    expect(evalFails("'%s'.format([" + expr + "])")).toBe(true);
+    expect(show(expr)).toBe("");
+  });
   it("substitutes %s with plain text of any value", () => {
     expect(show("'%s|%s|%s|%s'.format(['a', 1, [1.5, null], {'k': true}])")).toBe("a|1|[1.5, null]|{k: true}");
   });

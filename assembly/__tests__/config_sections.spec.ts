@@ -1,5 +1,5 @@
 import { parseConfig, PluginConfig } from "../config/plugin";
-import { IdentitySource } from "../config/identity";
+import { IdentitySource, OnInvalidCredential } from "../config/identity";
 import { UsageProvider, OnMissingUsage, parseUsagePath, UsagePath, usageProviderName } from "../config/usage";
 import { CostMode } from "../config/cost";
 import { AdmissionMode } from "../config/admission";
@@ -33,6 +33,21 @@ describe("config: identity", () => {
     expect(id.userIdClaim).toBe("sub");
     expect(id.groupsClaim).toBe("groups");
     expect(id.groupsAnnotation).toBe("kuadrant.io/groups");
+    expect(id.jwt.queryParameter).toBe("access_token");
+    expect(id.onInvalid).toBe(OnInvalidCredential.Reject);
+    expect(id.invalidStatus).toBe(403);
+  });
+  it("reads what an unusable credential gets and where else a token is read", () => {
+    const id = config("\"identity\":{\"onInvalid\":\"anonymous\",\"invalidStatus\":401,\"jwt\":{\"queryParameter\":\"\"}}").identity;
+    expect(id.onInvalid).toBe(OnInvalidCredential.Anonymous);
+    expect(id.invalidStatus).toBe(401);
+    expect(id.jwt.queryParameter).toBe("");
+    // Like a jwt_authn provider with from_headers: naming the header drops access_token.
+    expect(config("\"identity\":{\"jwt\":{\"header\":\"x-token\"}}").identity.jwt.queryParameter).toBe("");
+    expect(config("\"identity\":{\"jwt\":{\"prefix\":\"\",\"queryParameter\":\"t\"}}").identity.jwt.queryParameter).toBe("t");
+    expect(errors("\"identity\":{\"onInvalid\":\"allow\",\"invalidStatus\":200}")).toBe(
+      "identity.onInvalid: expected one of \"reject\", \"anonymous\", got \"allow\"\n" +
+      "identity.invalidStatus: expected an integer from 400 to 599, got 200");
   });
   it("reads every source", () => {
     expect(config("\"identity\":{\"source\":\"jwtAuthn\"}").identity.source).toBe(IdentitySource.JwtAuthn);
@@ -68,8 +83,8 @@ describe("config: identity", () => {
   });
   it("rejects unknown fields at every level", () => {
     expect(errors("\"identity\":{\"jwt\":{\"issuer\":\"x\"},\"verify\":true}")).toBe(
-      "identity.verify: unknown field (expected one of: source, jwt, jwtAuthn, headers, userIdClaim, groupsClaim, groupsAnnotation)\n" +
-      "identity.jwt.issuer: unknown field (expected one of: header, prefix)");
+      "identity.verify: unknown field (expected one of: source, jwt, jwtAuthn, headers, userIdClaim, groupsClaim, groupsAnnotation, onInvalid, invalidStatus)\n" +
+      "identity.jwt.issuer: unknown field (expected one of: header, prefix, queryParameter)");
   });
 });
 

@@ -27,10 +27,35 @@ export enum IdentityFailure {
   MissingPayload = 10,
   /** The metadata bytes are not valid protobuf. */
   BadMetadata = 11,
+  /** The user id claim is present but cannot name a caller ("", a bool, a list, a map, a fraction). */
+  BadClaim = 12,
+  /** An identity header (headers source) appears more than once. */
+  DuplicateHeader = 13,
+}
+
+/**
+ * True for a credential that is present but unusable (as opposed to absent): a request
+ * presenting one is refused when a limit needs its identity, never treated as anonymous.
+ */
+export function isInvalidCredential(reason: IdentityFailure): bool {
+  switch (reason) {
+    case IdentityFailure.BadPrefix:
+    case IdentityFailure.MalformedToken:
+    case IdentityFailure.TooLarge:
+    case IdentityFailure.BadBase64:
+    case IdentityFailure.BadJson:
+    case IdentityFailure.NotObject:
+    case IdentityFailure.BadMetadata:
+    case IdentityFailure.BadClaim:
+    case IdentityFailure.DuplicateHeader:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** Number of IdentityFailure values (array size for per-reason counters). */
-export const IDENTITY_FAILURE_COUNT: i32 = 12;
+export const IDENTITY_FAILURE_COUNT: i32 = 14;
 
 /** A metric-friendly name: "none", "missing_header", "bad_base64", ... */
 export function identityFailureName(reason: IdentityFailure): string {
@@ -47,6 +72,8 @@ export function identityFailureName(reason: IdentityFailure): string {
     case IdentityFailure.MissingMetadata: return "missing_metadata";
     case IdentityFailure.MissingPayload: return "missing_payload";
     case IdentityFailure.BadMetadata: return "bad_metadata";
+    case IdentityFailure.BadClaim: return "bad_claim";
+    case IdentityFailure.DuplicateHeader: return "duplicate_header";
     default: return "unknown";
   }
 }

@@ -40,8 +40,10 @@ export class IdentityOptions {
   source: IdentitySource = IdentitySource.Jwt;
   /** identity.jwt.header */
   jwtHeader: string = "authorization";
-  /** identity.jwt.prefix, matched case-insensitively; "" when the header is the bare token. */
+  /** identity.jwt.prefix, found anywhere in the value, case-sensitively (as jwt_authn's value_prefix); "" = the whole value. */
   jwtPrefix: string = "Bearer ";
+  /** identity.jwt.queryParameter: read when the header carries no token (jwt_authn's default location); "" = never. */
+  jwtQueryParameter: string = "access_token";
   /** identity.jwtAuthn.metadataNamespace */
   jwtAuthnNamespace: string = "envoy.filters.http.jwt_authn";
   /** identity.jwtAuthn.payloadKey; "" = the first Struct found in the namespace. */
@@ -115,19 +117,18 @@ export function findClaim(claims: MapValue, name: string): Value | null {
 const EXACT_DOUBLE: f64 = 9007199254740992.0;
 
 /**
- * A claim as a user id: strings as they are, integers (and integral doubles, as JSON
- * and protobuf Struct numbers may arrive) in decimal. Null for other kinds.
+ * A claim as a user id, keeping its type so that `123` and `"123"` stay different
+ * callers: a non-empty string as it is, an integer as an int (an integral double below
+ * 2^53 too, as JSON and protobuf Struct numbers may arrive as doubles, so the same token
+ * gives the same id whether it was decoded here or by jwt_authn). Null for anything else
+ * (`""`, a fraction, a bool, a list, a map, null): a claim that cannot name a caller.
  */
-export function claimAsUserId(v: Value): string | null {
-  if (v.kind == Kind.String) return v.str;
-  if (v.kind == Kind.Int) return v.i.toString();
-  if (v.kind == Kind.Uint) return (<u64>v.i).toString();
+export function claimAsUserId(v: Value): Value | null {
+  if (v.kind == Kind.String) return v.str.length > 0 ? v : null;
+  if (v.kind == Kind.Int || v.kind == Kind.Uint) return v;
   if (v.kind == Kind.Double) {
     const d = v.d;
-    if (d != d) return null;
-    if (d == Math.floor(d) && Math.abs(d) < EXACT_DOUBLE) return (<i64>d).toString();
-    if (Math.abs(d) == Infinity) return null;
-    return d.toString();
+    if (d == Math.floor(d) && Math.abs(d) < EXACT_DOUBLE) return Value.int(<i64>d);
   }
   return null;
 }
@@ -168,17 +169,30 @@ function childMap(m: MapValue, key: string): MapValue | null {
  * The identity for `claims`: a copy with `userid` set from `userIdClaim` when the
  * claims have no `userid`, and `metadata.annotations[groupsAnnotation]` set from
  * `groupsClaim` when absent. A `metadata` or `annotations` claim that is not a map is
- * left alone (no annotation is added). Allocates the copies; `claims` is not changed.
+ * left alone (no annotation is added). Fails with BadClaim when `userid`, or the claim
+ * it comes from, is present but cannot name a caller (see claimAsUserId).
+ * Allocates the copies; `claims` is not changed.
  */
-export function enrichIdentity(claims: MapValue, options: IdentityOptions): Value {
+export function enrichIdentity(claims: MapValue, options: IdentityOptions): IdentityResult {
   const out = copyMap(claims);
-  if (out.getString("userid") === null) {
+  const own = out.getString("userid");
+  if (own !== null) {
+    const id = claimAsUserId(own);
+    if (id === null) return IdentityResult.failed(IdentityFailure.BadClaim);
+    if (id !== own) out.setString("userid", id);
+  } else {
     const c = findClaim(claims, options.userIdClaim);
     if (c !== null) {
       const id = claimAsUserId(c);
-      if (id !== null) out.setString("userid", Value.string(id));
+      if (id === null) return IdentityResult.failed(IdentityFailure.BadClaim);
+      out.setString("userid", id);
     }
   }
+  return IdentityResult.found(withGroupsAnnotation(claims, out, options));
+}
+
+/** `out` with the groups annotation added from the groups claim of `claims` when missing. */
+function withGroupsAnnotation(claims: MapValue, out: MapValue, options: IdentityOptions): Value {
   const annotationKey = options.groupsAnnotation;
   if (annotationKey.length == 0) return Value.map(out);
   const metaValue = out.getString("metadata");
@@ -258,5 +272,5 @@ export function identityFromJwtAuthn(ns: Value | null, options: IdentityOptions)
     }
   }
   if (payload === null) return IdentityResult.failed(IdentityFailure.MissingPayload);
-  return IdentityResult.found(enrichIdentity(payload, options));
+  return enrichIdentity(payload, options);
 }

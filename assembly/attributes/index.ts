@@ -10,5 +10,5 @@ export { HostAttributeSource } from "./host_source";
 export { TableAttributeSource } from "./table_source";
 export { RequestAttributes, AttributeOptions, knownAttributeNames } from "./request";
 export { IdentityOptions, IdentitySource, parseIdentitySource } from "./identity";
-export { IdentityFailure, IdentityStats, identityFailureName, IDENTITY_FAILURE_COUNT } from "./failure";
+export { IdentityFailure, IdentityStats, identityFailureName, isInvalidCredential, IDENTITY_FAILURE_COUNT } from "./failure";
 export { collectFilterStateKeys } from "./filter_state_keys";

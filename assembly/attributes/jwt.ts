@@ -29,44 +29,12 @@ function failed(reason: IdentityFailure): JwtClaims {
   return out;
 }
 
-/** True when `s[at..]` starts with `prefix`, ASCII case-insensitively. */
-function startsWithIgnoreCase(s: string, prefix: string): bool {
-  const n = prefix.length;
-  if (s.length < n) return false;
-  const a = changetype<usize>(s);
-  const b = changetype<usize>(prefix);
-  for (let i = 0; i < n; i++) {
-    let x = <u32>load<u16>(a + (<usize>i << 1));
-    let y = <u32>load<u16>(b + (<usize>i << 1));
-    if (x >= 65 && x <= 90) x += 32;
-    if (y >= 65 && y <= 90) y += 32;
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// @ts-ignore: decorator
-@inline function isSpace(c: u32): bool { return c == 32 || c == 9; }
-
-/**
- * The token carried in an Authorization-style header value: `prefix` (e.g. "Bearer ",
- * matched case-insensitively; "" for none) removed and surrounding spaces trimmed.
- * Returns null when the value does not start with the prefix. Allocates the substring.
- */
-export function stripTokenPrefix(header: string, prefix: string): string | null {
-  if (!startsWithIgnoreCase(header, prefix)) return null;
-  const base = changetype<usize>(header);
-  let start = prefix.length;
-  let end = header.length;
-  while (start < end && isSpace(<u32>load<u16>(base + (<usize>start << 1)))) start++;
-  while (end > start && isSpace(<u32>load<u16>(base + (<usize>(end - 1) << 1)))) end--;
-  return header.substring(start, end);
-}
-
 /**
  * Decodes the payload of a compact JWS (`header.payload.signature`; the signature may be
- * empty, as in an unsecured JWT a trusted filter in front may pass on) into its claims. The payload must be strict base64url (padding optional) of a
- * JSON object. The signature is NOT verified (see the file comment). Allocates the
+ * empty, as in an unsecured JWT a trusted filter in front may pass on) into its claims.
+ * The payload must be strict base64url (padding optional) of a JSON object whose strings
+ * are valid Unicode (invalid UTF-8 or a lone surrogate escape is BadJson: two claims
+ * differing only there must not read alike). The signature is NOT verified (see the file comment). Allocates the
  * decoded payload and the claims; never traps.
  */
 export function decodeJwtClaims(token: string): JwtClaims {
@@ -86,7 +54,7 @@ export function decodeJwtClaims(token: string): JwtClaims {
   if (dot1 <= 0 || dot2 <= dot1 + 1) return failed(IdentityFailure.MalformedToken);
   const payload = decodeBase64Url(token, dot1 + 1, dot2);
   if (payload === null) return failed(IdentityFailure.BadBase64);
-  const parsed = parseJsonBuffer(payload, MAX_CLAIMS_DEPTH, MAX_TOKEN_LENGTH);
+  const parsed = parseJsonBuffer(payload, MAX_CLAIMS_DEPTH, MAX_TOKEN_LENGTH, true);
   const value = parsed.value;
   if (!parsed.ok() || value === null) return failed(IdentityFailure.BadJson);
   if (value.kind != Kind.Map || value.map === null) return failed(IdentityFailure.NotObject);

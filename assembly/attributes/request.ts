@@ -15,9 +15,10 @@ import { AttributeResolver } from "../cel/resolver";
 import { Value, MapValue, Kind } from "../cel/value";
 import { AttributeSource } from "./source";
 import { findAttribute, catalogNames, AttributeSpec } from "./catalog";
-import { decodeAttribute, headerMapValue, isResolvable, Encoding } from "./encoding";
+import { decodeAttribute, headerMapValue, isResolvable, Encoding, asciiLower } from "./encoding";
 import { decodeMetadata, decodeStruct } from "./struct";
-import { decodeJwtClaims, stripTokenPrefix } from "./jwt";
+import { decodeJwtClaims } from "./jwt";
+import { tokenInHeader, queryParameter } from "./jwt_extractor";
 import { IdentityFailure, IdentityStats } from "./failure";
 import { IdentityCache } from "./identity_cache";
 import { BorrowedBytes } from "../abi/buffers";
@@ -48,15 +49,13 @@ export class AttributeOptions {
 // The credential header's bytes while the identity is looked up (one request at a time).
 const CREDENTIAL = new BorrowedBytes();
 
-/** The identity in the credential header `header`: its token's claims, enriched. */
-function jwtIdentity(header: string, o: IdentityOptions): IdentityResult {
-  const token = stripTokenPrefix(header, o.jwtPrefix);
-  if (token === null) return IdentityResult.failed(IdentityFailure.BadPrefix);
+/** The identity carried by `token`: its claims, enriched. */
+function tokenIdentity(token: string, o: IdentityOptions): IdentityResult {
   const decoded = decodeJwtClaims(token);
   const claims = decoded.claims;
   const map = claims !== null ? claims.map : null;
   if (map === null) return IdentityResult.failed(decoded.failure);
-  return IdentityResult.found(enrichIdentity(map, o));
+  return enrichIdentity(map, o);
 }
 
 // The whole-metadata property, as a catalog entry so that its path is encoded once.
@@ -226,40 +225,86 @@ export class RequestAttributes extends AttributeResolver {
     return bytes === null ? null : Value.bytes(bytes);
   }
 
+  /**
+   * The identity as the verifier in front sees it. A payload jwt_authn verified wins over
+   * anything the client sent, whatever the source; otherwise the source decides.
+   */
   private findIdentity(): IdentityResult {
     const o = this.options.identity;
-    if (o.source == IdentitySource.Jwt) {
-      const raw = CREDENTIAL;
-      if (!this.source.borrowRequestHeader(o.jwtHeader, raw) || raw.size == 0) {
-        raw.release();
-        // Istio and jwt_authn remove the verified token by default but keep its payload in
-        // dynamic metadata: use that rather than treat the caller as anonymous.
-        const verified = this.identityFromMetadata(o);
-        if (verified.identity !== null) return verified;
-        return IdentityResult.failed(IdentityFailure.MissingHeader);
-      }
+    if (o.source == IdentitySource.None) return IdentityResult.failed(IdentityFailure.Disabled);
+    const verified = this.identityFromMetadata(o, o.source == IdentitySource.JwtAuthn);
+    // Only an absent payload lets the client's own credential speak; a payload that is
+    // there but unusable is the answer (refused), never replaced by the header's token.
+    const absent = verified.failure == IdentityFailure.MissingMetadata || verified.failure == IdentityFailure.MissingPayload;
+    if (o.source == IdentitySource.JwtAuthn || !absent) return verified;
+    if (o.source == IdentitySource.Jwt) return this.identityFromToken(o);
+    return this.identityFromHeaders(o);
+  }
+
+  /**
+   * The token in the credential header (jwt_authn's header rule), or else in the query
+   * parameter jwt_authn reads by default. A header without the prefix and no parameter:
+   * BadPrefix (a credential, but not one jwt_authn would read).
+   */
+  private identityFromToken(o: IdentityOptions): IdentityResult {
+    const raw = CREDENTIAL;
+    if (this.source.borrowRequestHeader(o.jwtHeader, raw) && raw.size > 0) {
       const cache = this.options.identityCache;
       const cached = cache.get(raw.ptr, raw.size);
       if (cached !== null) {
         raw.release();
         return IdentityResult.found(cached);
       }
-      const found = jwtIdentity(String.UTF8.decodeUnsafe(raw.ptr, raw.size), o);
-      const identity = found.identity;
-      if (identity !== null) cache.put(raw.ptr, raw.size, identity);
+      const token = tokenInHeader(String.UTF8.decodeUnsafe(raw.ptr, raw.size), o.jwtPrefix);
+      if (token !== null) {
+        const found = tokenIdentity(token, o);
+        const identity = found.identity;
+        if (identity !== null) cache.put(raw.ptr, raw.size, identity);
+        raw.release();
+        return found;
+      }
       raw.release();
-      return found;
+      const param = this.tokenInQuery(o);
+      return param !== null ? tokenIdentity(param, o) : IdentityResult.failed(IdentityFailure.BadPrefix);
     }
-    if (o.source == IdentitySource.JwtAuthn) return this.identityFromMetadata(o);
-    if (o.source == IdentitySource.Headers) {
-      const user = this.source.requestHeader(o.userHeader);
-      if (user === null) return IdentityResult.failed(IdentityFailure.MissingHeader);
-      return identityFromHeaders(user, this.source.requestHeader(o.groupsHeader), o);
-    }
-    return IdentityResult.failed(IdentityFailure.Disabled);
+    raw.release();
+    const param = this.tokenInQuery(o);
+    return param !== null ? tokenIdentity(param, o) : IdentityResult.failed(IdentityFailure.MissingHeader);
   }
 
-  private identityFromMetadata(o: IdentityOptions): IdentityResult {
+  /** The token in `identity.jwt.queryParameter` of `:path`; null when not configured or absent. */
+  private tokenInQuery(o: IdentityOptions): string | null {
+    if (o.jwtQueryParameter.length == 0) return null;
+    const path = this.source.requestHeader(":path");
+    return path === null ? null : queryParameter(path, o.jwtQueryParameter);
+  }
+
+  /** User and groups from trusted headers; a header sent more than once is refused. */
+  private identityFromHeaders(o: IdentityOptions): IdentityResult {
+    const user = this.source.requestHeader(o.userHeader);
+    if (user === null) return IdentityResult.failed(IdentityFailure.MissingHeader);
+    if (this.repeated(o.userHeader, o.groupsHeader)) return IdentityResult.failed(IdentityFailure.DuplicateHeader);
+    return identityFromHeaders(user, this.source.requestHeader(o.groupsHeader), o);
+  }
+
+  /** Whether header `a` or `b` ("" = none) has more than one entry in the request. */
+  private repeated(a: string, b: string): bool {
+    const headers = this.source.requestHeaders();
+    let na = 0, nb = 0;
+    for (let i = 0, n = headers.length; i < n; i++) {
+      const name = asciiLower(unchecked(headers[i]).name);
+      if (name == a) na++;
+      else if (b.length > 0 && name == b) nb++;
+    }
+    return na > 1 || nb > 1;
+  }
+
+  /**
+   * jwt_authn's payload in dynamic metadata. `namespaceFallback`: when the host does not
+   * serve the whole `metadata`, ask for the namespace's Struct (older hosts; one more
+   * hostcall, spent only when jwtAuthn is the configured source).
+   */
+  private identityFromMetadata(o: IdentityOptions, namespaceFallback: bool): IdentityResult {
     const md = this.resolve("metadata");
     const mdMap = md !== null ? md.map : null;
     if (mdMap !== null) {
@@ -268,6 +313,7 @@ export class RequestAttributes extends AttributeResolver {
       return identityFromJwtAuthn(filterMap !== null ? filterMap.getString(o.jwtAuthnNamespace) : null, o);
     }
     if (this.metadataState == METADATA_MALFORMED) return IdentityResult.failed(IdentityFailure.BadMetadata);
+    if (!namespaceFallback) return IdentityResult.failed(IdentityFailure.MissingMetadata);
     // No whole-metadata property (older hosts): ask for the namespace's Struct itself.
     const bytes = this.source.attribute(o.jwtAuthnNamespaceAttribute());
     if (bytes === null) return IdentityResult.failed(IdentityFailure.MissingMetadata);

@@ -8,7 +8,8 @@ import { typeName } from "./ops";
 import { shortestDigits, DecimalDigits } from "./convert";
 import { exactDecimal, ExactDecimal, roundDigits } from "./decimal";
 import { encodeUtf8 } from "./strings";
-import { MAX_STRING_LENGTH, MAX_VALUE_DEPTH, beginValueWork, spendValueWork } from "./limits";
+import { MAX_STRING_LENGTH } from "./limits";
+import { renderForFormat } from "./text";
 import { charge, budgetError } from "./budget";
 
 /** `strings.quote(s)`: a double-quoted CEL string literal that evaluates to `s`. */
@@ -112,50 +113,13 @@ function nonFinite(d: f64): string {
   return d > 0 ? "Infinity" : "-Infinity";
 }
 
-/** %s text; null for values that cannot be formatted. */
+/**
+ * %s text; null for values that cannot be formatted (errors, nesting past MAX_VALUE_DEPTH,
+ * more than MAX_VALUE_WORK nodes and characters). Bytes keep every byte: invalid UTF-8
+ * becomes U+FFFD (text.ts).
+ */
 export function textForFormat(v: Value, depth: i32): string | null {
-  if (depth == 0) beginValueWork();
-  if (!spendValueWork(v.kind == Kind.String ? 1 + v.str.length : 1)) return null;
-  switch (v.kind) {
-    case Kind.Null: return "null";
-    case Kind.Bool: return v.b ? "true" : "false";
-    case Kind.Int: return v.i.toString();
-    case Kind.Uint: return (<u64>v.i).toString();
-    case Kind.Double: return plainDouble(v.d);
-    case Kind.String: return v.str;
-    case Kind.Type: return v.str;
-    case Kind.Bytes: { const b = v.bytes; return b === null ? "" : String.UTF8.decode(b); }
-    case Kind.List: {
-      const l = v.list;
-      if (l === null) return "[]";
-      if (depth >= MAX_VALUE_DEPTH) return null;
-      const parts = new Array<string>(l.length);
-      for (let i = 0; i < l.length; i++) {
-        const t = textForFormat(unchecked(l[i]), depth + 1);
-        if (t === null) return null;
-        unchecked(parts[i] = t);
-      }
-      return "[" + parts.join(", ") + "]";
-    }
-    case Kind.Map: {
-      const m = v.map;
-      if (m === null) return "{}";
-      if (depth >= MAX_VALUE_DEPTH) return null;
-      const n = m.entryCount();
-      const keys = new Array<string>(n);
-      const entries = new Array<string>(n);
-      for (let i = 0; i < n; i++) {
-        const k = textForFormat(unchecked(m.keys[i]), depth + 1);
-        const x = textForFormat(unchecked(m.values[i]), depth + 1);
-        if (k === null || x === null) return null;
-        unchecked(keys[i] = k);
-        unchecked(entries[i] = k + ": " + x);
-      }
-      sortByKey(keys, entries);
-      return "{" + entries.join(", ") + "}";
-    }
-  }
-  return null;
+  return renderForFormat(v, plainDouble);
 }
 
 /** Sorts `entries` by `keys` (insertion sort; maps are small). */

@@ -13,8 +13,16 @@ export { IdentitySource };
 export class JwtHeaderConfig {
   /** Lower-case header name. */
   header: string = "authorization";
-  /** Text before the token in the header value ("" = the whole value is the token). */
+  /**
+   * Text before the token, found anywhere in the value, case-sensitively, as jwt_authn's
+   * `value_prefix` ("" = the whole value is the token).
+   */
   prefix: string = "Bearer ";
+  /**
+   * Query parameter read when the header carries no token, as jwt_authn's default
+   * `access_token` ("" = none; the default is "" when `header` or `prefix` is set).
+   */
+  queryParameter: string = "access_token";
 }
 
 /** `identity.jwtAuthn`: read the payload jwt_authn stored in dynamic metadata. */
@@ -43,10 +51,23 @@ export class IdentityConfig {
   groupsClaim: string = "groups";
   /** Annotation key under auth.identity.metadata.annotations that receives the groups. */
   groupsAnnotation: string = "kuadrant.io/groups";
+  /** What a request presenting an unusable credential gets when a limit needs its identity. */
+  onInvalid: OnInvalidCredential = OnInvalidCredential.Reject;
+  /** Status of that refusal. */
+  invalidStatus: i32 = 403;
 }
 
-const IDENTITY_FIELDS: Array<string> = ["source", "jwt", "jwtAuthn", "headers", "userIdClaim", "groupsClaim", "groupsAnnotation"];
-const JWT_FIELDS: Array<string> = ["header", "prefix"];
+/** `identity.onInvalid`: a credential is present but cannot be decoded or names no caller. */
+export enum OnInvalidCredential {
+  /** Refuse the request (`identity.invalidStatus`, 403 by default). */
+  Reject = 0,
+  /** Treat the caller as anonymous (no identity), as before. */
+  Anonymous = 1,
+}
+const ON_INVALID_NAMES: Array<string> = ["reject", "anonymous"];
+
+const IDENTITY_FIELDS: Array<string> = ["source", "jwt", "jwtAuthn", "headers", "userIdClaim", "groupsClaim", "groupsAnnotation", "onInvalid", "invalidStatus"];
+const JWT_FIELDS: Array<string> = ["header", "prefix", "queryParameter"];
 const JWT_AUTHN_FIELDS: Array<string> = ["metadataNamespace", "payloadKey"];
 const HEADERS_FIELDS: Array<string> = ["user", "groups"];
 
@@ -65,6 +86,10 @@ export function readIdentity(r: ConfigReader, v: Value | null, path: string): Id
     if (o !== null) {
       out.jwt.header = headerName(r, r.string(o, "header", jwtPath, out.jwt.header), pathKey(jwtPath, "header"), false);
       out.jwt.prefix = r.string(o, "prefix", jwtPath, out.jwt.prefix);
+      // jwt_authn reads access_token only for a provider that names no location: a
+      // configuration that names its header reads no parameter unless it names one too.
+      const namesHeader = r.member(o, "header") !== null || r.member(o, "prefix") !== null;
+      out.jwt.queryParameter = r.string(o, "queryParameter", jwtPath, namesHeader ? "" : out.jwt.queryParameter);
     }
   }
   const authn = r.member(obj, "jwtAuthn");
@@ -88,5 +113,7 @@ export function readIdentity(r: ConfigReader, v: Value | null, path: string): Id
   out.userIdClaim = r.nonEmptyString(obj, "userIdClaim", path, out.userIdClaim);
   out.groupsClaim = r.nonEmptyString(obj, "groupsClaim", path, out.groupsClaim);
   out.groupsAnnotation = r.nonEmptyString(obj, "groupsAnnotation", path, out.groupsAnnotation);
+  out.onInvalid = <OnInvalidCredential>r.oneOf(obj, "onInvalid", path, ON_INVALID_NAMES, OnInvalidCredential.Reject);
+  out.invalidStatus = <i32>r.integer(obj, "invalidStatus", path, out.invalidStatus, 400, 599);
   return out;
 }

@@ -4,7 +4,7 @@ import { HeaderMapType, BufferType } from "../abi/status";
 import { borrowHeader, getHeader, removeHeader } from "../abi/headers";
 import { BorrowedBytes, setBufferBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
-import { AttributeOptions, HostAttributeSource, RequestAttributes } from "../attributes";
+import { AttributeOptions, HostAttributeSource, RequestAttributes, isInvalidCredential } from "../attributes";
 import { AdmissionMode } from "../limits/decision";
 import { Selection, selectLimits } from "../limits/selection";
 import { addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, wantsRequestBody } from "../limits/admission_rules";
@@ -32,7 +32,10 @@ let spareSelection = takeSelection();
  */
 export function selectStep(active: ActivePolicy): Selection {
   const policy = active.policy;
-  const selection = selectLimits(policy, ATTRIBUTES.reset(policy.attributes), spareSelection);
+  const attrs = ATTRIBUTES.reset(policy.attributes);
+  const selection = selectLimits(policy, attrs, spareSelection);
+  // An expression needed the identity and the credential was unusable: the stream refuses it.
+  if (attrs.identityResolved && isInvalidCredential(attrs.identityFailure)) selection.invalidCredential = <i32>attrs.identityFailure;
   if (selection.specs.length > 0) spareSelection = takeSelection();
   const metrics = active.metrics;
   metrics.expressionErrors.add(selection.expressionErrors);

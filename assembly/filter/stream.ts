@@ -12,8 +12,9 @@ import { HttpContext } from "./context";
 import { TokenLimitRoot } from "./root";
 import { FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus, HeaderMapType } from "../abi/status";
 import { getHeader } from "../abi/headers";
-import { refusesUnidentified } from "../limits/admission_rules";
-import { unidentifiedResponseFor } from "../limits/limited_response";
+import { refusesUnidentified, refusesInvalidCredential } from "../limits/admission_rules";
+import { unidentifiedResponseFor, invalidCredentialResponse, errorFormatFor } from "../limits/limited_response";
+import { IdentityFailure, identityFailureName } from "../attributes";
 import { Exchange, Phase } from "./exchange";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
 import { StepResult, sendReply, startAdmission } from "./admission_step";
@@ -34,6 +35,13 @@ export class TokenLimitStream extends HttpContext {
     const active = this.limiterRoot.active;
     if (active === null) return FilterHeadersStatus.Continue;
     const selection = selectStep(active);
+    const config = active.policy.config;
+    if (refusesInvalidCredential(selection.invalidCredential, config)) {
+      const p = getHeader(HeaderMapType.RequestHeaders, ":path");
+      sendReply(invalidCredentialResponse(<u32>config.identity.invalidStatus, identityFailureName(<IdentityFailure>selection.invalidCredential),
+        errorFormatFor(p === null ? "" : p, config.response.format)));
+      return FilterHeadersStatus.StopIteration;
+    }
     if (refusesUnidentified(selection.counterErrors, active.policy.config)) {
       const p = getHeader(HeaderMapType.RequestHeaders, ":path");
       sendReply(unidentifiedResponseFor(active.policy.config, selection, p === null ? "" : p));

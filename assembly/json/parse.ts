@@ -5,7 +5,7 @@
 // the input (plugin configuration, JWT claims, request bodies).
 
 import { Value, MapValue } from "../cel/value";
-import { decodeJsonString, DecodedString } from "./strings";
+import { decodeJsonString, DecodedString, setStrictUnicode } from "./strings";
 import { pathKey, pathIndex } from "./path";
 import { parseJsonNumber } from "./number";
 
@@ -57,11 +57,15 @@ export function parseJson(text: string, maxDepth: i32 = DEFAULT_MAX_DEPTH, maxBy
 
 /**
  * Parses the UTF-8 bytes of `buffer`, keeping it reachable while parsing (the parser
- * reads it by address and allocates). Otherwise as `parseJsonBytes`.
+ * reads it by address and allocates). With `strictUnicode`, a string holding invalid
+ * UTF-8 or a lone surrogate escape is an error instead of reading as U+FFFD.
+ * Otherwise as `parseJsonBytes`.
  */
-export function parseJsonBuffer(buffer: ArrayBuffer, maxDepth: i32 = DEFAULT_MAX_DEPTH, maxBytes: i32 = DEFAULT_MAX_BYTES): JsonResult {
+export function parseJsonBuffer(buffer: ArrayBuffer, maxDepth: i32 = DEFAULT_MAX_DEPTH, maxBytes: i32 = DEFAULT_MAX_BYTES, strictUnicode: bool = false): JsonResult {
   parsingText = buffer;
+  setStrictUnicode(strictUnicode);
   const result = parseJsonBytes(changetype<usize>(buffer), <usize>buffer.byteLength, maxDepth, maxBytes);
+  setStrictUnicode(false);
   parsingText = null;
   return result;
 }

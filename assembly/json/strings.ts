@@ -1,7 +1,9 @@
 // Decoding the inside of a JSON string (between its quotes) from UTF-8 bytes into an
 // AssemblyScript (UTF-16) string. Invalid UTF-8 and lone surrogate escapes become
-// U+FFFD instead of failing, so claims from a token with a sloppy encoder still read;
-// what RFC 8259 forbids outright (raw control characters, bad escapes) is an error.
+// U+FFFD instead of failing, so a body from a sloppy encoder still reads; what RFC 8259
+// forbids outright (raw control characters, bad escapes) is an error. In strict mode
+// (`strictUnicode`, for identity claims) they are errors too: two claims that differ only
+// in their invalid bytes must not both read as the same text and share a counter.
 
 /** Outcome of `decodeJsonString`: the text, or an error and the byte offset it is at. */
 export class DecodedString {
@@ -15,6 +17,14 @@ export class DecodedString {
 let scratch = new ArrayBuffer(512);
 
 const REPLACEMENT: u16 = 0xfffd;
+
+/** When true, invalid UTF-8 and lone surrogate escapes fail instead of becoming U+FFFD. */
+let strictUnicode = false;
+
+/** Sets strict mode for the following decodes (the parser sets and clears it per parse). */
+export function setStrictUnicode(strict: bool): void { strictUnicode = strict; }
+
+const NOT_UNICODE = "invalid UTF-8 or lone surrogate in string";
 
 /**
  * Decodes bytes [start, end) at `base` — the content of a string whose closing quote
@@ -61,10 +71,13 @@ export function decodeJsonString(base: usize, start: i32, end: i32, out: Decoded
               continue;
             }
           }
+          if (strictUnicode) return fail(out, NOT_UNICODE, i - 6);
           store<u16>(dst + n, REPLACEMENT); n += 2;
           continue;
         }
-        store<u16>(dst + n, (hi >= 0xdc00 && hi <= 0xdfff) ? REPLACEMENT : <u16>hi); n += 2;
+        const lone = hi >= 0xdc00 && hi <= 0xdfff;
+        if (lone && strictUnicode) return fail(out, NOT_UNICODE, i - 6);
+        store<u16>(dst + n, lone ? REPLACEMENT : <u16>hi); n += 2;
         continue;
       } else {
         return fail(out, "invalid escape sequence", i);
@@ -85,6 +98,7 @@ export function decodeJsonString(base: usize, start: i32, end: i32, out: Decoded
       need2 = 3; cp = c & 0x07;
       if (c == 0xf0) lo = 0x90; else if (c == 0xf4) hi = 0x8f;
     } else {
+      if (strictUnicode) return fail(out, NOT_UNICODE, i);
       store<u16>(dst + n, REPLACEMENT); n += 2; i++;
       continue;
     }
@@ -99,6 +113,7 @@ export function decodeJsonString(base: usize, start: i32, end: i32, out: Decoded
       j++;
     }
     if (!ok) {
+      if (strictUnicode) return fail(out, NOT_UNICODE, i);
       store<u16>(dst + n, REPLACEMENT); n += 2; i = j;
       continue;
     }

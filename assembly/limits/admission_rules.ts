@@ -2,6 +2,7 @@
 // and the limiter's answer alone. Pure: the filter gathers the inputs from the proxy,
 // asks here, and applies the answer.
 import { AdmissionConfig, FailureMode, OnCounterError, PluginConfig } from "../config";
+import { OnInvalidCredential } from "../config/identity";
 import { acceptsStreamOptions } from "../usage/http";
 import { ServiceFailureMode } from "../config/counters";
 import { AdmissionMode, Decision, LimitStatus } from "./decision";
@@ -58,6 +59,15 @@ export function reservationFor(requested: i64, admission: AdmissionConfig): i64 
  */
 export function refusesUnidentified(counterErrors: i32, config: PluginConfig): bool {
   return counterErrors > 0 && config.onCounterError == OnCounterError.Reject && !config.dryRun;
+}
+
+/**
+ * True when a request whose credential is present but unusable (`invalidCredential`, an
+ * IdentityFailure; 0 = none) is refused: a limit needed the identity, and the policy does
+ * not treat such callers as anonymous. A dry run never refuses.
+ */
+export function refusesInvalidCredential(invalidCredential: i32, config: PluginConfig): bool {
+  return invalidCredential != 0 && config.identity.onInvalid == OnInvalidCredential.Reject && !config.dryRun;
 }
 
 /**

@@ -6,25 +6,16 @@
 // Layout (bytes):   prefix  part(limitName)  '|' decimal(rateIndex)  ( '|' part(value) )*
 // part(s):          the UTF-8 bytes of s with every byte in { 0x00-0x1f, '#', '\', '|', 0x7f }
 //                   written as '\' + two lower-case hex digits ('|' -> "\7c"); other bytes,
-//                   including non-ASCII UTF-8, are copied as they are.
-//                   If that escaped form is longer than MAX_PART_BYTES, the part is instead
-//                   '#' + 16 hex digits of FNV-1a 64 over the raw UTF-8 bytes + '.' + the raw
-//                   byte length in decimal.
-// Unescaped '|' only ever separates parts and a literal part never starts with '#', so two
-// different (name, index, values) tuples give different keys, except when two long parts
-// (> MAX_PART_BYTES escaped) of equal length share a 64-bit FNV-1a hash: the two counters
-// are then merged. By chance that is ~n^2/2^65 for n distinct long values; FNV-1a is not
-// collision resistant, so a caller who can choose a long counter value freely could craft
-// one that shares another long value's counter (see README.md).
-// Lone UTF-16 surrogates are written as U+FFFD, the way a UTF-8 header would carry them.
+//                   including non-ASCII UTF-8, are copied as they are. A lone UTF-16
+//                   surrogate is written as the three bytes of its generalized UTF-8 form,
+//                   each escaped ("\ed\a0\80"), so it never meets U+FFFD.
+// Values are key texts (counter_value.ts): at most MAX_KEY_TEXT_BYTES bytes, or a digest,
+// so a part is at most three times that. Parts are always written in full: unescaped '|'
+// only ever separates parts, so two different (name, index, values) tuples never share a
+// key.
 
 /** Byte separating the parts of a key. */
 export const KEY_SEPARATOR: u8 = 0x7c; // '|'
-/** A part whose escaped form is longer than this is replaced by its hash. */
-export const MAX_PART_BYTES: i32 = 128;
-
-const FNV64_OFFSET: u64 = 0xcbf29ce484222325;
-const FNV64_PRIME: u64 = 0x100000001b3;
 
 /** Whether byte `b` of a part is written as `\xx`. */
 // @ts-ignore: decorator
@@ -45,10 +36,8 @@ export class CounterKeyBuilder {
   private buf: ArrayBuffer = new ArrayBuffer(256);
   private len: i32 = 0;
   private prefix: ArrayBuffer;
-  // Per-part scan state (filled by scanPart); i64 so no string length can wrap them.
+  // Escaped length of the part being measured (scanPart); i64 so no string length can wrap it.
   private escapedLen: i64 = 0;
-  private rawLen: i64 = 0;
-  private hash: u64 = 0;
 
   /** `prefix` is copied in front of every key (e.g. "tokenlimit/v1/" + plugin name). */
   constructor(prefix: string) {
@@ -86,23 +75,13 @@ export class CounterKeyBuilder {
   private part(s: string): void {
     if (changetype<usize>(s) == 0) return;
     this.scanPart(s, false);
-    if (this.escapedLen <= <i64>MAX_PART_BYTES) {
-      this.ensure(<i32>this.escapedLen);
-      this.scanPart(s, true);
-      return;
-    }
-    this.byte(0x23); // '#'
-    const h = this.hash;
-    for (let shift: i32 = 60; shift >= 0; shift -= 4) this.byte(hexDigit(<u32>((h >> <u64>shift) & 0xf)));
-    this.byte(0x2e); // '.'
-    this.decimal(this.rawLen);
+    this.ensure(<i32>min<i64>(this.escapedLen, <i64>i32.MAX_VALUE >> 1));
+    this.scanPart(s, true);
   }
 
-  /** Walks the UTF-8 bytes of `s`: measures the escaped length and hash, or writes the escaped bytes. */
+  /** Walks the UTF-8 bytes of `s`: measures the escaped length, or writes the escaped bytes. */
   private scanPart(s: string, write: bool): void {
     this.escapedLen = 0;
-    this.rawLen = 0;
-    this.hash = FNV64_OFFSET;
     const p = changetype<usize>(s);
     const n = s.length;
     for (let i = 0; i < n; i++) {
@@ -113,7 +92,7 @@ export class CounterKeyBuilder {
         this.visit(0xc0 | (c >> 6), write);
         this.visit(0x80 | (c & 0x3f), write);
       } else if (c >= 0xd800 && c < 0xe000) {
-        let cp: u32 = 0xfffd;
+        let cp: u32 = 0;
         if (c < 0xdc00 && i + 1 < n) {
           const d = <u32>load<u16>(p + (<usize>(i + 1) << 1));
           if (d >= 0xdc00 && d < 0xe000) {
@@ -121,8 +100,11 @@ export class CounterKeyBuilder {
             i++;
           }
         }
-        if (cp == 0xfffd) {
-          this.visit(0xef, write); this.visit(0xbf, write); this.visit(0xbd, write);
+        if (cp == 0) {
+          // A lone surrogate: its generalized UTF-8 bytes, all escaped (never valid UTF-8 as is).
+          this.escaped(0xe0 | (c >> 12), write);
+          this.escaped(0x80 | ((c >> 6) & 0x3f), write);
+          this.escaped(0x80 | (c & 0x3f), write);
         } else {
           this.visit(0xf0 | (cp >> 18), write);
           this.visit(0x80 | ((cp >> 12) & 0x3f), write);
@@ -134,6 +116,19 @@ export class CounterKeyBuilder {
         this.visit(0x80 | ((c >> 6) & 0x3f), write);
         this.visit(0x80 | (c & 0x3f), write);
       }
+    }
+  }
+
+  /** Byte `b` written as `\xx` whatever it is. */
+  private escaped(b: u32, write: bool): void {
+    if (write) {
+      const at = changetype<usize>(this.buf) + <usize>this.len;
+      store<u8>(at, 0x5c);
+      store<u8>(at + 1, hexDigit(b >> 4));
+      store<u8>(at + 2, hexDigit(b & 0xf));
+      this.len += 3;
+    } else {
+      this.escapedLen += 3;
     }
   }
 
@@ -152,8 +147,6 @@ export class CounterKeyBuilder {
         this.len += 1;
       }
     } else {
-      this.rawLen++;
-      this.hash = (this.hash ^ <u64>b) * FNV64_PRIME;
       this.escapedLen += needsEscape(b) ? 3 : 1;
     }
   }
@@ -190,7 +183,7 @@ export class CounterKeyBuilder {
   }
 }
 
-/** A key as text for logs and tests: keys are valid UTF-8 and control bytes are escaped. */
+/** A key as text for logs and tests: keys are valid UTF-8 (lone surrogates and control bytes are escaped). */
 export function describeKey(key: ArrayBuffer): string {
   return String.UTF8.decode(key);
 }

@@ -85,6 +85,20 @@ export function unidentifiedResponse(status: u32, limitName: string, expressionP
 }
 
 /**
+ * The reply to a request whose credential is present but unusable (`reason`, a metric
+ * name such as "bad_base64") when a limit needed its identity: `status` (403 by default).
+ */
+export function invalidCredentialResponse(status: u32, reason: string, format: ErrorFormat = ErrorFormat.OpenAI): LimitedResponse {
+  const out = new LimitedResponse();
+  out.status = status;
+  out.details = "token_rate_limit_invalid_credential";
+  out.body = errorBody(format, status, "Request rejected: a token rate limit applies, but the credential presented " +
+    "cannot identify the caller (" + reason + ")", "tokens", "rate_limit_invalid_credential");
+  out.headers.push(new Header("content-type", "application/json"));
+  return out;
+}
+
+/**
  * The 403 for a request whose `selection` could not determine a counter, to `path`, under
  * `config` (the limit and expression come from the configuration, checked, not trusted).
  * Allocates; only on refusal.

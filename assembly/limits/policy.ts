@@ -253,6 +253,7 @@ function attributeOptionsOf(config: PluginConfig, stats: IdentityStats): Attribu
   id.source = src.source;
   id.jwtHeader = src.jwt.header;
   id.jwtPrefix = src.jwt.prefix;
+  id.jwtQueryParameter = src.jwt.queryParameter;
   id.jwtAuthnNamespace = src.jwtAuthn.metadataNamespace;
   id.jwtAuthnPayloadKey = src.jwtAuthn.payloadKey;
   id.userHeader = src.headers.user;

@@ -1,7 +1,8 @@
 // Which limits apply to a request, and the counters they charge. Pure: it reads the
 // request only through the CEL attribute resolver.
 
-import { AttributeResolver, evaluate, evaluateBool, valueToString, Kind, Program } from "../cel";
+import { AttributeResolver, evaluate, evaluateBool, Program } from "../cel";
+import { counterValueText } from "./counter_value";
 import { CounterSpec } from "./decision";
 import { CompiledPolicy, CompiledLimit } from "./policy";
 
@@ -23,6 +24,12 @@ export class Selection {
   counterErrorLimitIndex: i32 = -1;
   /** Index, in that limit's `counters`, of the expression that had no value (-1: none). */
   counterErrorExpression: i32 = -1;
+  /**
+   * Why the credential the request presented is unusable, when an expression needed the
+   * identity and it was (IdentityFailure, `isInvalidCredential`); 0 otherwise. Set by the caller
+   * that knows the attributes.
+   */
+  invalidCredential: i32 = 0;
 
   /** Empties the selection for another request, keeping the arrays' storage. */
   reset(): void {
@@ -34,12 +41,14 @@ export class Selection {
     this.counterErrorLimit = "";
     this.counterErrorLimitIndex = -1;
     this.counterErrorExpression = -1;
+    this.invalidCredential = 0;
   }
 }
 
 /**
  * Evaluates the top-level `when`, then each limit's `when` and `counters`. A predicate
- * that errors is false. A counter expression that errors, or yields null or "", means
+ * that errors is false. A counter expression that errors, yields null or "", or a value too large to
+ * render within the work bound (counter_value.ts), means
  * the caller cannot be told apart from others: the limit is left out and counted in
  * `counterErrors` (the caller applies `onCounterError`). The result is written to `out`
  * (emptied first; by default a new Selection), so that a caller may reuse one for the
@@ -90,10 +99,8 @@ function counterValues(limit: CompiledLimit, resolver: AttributeResolver): strin
   const values = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     failedCounter = i;
-    const v = evaluate(unchecked(limit.counters[i]), resolver);
-    if (v.kind == Kind.Error || v.kind == Kind.Null) return null;
-    const text = valueToString(v);
-    if (text.length == 0) return null;
+    const text = counterValueText(evaluate(unchecked(limit.counters[i]), resolver));
+    if (text === null) return null;
     unchecked(values[i] = text);
   }
   return values;
