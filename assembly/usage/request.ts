@@ -21,7 +21,7 @@ export class RequestInfo {
   valid: bool = false;
   error: string = "";
   errorOffset: i32 = -1;
-  /** `"stream": true`. */
+  /** `stream` is true as pydantic's lax mode reads it: `true`, `1`, `1.0`, `"true"`, `"yes"`, `"on"`... */
   stream: bool = false;
   /** `stream_options.include_usage`: INCLUDE_USAGE_*. */
   includeUsage: i32 = INCLUDE_USAGE_ABSENT;
@@ -66,6 +66,8 @@ export class RequestInfo {
 export function inspectRequest(ptr: usize, len: usize): RequestInfo {
   const info = new RequestInfo();
   const c = new JsonCursor(ptr, len);
+  // `json.loads` of the body's bytes decodes a leading UTF-8 BOM away (utf-8-sig).
+  if (len >= 3 && load<u8>(ptr) == 0xEF && load<u8>(ptr + 1) == 0xBB && load<u8>(ptr + 2) == 0xBF) c.p += 3;
   if (readRoot(c, info)) {
     c.ws();
     if (c.p != c.end) c.fail("unexpected bytes after the JSON value");
@@ -100,17 +102,7 @@ function readRoot(c: JsonCursor, info: RequestInfo): bool {
 
 // The cursor is after "key": ; reads or skips the value.
 function readMember(c: JsonCursor, info: RequestInfo): bool {
-  if (c.stringIs("stream")) {
-    const b = c.peek();
-    if (b == 0x74 || b == 0x66) {
-      const v = c.literal();
-      if (v == -2) return false;
-      info.stream = v == 1;
-      return true;
-    }
-    info.stream = false;
-    return c.skipValue();
-  }
+  if (c.stringIs("stream")) return readStream(c, info);
   if (c.stringIs("stream_options")) return readStreamOptions(c, info);
   if (c.stringIs("max_tokens")) {
     const v = readCount(c);
@@ -162,11 +154,48 @@ function readMember(c: JsonCursor, info: RequestInfo): bool {
 
 const BAD: i64 = -2;
 
+/**
+ * `stream` as OpenAI-compatible Python servers read it (pydantic's lax mode on a
+ * `bool` field): `true`; the number 1 (`1`, `1.0`); a string that is, in any case, one of
+ * "1", "on", "t", "true", "y", "yes". Anything else is not streaming (the server either
+ * reads it as false or refuses the request).
+ */
+function readStream(c: JsonCursor, info: RequestInfo): bool {
+  const b = c.peek();
+  info.stream = false;
+  if (b == 0x74 || b == 0x66 || b == 0x6E) {
+    const v = c.literal();
+    info.stream = v == 1;
+    return v != -2;
+  }
+  if (b == 0x2D || <u32>(b - 0x30) <= 9) {
+    if (!c.number()) return false;
+    info.stream = c.num == 1;
+    return true;
+  }
+  if (b == 0x22) {
+    if (!c.string()) return false;
+    info.stream = isTrueWord(c);
+    return true;
+  }
+  return c.skipValue();
+}
+
+const TRUE_WORDS: string[] = ["1", "on", "t", "true", "y", "yes"];
+
+// Whether the last string read is one of TRUE_WORDS in any ASCII case. A decoded string
+// of at most 4 characters takes at most 24 raw bytes (\u escapes): longer ones are not.
+function isTrueWord(c: JsonCursor): bool {
+  if (c.strEnd - c.strStart > 24) return false;
+  const s = c.decodedString().toLowerCase();
+  return TRUE_WORDS.includes(s);
+}
+
 // Reads a value that should be a count: its value, -1 if it is not a non-negative
 // integer, BAD on a JSON error.
 function readCount(c: JsonCursor): i64 {
   const b = c.peek();
-  if (b == 0x2D || <u32>(b - 0x30) <= 9) return c.number() ? c.num : BAD;
+  if (b == 0x2D || <u32>(b - 0x30) <= 9 || b == 0x4E || b == 0x49) return c.number() ? c.num : BAD;
   return c.skipValue() ? -1 : BAD;
 }
 
