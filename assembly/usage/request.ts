@@ -3,6 +3,7 @@
 // OpenAI-compatible server to report usage at the end of a stream.
 
 import { JsonCursor } from "./json_cursor";
+import { detectEncoding, ENC_UTF8, fromUtf8, toUtf8 } from "./encoding";
 
 export const INCLUDE_USAGE_ABSENT: i32 = -1;
 export const INCLUDE_USAGE_FALSE: i32 = 0;
@@ -36,7 +37,13 @@ export class RequestInfo {
   /** `model`, decoded ("" if absent or not a string; Gemini names the model in the path). */
   model: string = "";
 
-  // Where to rewrite (offsets in the body), for addIncludeUsage.
+  /** ENC_* of the body; other than UTF-8, the fields were read from `utf8`, its transcoding. */
+  encoding: i32 = ENC_UTF8;
+  /** Bytes of UTF-16/32 byte order mark the body starts with. */
+  bomBytes: i32 = 0;
+  utf8: ArrayBuffer | null = null;
+
+  // Where to rewrite (offsets in the body, or in `utf8`), for addIncludeUsage.
   lastMemberEnd: i32 = -1;
   soKind: i32 = SO_ABSENT;
   soStart: i32 = -1;
@@ -64,6 +71,24 @@ export class RequestInfo {
  * and the model string only; never traps.
  */
 export function inspectRequest(ptr: usize, len: usize): RequestInfo {
+  const enc = detectEncoding(ptr, len);
+  if (enc.encoding == ENC_UTF8) return inspectUtf8(ptr, len);
+  // UTF-16 or UTF-32, which json.loads reads too: inspect its UTF-8 transcoding.
+  const utf8 = toUtf8(ptr, len, enc.encoding, <usize>enc.bomBytes);
+  if (utf8 === null) {
+    const bad = new RequestInfo();
+    bad.error = "request body is not valid UTF-16 or UTF-32";
+    bad.errorOffset = 0;
+    return bad;
+  }
+  const info = inspectUtf8(changetype<usize>(utf8), <usize>utf8.byteLength);
+  info.encoding = enc.encoding;
+  info.bomBytes = enc.bomBytes;
+  info.utf8 = utf8;
+  return info;
+}
+
+function inspectUtf8(ptr: usize, len: usize): RequestInfo {
   const info = new RequestInfo();
   const c = new JsonCursor(ptr, len);
   // `json.loads` of the body's bytes decodes a leading UTF-8 BOM away (utf-8-sig).
@@ -272,6 +297,14 @@ export function addIncludeUsage(ptr: usize, len: usize, overrideFalse: bool = tr
 
 /** `addIncludeUsage` for a body already read by `inspectRequest` (`info` is its result). */
 export function addIncludeUsageTo(info: RequestInfo, ptr: usize, len: usize, overrideFalse: bool = true): ArrayBuffer | null {
+  const utf8 = info.utf8;
+  if (utf8 === null) return rewriteUtf8(info, ptr, len, overrideFalse);
+  // A UTF-16/32 body: rewrite its transcoding, then write it back in the body's encoding.
+  const out = rewriteUtf8(info, changetype<usize>(utf8), <usize>utf8.byteLength, overrideFalse);
+  return out === null ? null : fromUtf8(out, info.encoding, ptr, <usize>info.bomBytes);
+}
+
+function rewriteUtf8(info: RequestInfo, ptr: usize, len: usize, overrideFalse: bool): ArrayBuffer | null {
   if (!info.valid || !info.stream) return null;
   if (info.soKind == SO_OTHER) return null;
   if (info.soKind == SO_ABSENT) {

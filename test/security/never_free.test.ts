@@ -172,12 +172,22 @@ test("NaN and Infinity (accepted by json.loads) do not hide the request: it is r
   assertTextCharged(r.charged, TEXT_TOKENS, body, "NaN");
 });
 
-test("a UTF-16 body (json.loads detects it) is still charged from the text when no usage arrives", async () => {
+test("a UTF-16 body (json.loads detects it) is read, rewritten in UTF-16, and charged from the text", async () => {
   const host = await newHost();
   const json = streamingRequest(1);
-  const le = Buffer.from("\ufeff" + json, "utf16le");
-  const r = streamWithoutUsage(host, { body: new Uint8Array(le) });
-  assertTextCharged(r.charged, TEXT_TOKENS, new Uint8Array(le), "UTF-16");
+  for (const [name, bytes] of [
+    ["UTF-16LE with a BOM", Buffer.from("\ufeff" + json, "utf16le")],
+    ["UTF-16LE without a BOM", Buffer.from(json, "utf16le")],
+    ["UTF-16BE with a BOM", Buffer.from("\ufeff" + json, "utf16le").swap16()],
+  ] as const) {
+    const body = new Uint8Array(bytes);
+    const r = streamWithoutUsage(host, { body });
+    const up = Buffer.from(r.upstream.bodyBytes);
+    const text = name.startsWith("UTF-16BE") ? Buffer.from(up).swap16().toString("utf16le") : up.toString("utf16le");
+    assert.deepEqual(Array.from(up.subarray(0, 2)), Array.from(bytes.subarray(0, 2)), `${name}: same first bytes`);
+    assert.deepEqual(JSON.parse(text.replace(/^\ufeff/, "")).stream_options, { include_usage: true }, name);
+    assertTextCharged(r.charged, TEXT_TOKENS, body, name);
+  }
 });
 
 test("a text/plain content type does not stop the body from being read, rewritten and charged", async () => {
