@@ -90,29 +90,45 @@ function nextCodePoint(p: usize, end: usize, encoding: i32): u32 {
   return u;
 }
 
+// Where toUtf8 writes: kept and reused, grown to the largest body transcoded (Wasm memory
+// never shrinks once grown, so holding the block costs no pages; allocating one per body
+// would make the collector's work grow with the body).
+let scratch: ArrayBuffer = new ArrayBuffer(0);
+
+/** The buffer the last toUtf8 wrote into (valid until the next call). */
+export function utf8Scratch(): ArrayBuffer {
+  return scratch;
+}
+
 /**
- * The body [ptr, ptr+len) in UTF-16 or UTF-32 `encoding`, after `skip` bytes of byte order
- * mark, as UTF-8; null when it is malformed. Linear; allocates the result only.
+ * Transcodes the body [ptr, ptr+len) in UTF-16 or UTF-32 `encoding`, after `skip` bytes of
+ * byte order mark, into UTF-8 at the start of `utf8Scratch()`; returns its length, or -1
+ * when the body is malformed. Linear; allocates only to grow the scratch buffer.
  */
-export function toUtf8(ptr: usize, len: usize, encoding: i32, skip: usize): ArrayBuffer | null {
+export function toUtf8(ptr: usize, len: usize, encoding: i32, skip: usize): i32 {
   const end = ptr + len;
   let n: usize = 0;
   let p = ptr + skip;
   while (p < end) {
     const cp = nextCodePoint(p, end, encoding);
-    if (cp == 0xFFFFFFFF) return null;
+    if (cp == 0xFFFFFFFF) return -1;
     n += utf8Length(cp);
     p += UNIT;
   }
-  const out = new ArrayBuffer(<i32>n);
-  let q = changetype<usize>(out);
+  if (n > 0x40000000) return -1;
+  if (<usize>scratch.byteLength < n) {
+    let size: usize = 4096;
+    while (size < n) size <<= 1;
+    scratch = new ArrayBuffer(<i32>size);
+  }
+  let q = changetype<usize>(scratch);
   p = ptr + skip;
   while (p < end) {
     const cp = nextCodePoint(p, end, encoding);
     q = putUtf8(q, cp);
     p += UNIT;
   }
-  return out;
+  return <i32>n;
 }
 
 function putUnit(q: usize, u: u32, encoding: i32): usize {
@@ -137,26 +153,19 @@ function nextUtf8(p: usize, end: usize): u32 {
   return ((b & 0x07) << 18) | ((<u32>load<u8>(p + 1) & 0x3F) << 12) | ((<u32>load<u8>(p + 2) & 0x3F) << 6) | (<u32>load<u8>(p + 3) & 0x3F);
 }
 
-/**
- * UTF-8 `text` (as toUtf8 writes it) back in `encoding`, after the `bom` bytes copied from
- * the original body at `bomPtr`. Linear; allocates the result only.
- */
-export function fromUtf8(text: ArrayBuffer, encoding: i32, bomPtr: usize, bom: usize): ArrayBuffer {
-  const ptr = changetype<usize>(text);
-  const end = ptr + <usize>text.byteLength;
-  const w = unitBytes(encoding);
-  let n: usize = bom;
-  let p = ptr;
+// Units `encoding` takes for the UTF-8 range [p, end).
+function encodedLength(p: usize, end: usize, w: usize): usize {
+  let n: usize = 0;
   while (p < end) {
     const cp = nextUtf8(p, end);
     n += w == 2 && cp >= 0x10000 ? 4 : w;
     p += UNIT;
   }
-  const out = new ArrayBuffer(<i32>n);
-  let q = changetype<usize>(out);
-  memory.copy(q, bomPtr, bom);
-  q += bom;
-  p = ptr;
+  return n;
+}
+
+// Writes the UTF-8 range [p, end) in `encoding` at q; returns the address after it.
+function encodeRange(p: usize, end: usize, q: usize, encoding: i32, w: usize): usize {
   while (p < end) {
     const cp = nextUtf8(p, end);
     if (w == 2 && cp >= 0x10000) {
@@ -167,5 +176,26 @@ export function fromUtf8(text: ArrayBuffer, encoding: i32, bomPtr: usize, bom: u
     }
     p += UNIT;
   }
+  return q;
+}
+
+/**
+ * A UTF-8 body (as toUtf8 writes it) spliced and written back in `encoding`: the `bom`
+ * bytes at `bomPtr`, then text[0, from), the UTF-8 `insert` (ASCII), text[to, len).
+ * Linear; allocates the result only.
+ */
+export function fromUtf8Spliced(text: usize, len: usize, from: usize, to: usize, insert: ArrayBuffer,
+  encoding: i32, bomPtr: usize, bom: usize): ArrayBuffer {
+  const w = unitBytes(encoding);
+  const ins = changetype<usize>(insert);
+  const insEnd = ins + <usize>insert.byteLength;
+  const n = bom + encodedLength(text, text + from, w) + encodedLength(ins, insEnd, w) + encodedLength(text + to, text + len, w);
+  const out = new ArrayBuffer(<i32>n);
+  let q = changetype<usize>(out);
+  memory.copy(q, bomPtr, bom);
+  q += bom;
+  q = encodeRange(text, text + from, q, encoding, w);
+  q = encodeRange(ins, insEnd, q, encoding, w);
+  encodeRange(text + to, text + len, q, encoding, w);
   return out;
 }

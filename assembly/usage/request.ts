@@ -3,7 +3,7 @@
 // OpenAI-compatible server to report usage at the end of a stream.
 
 import { JsonCursor } from "./json_cursor";
-import { detectEncoding, ENC_UTF8, fromUtf8, toUtf8 } from "./encoding";
+import { detectEncoding, ENC_UTF8, fromUtf8Spliced, toUtf8, utf8Scratch } from "./encoding";
 
 export const INCLUDE_USAGE_ABSENT: i32 = -1;
 export const INCLUDE_USAGE_FALSE: i32 = 0;
@@ -41,7 +41,9 @@ export class RequestInfo {
   encoding: i32 = ENC_UTF8;
   /** Bytes of UTF-16/32 byte order mark the body starts with. */
   bomBytes: i32 = 0;
+  /** The transcoding's buffer (shared: valid until the next UTF-16/32 body is inspected) and length. */
   utf8: ArrayBuffer | null = null;
+  utf8Length: i32 = 0;
 
   // Where to rewrite (offsets in the body, or in `utf8`), for addIncludeUsage.
   lastMemberEnd: i32 = -1;
@@ -74,17 +76,19 @@ export function inspectRequest(ptr: usize, len: usize): RequestInfo {
   const enc = detectEncoding(ptr, len);
   if (enc.encoding == ENC_UTF8) return inspectUtf8(ptr, len);
   // UTF-16 or UTF-32, which json.loads reads too: inspect its UTF-8 transcoding.
-  const utf8 = toUtf8(ptr, len, enc.encoding, <usize>enc.bomBytes);
-  if (utf8 === null) {
+  const n = toUtf8(ptr, len, enc.encoding, <usize>enc.bomBytes);
+  if (n < 0) {
     const bad = new RequestInfo();
     bad.error = "request body is not valid UTF-16 or UTF-32";
     bad.errorOffset = 0;
     return bad;
   }
-  const info = inspectUtf8(changetype<usize>(utf8), <usize>utf8.byteLength);
+  const utf8 = utf8Scratch();
+  const info = inspectUtf8(changetype<usize>(utf8), <usize>n);
   info.encoding = enc.encoding;
   info.bomBytes = enc.bomBytes;
   info.utf8 = utf8;
+  info.utf8Length = n;
   return info;
 }
 
@@ -297,29 +301,43 @@ export function addIncludeUsage(ptr: usize, len: usize, overrideFalse: bool = tr
 
 /** `addIncludeUsage` for a body already read by `inspectRequest` (`info` is its result). */
 export function addIncludeUsageTo(info: RequestInfo, ptr: usize, len: usize, overrideFalse: bool = true): ArrayBuffer | null {
+  if (!planRewrite(info, overrideFalse)) return null;
   const utf8 = info.utf8;
-  if (utf8 === null) return rewriteUtf8(info, ptr, len, overrideFalse);
-  // A UTF-16/32 body: rewrite its transcoding, then write it back in the body's encoding.
-  const out = rewriteUtf8(info, changetype<usize>(utf8), <usize>utf8.byteLength, overrideFalse);
-  return out === null ? null : fromUtf8(out, info.encoding, ptr, <usize>info.bomBytes);
+  if (utf8 === null) return splice(ptr, len, planFrom, planTo, planText);
+  // A UTF-16/32 body: the edit is planned on its transcoding and written in its encoding.
+  return fromUtf8Spliced(changetype<usize>(utf8), <usize>info.utf8Length, <usize>planFrom, <usize>planTo,
+    String.UTF8.encode(planText), info.encoding, ptr, <usize>info.bomBytes);
 }
 
-function rewriteUtf8(info: RequestInfo, ptr: usize, len: usize, overrideFalse: bool): ArrayBuffer | null {
-  if (!info.valid || !info.stream) return null;
-  if (info.soKind == SO_OTHER) return null;
+// The edit planRewrite chose: body[planFrom, planTo) becomes planText.
+let planFrom: i32 = 0;
+let planTo: i32 = 0;
+let planText: string = "";
+
+function plan(from: i32, to: i32, text: string): bool {
+  planFrom = from;
+  planTo = to;
+  planText = text;
+  return true;
+}
+
+// Whether the body needs the edit, and which (see addIncludeUsage).
+function planRewrite(info: RequestInfo, overrideFalse: bool): bool {
+  if (!info.valid || !info.stream) return false;
+  if (info.soKind == SO_OTHER) return false;
   if (info.soKind == SO_ABSENT) {
-    if (info.lastMemberEnd < 0) return null;
-    return splice(ptr, len, info.lastMemberEnd, info.lastMemberEnd, MEMBER);
+    if (info.lastMemberEnd < 0) return false;
+    return plan(info.lastMemberEnd, info.lastMemberEnd, MEMBER);
   }
-  if (info.soKind == SO_NULL) return splice(ptr, len, info.soStart, info.soEnd, OBJECT);
+  if (info.soKind == SO_NULL) return plan(info.soStart, info.soEnd, OBJECT);
   const iu = info.includeUsage;
-  if (iu == INCLUDE_USAGE_TRUE) return null;
+  if (iu == INCLUDE_USAGE_TRUE) return false;
   if (iu == INCLUDE_USAGE_ABSENT) {
     const at = info.soStart + 1;
-    return splice(ptr, len, at, at, info.soMembers > 0 ? FIRST + "," : FIRST);
+    return plan(at, at, info.soMembers > 0 ? FIRST + "," : FIRST);
   }
-  if (!overrideFalse) return null;
-  return splice(ptr, len, info.iuStart, info.iuEnd, TRUE);
+  if (!overrideFalse) return false;
+  return plan(info.iuStart, info.iuEnd, TRUE);
 }
 
 // body[0, from) + text + body[to, len)

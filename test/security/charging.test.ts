@@ -80,7 +80,8 @@ test("usage.upgradeTokens must be a non-negative integer: the error names the fi
 
 test("a limited request asks for accept-encoding: identity, with or without the client's own header (RFC 9110)", async () => {
   const h = await host();
-  for (const extra of [{}, { "accept-encoding": "gzip, br" }, { "accept-encoding": "*" }]) {
+  const extras: Array<Record<string, string>> = [{}, { "accept-encoding": "gzip, br" }, { "accept-encoding": "*" }];
+  for (const extra of extras) {
     const r = h.exchange({
       request: { headers: { ...chatHeaders("alice", []), ...extra }, body: CHAT_REQUEST },
       response: { headers: { ":status": "200", "content-type": "application/json" }, body: chatResponse(100) },
