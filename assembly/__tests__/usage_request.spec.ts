@@ -2,6 +2,7 @@ import {
   inspectRequest, addIncludeUsage, RequestInfo, INCLUDE_USAGE_ABSENT, INCLUDE_USAGE_FALSE, INCLUDE_USAGE_TRUE,
   INCLUDE_USAGE_OTHER,
 } from "../usage/index";
+import { toUtf8, fromUtf8Spliced, utf8Scratch, ENC_UTF16LE } from "../usage/encoding";
 
 function inspect(body: string): RequestInfo {
   const b = String.UTF8.encode(body);
@@ -258,6 +259,43 @@ describe("inspectRequest of UTF-16 and UTF-32 bodies (json.loads detects them)",
     for (let n = 1; n < b.byteLength; n += 1) {
       const i = inspectRequest(changetype<usize>(b), <usize>n);
       expect(i.valid).toBe(false);
+    }
+  });
+});
+
+let seed: u32 = 12345;
+function next(): u32 {
+  seed = seed * 1103515245 + 12345;
+  return seed >>> 8;
+}
+
+describe("UTF-16 and UTF-32 transcoding", () => {
+  it("turns any UTF-16 body, lone surrogates included, back into exactly its bytes", () => {
+    for (let round = 0; round < 200; round++) {
+      const n = <i32>(next() % 64) + 2;
+      const b = new ArrayBuffer(n * 2);
+      const p = changetype<usize>(b);
+      store<u16>(p, 0xFEFF);
+      for (let i = 1; i < n; i++) {
+        const k = next() % 4;
+        const u: u32 = k == 0 ? 0x20 + next() % 0x5F : k == 1 ? 0xD800 + next() % 0x800 : k == 2 ? next() % 0x10000 : 0xE9;
+        store<u16>(p + <usize>i * 2, <u16>u);
+      }
+      const len = toUtf8(p, <usize>b.byteLength, ENC_UTF16LE, 2);
+      expect(len >= 0).toBe(true);
+      const back = fromUtf8Spliced(changetype<usize>(utf8Scratch()), <usize>len, 0, 0, new ArrayBuffer(0), ENC_UTF16LE, p, 2);
+      expect(sameBytes(back, b)).toBe(true);
+    }
+  });
+  it("never traps on random bytes with the zeros that select UTF-16 and UTF-32, at every length", () => {
+    for (let round = 0; round < 300; round++) {
+      const n = <i32>(next() % 40);
+      const b = new ArrayBuffer(n);
+      const p = changetype<usize>(b);
+      for (let i = 0; i < n; i++) store<u8>(p + <usize>i, next() % 3 == 0 ? 0 : <u8>next());
+      const i = inspectRequest(p, <usize>n);
+      expect(i.valid && i.error.length > 0).toBe(false);
+      addIncludeUsage(p, <usize>n);
     }
   });
 });
