@@ -1,9 +1,9 @@
 // Buffers: bodies, configuration, call responses. The SDK bound its set-buffer wrapper
 // to `proxy_get_buffer_status` with five parameters; the real import is
 // `proxy_set_buffer_bytes`, declared in ./imports.
-import { proxy_get_buffer_bytes, proxy_set_buffer_bytes } from "./imports";
+import { proxy_get_buffer_bytes, proxy_get_buffer_status, proxy_set_buffer_bytes } from "./imports";
 import { WasmResult } from "./status";
-import { clearResult, resultPtrSlot, resultSizeSlot, takeResult, hostFree } from "./memory";
+import { clearResult, resultPtrSlot, resultSizeSlot, takeResult, hostFree, u32Slot } from "./memory";
 
 /** Copies `length` bytes from `start` of `buffer` into a managed ArrayBuffer; empty on failure. */
 export function getBufferBytes(buffer: i32, start: u32, length: u32): ArrayBuffer {
@@ -53,4 +53,11 @@ export class BorrowedBytes {
 /** Replaces `length` bytes at `start` with `data` (start 0, length = whole size replaces all). */
 export function setBufferBytes(buffer: i32, start: u32, length: u32, data: ArrayBuffer): i32 {
   return proxy_set_buffer_bytes(buffer, start, length, changetype<usize>(data), <usize>data.byteLength);
+}
+
+/** The length of `buffer` as the host holds it now, or -1 when it has none. */
+export function bufferLength(buffer: i32): i64 {
+  store<u32>(resultSizeSlot(), 0);
+  if (proxy_get_buffer_status(buffer, resultSizeSlot(), u32Slot()) != WasmResult.Ok) return -1;
+  return <i64>load<u32>(resultSizeSlot());
 }

@@ -5,7 +5,7 @@
 
 import { Value, Kind } from "../cel/value";
 import { pathKey, pathIndex } from "../json/path";
-import { ConfigReader, describe } from "./reader";
+import { ConfigReader, describe, MAX_SAFE_INTEGER } from "./reader";
 import { parsePath } from "../usage/paths";
 
 export enum UsageProvider { Auto = 0, OpenAI = 1, OpenAIResponses = 2, Anthropic = 3, Gemini = 4, Custom = 5, Ollama = 6 }
@@ -54,11 +54,22 @@ export class UsageConfig {
   charge5xx: bool = false;
   /** Add stream_options.include_usage to OpenAI-compatible streaming requests. */
   includeStreamUsage: bool = true;
-  /** Strip accept-encoding from requests so that response bodies can be read. */
+  /**
+   * Send `accept-encoding: identity` upstream so that response bodies can be read (the
+   * name is kept from when the header was removed, which RFC 9110 reads as "any coding").
+   */
   removeAcceptEncoding: bool = true;
+  /**
+   * Tokens charged for a `101` upgrade (a WebSocket or Realtime API session): its traffic
+   * is not HTTP any more, so no usage can be read from it.
+   */
+  upgradeTokens: i64 = DEFAULT_UPGRADE_TOKENS;
 }
 
-const USAGE_FIELDS: Array<string> = ["provider", "paths", "onMissing", "charge5xx", "includeStreamUsage", "removeAcceptEncoding"];
+/** `usage.upgradeTokens` by default: the default admission.maxReservation, the most one request reserves. */
+export const DEFAULT_UPGRADE_TOKENS: i64 = 32000;
+
+const USAGE_FIELDS: Array<string> = ["provider", "paths", "onMissing", "charge5xx", "includeStreamUsage", "removeAcceptEncoding", "upgradeTokens"];
 const PATH_FIELDS: Array<string> = ["total", "input", "output", "cached", "reasoning"];
 const PATH_HINT = "expected a dotted path like usage.total_tokens or a JSON pointer like /usage/total_tokens";
 
@@ -75,6 +86,7 @@ export function readUsage(r: ConfigReader, v: Value | null, path: string): Usage
       out.charge5xx = r.boolean(obj, "charge5xx", path, out.charge5xx);
       out.includeStreamUsage = r.boolean(obj, "includeStreamUsage", path, out.includeStreamUsage);
       out.removeAcceptEncoding = r.boolean(obj, "removeAcceptEncoding", path, out.removeAcceptEncoding);
+      out.upgradeTokens = r.integer(obj, "upgradeTokens", path, out.upgradeTokens, 0, MAX_SAFE_INTEGER);
     }
   }
   return out;

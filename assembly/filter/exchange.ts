@@ -43,6 +43,8 @@ export class Exchange {
   phase: Phase = Phase.Admitting;
   /** The tokens admission assumed (the reservation in reserve mode). */
   estimate: i64 = 0;
+  /** Tokens estimated from the request's own text (0 when unknown): a response without usage is charged at least this. */
+  inputEstimate: i64 = 0;
   decision: Decision | null = null;
   /** The request body may be rewritten (stream_options); content-length was dropped. */
   mayRewrite: bool = false;

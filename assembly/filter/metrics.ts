@@ -138,6 +138,8 @@ export class FilterMetrics {
   storeErrors: Counter = new Counter("tokenlimit.store_errors");
   streamsAborted: Counter = new Counter("tokenlimit.streams_aborted");
   streamOptionsAdded: Counter = new Counter("tokenlimit.stream_options_added");
+  /** 101 upgrades (WebSocket, Realtime API) charged `usage.upgradeTokens`. */
+  upgradesCharged: Counter = new Counter("tokenlimit.upgrades_charged");
   /** What every policy's limiter meets; shared by the policies of this VM. */
   limiter: LimiterMetrics = new LimiterMetrics();
   /** What the rate-limit service backends meet (defined when a policy first uses one). */

@@ -1,15 +1,15 @@
 // The request side of a stream: which limits apply (selection), and the request body
 // admission may need (max_tokens for the reservation, `stream` for stream_options).
 import { HeaderMapType, BufferType } from "../abi/status";
-import { borrowHeader, getHeader, removeHeader } from "../abi/headers";
-import { BorrowedBytes, setBufferBytes } from "../abi/buffers";
+import { borrowHeader, getHeader, removeHeader, replaceHeader } from "../abi/headers";
+import { BorrowedBytes, bufferLength, setBufferBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
 import { AttributeOptions, HostAttributeSource, RequestAttributes, isInvalidCredential } from "../attributes";
 import { AdmissionMode } from "../limits/decision";
 import { Selection, selectLimits } from "../limits/selection";
 import { addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, wantsRequestBody } from "../limits/admission_rules";
 import { inspectRequest, addIncludeUsageTo } from "../usage/request";
-import { isJsonContentType } from "../usage/http";
+import { mayCarryJson } from "../usage/http";
 import { ActivePolicy, Exchange, Phase } from "./exchange";
 import { takeSelection } from "./pools";
 import { StepResult, startAdmission, rejectRequest } from "./admission_step";
@@ -63,8 +63,9 @@ const METHOD = new BorrowedBytes();
 export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
   const policy = x.active.policy;
   const config = policy.config;
-  if (config.usage.removeAcceptEncoding) removeHeader(HeaderMapType.RequestHeaders, "accept-encoding");
-  if (!wantsRequestBody(config, endOfStream) || !isJsonContentType(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
+  // RFC 9110 reads a missing accept-encoding as "any coding": ask for none explicitly.
+  if (config.usage.removeAcceptEncoding) replaceHeader(HeaderMapType.RequestHeaders, "accept-encoding", "identity");
+  if (!wantsRequestBody(config, endOfStream) || !mayCarryJson(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
     return startAdmission(x, 0);
   }
   // A remote limiter is asked once, when the body is known: a check first would cost a
@@ -102,4 +103,15 @@ export function requestBodyStep(x: Exchange, bodySize: u32, endOfStream: bool): 
     borrowed.release();
   }
   return startAdmission(x, requested);
+}
+
+/**
+ * Request trailers while admission waits for the body (a body that ends in trailers never
+ * says end of stream): the buffered body is all there is, so it is read (and may be
+ * rewritten) as a complete body would be. A body over the limit is admitted unread.
+ */
+export function requestTrailersStep(x: Exchange): StepResult {
+  const size = bufferLength(BufferType.HttpRequestBody);
+  if (size < 0 || size > <i64>x.active.policy.config.admission.maxRequestBodyBytes) return startAdmission(x, 0);
+  return requestBodyStep(x, <u32>size, true);
 }

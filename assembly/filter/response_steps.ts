@@ -48,7 +48,10 @@ export function responseHeadersStep(x: Exchange, endOfStream: bool): void {
 /** A response body chunk: passes through the usage reader; the last one charges. */
 export function responseBodyStep(x: Exchange, bodySize: u32, endOfStream: bool): void {
   const reader = x.reader;
-  if (reader !== null && !x.unreadable && bodySize > 0) {
+  if (reader !== null && x.unreadable) {
+    // Compressed: not read, but its size is what it will be charged by.
+    reader.skip(bodySize);
+  } else if (reader !== null && bodySize > 0) {
     // In bounded windows: one chunk can hold the whole body (a buffering filter in
     // front), and Wasm memory never shrinks once a fetch has grown it.
     const size = <u64>bodySize;
@@ -81,7 +84,7 @@ export function settleStep(x: Exchange, aborted: bool): void {
   const usage: Usage | null = reader === null ? null : reader.finish();
   let flags = aborted ? RESPONSE_ABORTED : 0;
   if (x.head) flags |= REQUEST_HEAD;
-  const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.unreadable, flags, CHARGE);
+  const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.inputEstimate, x.unreadable, flags, CHARGE);
   recordCharge(x, charge);
   policy.limiter.settle(d.handles, charge.costs, now);
 }
@@ -92,6 +95,7 @@ function recordCharge(x: Exchange, charge: ChargeResult): void {
   if (charge.usageMissing) metrics.usageMissing.inc();
   if (charge.fallback) metrics.fallbackCharges.inc();
   if (charge.upstreamErrorUncharged) metrics.upstreamErrorsUncharged.inc();
+  if (charge.upgrade) metrics.upgradesCharged.inc();
   metrics.expressionErrors.add(charge.expressionErrors);
   metrics.tokensCharged.add(charge.tokens);
   const selection = x.selection;

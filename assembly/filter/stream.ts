@@ -17,8 +17,8 @@ import { unidentifiedResponseFor, invalidCredentialResponse, errorFormatFor } fr
 import { IdentityFailure, identityFailureName } from "../attributes";
 import { Exchange, Phase } from "./exchange";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
-import { StepResult, sendReply, startAdmission } from "./admission_step";
-import { selectStep, requestHeadersStep, requestBodyStep, isHeadRequest } from "./request_steps";
+import { StepResult, sendReply } from "./admission_step";
+import { selectStep, requestHeadersStep, requestBodyStep, requestTrailersStep, isHeadRequest } from "./request_steps";
 import { responseHeadersStep, responseBodyStep, settleStep } from "./response_steps";
 
 export class TokenLimitStream extends HttpContext {
@@ -65,11 +65,11 @@ export class TokenLimitStream extends HttpContext {
     return r == StepResult.Stop ? FilterDataStatus.StopIterationNoBuffer : FilterDataStatus.Continue;
   }
 
-  /** A body that ends in trailers never saw end of stream: admit with what we have. */
+  /** A body that ends in trailers never saw end of stream: read what was buffered, and admit. */
   onRequestTrailers(trailerCount: u32): i32 {
     const x = this.exchange;
     if (x === null || x.phase != Phase.ReadingBody) return FilterTrailersStatus.Continue;
-    return startAdmission(x, 0) == StepResult.Stop ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
+    return requestTrailersStep(x) == StepResult.Stop ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
   }
 
   onResponseHeaders(headerCount: u32, endOfStream: bool): i32 {

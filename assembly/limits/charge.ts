@@ -4,7 +4,7 @@
 
 import { CostMode, OnMissingUsage, TokenKind } from "../config";
 import { evaluate, Kind, MapResolver, MapValue, Value } from "../cel";
-import { Usage } from "../usage/usage";
+import { Usage, tokensForBytes } from "../usage/usage";
 import { costOf as weightedCost, roundUpClamped, USAGE_FIELD_NAMES, usageFieldValue } from "../usage/cost";
 import { satAdd } from "./saturate";
 import { CompiledPolicy } from "./policy";
@@ -14,6 +14,9 @@ import { Selection } from "./selection";
 export const RESPONSE_ABORTED: i32 = 1;
 /** `flags` bit: the request was a HEAD, whose response has no body by definition. */
 export const REQUEST_HEAD: i32 = 2;
+
+/** `101 Switching Protocols`: the stream became a WebSocket (or another protocol). */
+export const STATUS_UPGRADE: i32 = 101;
 
 /**
  * Whether a response with this status carries no generated content (RFC 9110): an
@@ -40,6 +43,8 @@ export class ChargeResult {
   upstreamErrorUncharged: bool = false;
   /** The cost expression failed to evaluate (total tokens were charged instead). */
   expressionErrors: i32 = 0;
+  /** A 101 upgrade, charged `usage.upgradeTokens`. */
+  upgrade: bool = false;
 
   /** Empties the result for another response, keeping the costs array's storage. */
   reset(): ChargeResult {
@@ -49,25 +54,33 @@ export class ChargeResult {
     this.fallback = false;
     this.upstreamErrorUncharged = false;
     this.expressionErrors = 0;
+    this.upgrade = false;
     return this;
   }
 }
 
 /**
  * The charge for a response with HTTP `status`, `usage` as read from its body (null
- * when no body reader ran), `estimate` the tokens admission assumed. Rules, in order:
+ * when no body reader ran), `estimate` the tokens admission assumed (the reservation),
+ * `inputEstimate` the tokens estimated from the request's own text (0 when unknown),
+ * `unreadable` when the body was compressed (its `bodyBytes` are then compressed bytes).
+ * Rules, in order:
  * - 5xx: nothing, unless `usage.charge5xx` and usage was reported;
+ * - 101 (an upgrade: what follows is not HTTP, and cannot be read): `usage.upgradeTokens`;
  * - usage reported (and readable): the configured cost; a stream that ended (cut, or
  *   closed after an error event) with neither output nor total reported is costed with
  *   an estimate of the text it saw as its output, and counts as usage missing;
  * - 4xx without usage: nothing;
  * - without usage, a HEAD request or a status with no content (isBodilessStatus): nothing;
- * - otherwise (2xx without usage, compressed body, cut stream, 101): `usage.onMissing`.
+ * - otherwise (2xx without usage, compressed body, cut stream): `usage.onMissing`, never
+ *   less than what passed (`seenTokens`) plus the input estimate unless it is "zero":
+ *   a client cannot make a cut or unrecognised stream cheap by asking for a small
+ *   reservation.
  * The result is written to `into` (emptied first; by default a new ChargeResult), so that
  * a caller that uses it at once may reuse one. Never traps.
  */
 export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: Usage | null, status: i32,
-  estimate: i64, unreadable: bool, flags: i32, into: ChargeResult = new ChargeResult()): ChargeResult {
+  estimate: i64, inputEstimate: i64, unreadable: bool, flags: i32, into: ChargeResult = new ChargeResult()): ChargeResult {
   const out = into.reset();
   const config = policy.config;
   const reported = usage !== null && usage.hasUsage && !unreadable;
@@ -75,6 +88,11 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
   if (status >= 500 && !(reported && config.usage.charge5xx)) {
     out.upstreamErrorUncharged = true;
     return fill(out, n, 0);
+  }
+  if (status == STATUS_UPGRADE) {
+    out.upgrade = true;
+    out.tokens = saturate(config.usage.upgradeTokens);
+    return fill(out, n, out.tokens);
   }
   if (reported) {
     const u = usage!;
@@ -108,10 +126,22 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
   out.fallback = true;
   let fallback: i64 = 0;
   const onMissing = config.usage.onMissing;
-  if (onMissing == OnMissingUsage.Reservation) fallback = estimate;
-  else if (onMissing == OnMissingUsage.Estimate) fallback = usage === null ? 0 : usage.estimatedOutputTokens();
+  if (onMissing != OnMissingUsage.Zero) {
+    const floor = satAdd(seenTokens(usage, unreadable), inputEstimate > 0 ? inputEstimate : 0);
+    fallback = onMissing == OnMissingUsage.Reservation && estimate > floor ? estimate : floor;
+  }
   out.tokens = saturate(fallback);
   return fill(out, n, out.tokens);
+}
+
+/**
+ * Tokens of output a response without usage is taken to have produced, from what passed:
+ * its generated text (`Usage#seenTextBytes`), or for a compressed body its compressed size
+ * (text compresses, so this is an underestimate, never zero for a body that passed).
+ */
+export function seenTokens(usage: Usage | null, unreadable: bool): i64 {
+  if (usage === null) return 0;
+  return tokensForBytes(unreadable ? usage.bodyBytes : usage.seenTextBytes());
 }
 
 /** The configured cost of reported usage: total, weighted, or a CEL expression. */

@@ -3,16 +3,32 @@
 // and whether the response body can be read as it is. Pure.
 
 /**
- * True when a request with this content-type (null: none given) may carry a JSON body: it
- * mentions "json" in any case. Allocates nothing (it runs on every limited request).
+ * True when a request with this content-type (null: none given) may carry a JSON body
+ * that the upstream parses as such. Servers differ (llama.cpp's and others parse the body
+ * whatever its type; FastAPI reads JSON without a type), so every type is read except
+ * those that carry forms or uploads: `multipart/*`, `application/x-www-form-urlencoded`,
+ * and `audio/*`, `image/*`, `video/*`. Allocates nothing (it runs on every limited request).
  */
-export function isJsonContentType(contentType: string | null): bool {
+export function mayCarryJson(contentType: string | null): bool {
   if (contentType === null) return true;
-  for (let i = 0, n = contentType.length - 3; i < n; i++) {
-    if ((contentType.charCodeAt(i) | 0x20) == 0x6a && (contentType.charCodeAt(i + 1) | 0x20) == 0x73 &&
-      (contentType.charCodeAt(i + 2) | 0x20) == 0x6f && (contentType.charCodeAt(i + 3) | 0x20) == 0x6e) return true;
+  let start = 0;
+  const n = contentType.length;
+  while (start < n && (contentType.charCodeAt(start) == 0x20 || contentType.charCodeAt(start) == 0x09)) start++;
+  return !startsWithLower(contentType, start, "multipart/") && !startsWithLower(contentType, start, "application/x-www-form-urlencoded") &&
+    !startsWithLower(contentType, start, "audio/") && !startsWithLower(contentType, start, "image/") &&
+    !startsWithLower(contentType, start, "video/");
+}
+
+/** ASCII case-insensitive: s[at, ...) starts with the lower-case `lower`. */
+function startsWithLower(s: string, at: i32, lower: string): bool {
+  const n = lower.length;
+  if (s.length - at < n) return false;
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(at + i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c != lower.charCodeAt(i)) return false;
   }
-  return false;
+  return true;
 }
 
 /**

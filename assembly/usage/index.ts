@@ -2,7 +2,7 @@
 // as they stream, turning it into a cost, and inspecting/rewriting LLM requests.
 // Pure functions over bytes in guest memory: no hostcalls.
 
-export { Usage, SCAN_OK, SCAN_EMPTY, SCAN_INCOMPLETE, SCAN_INVALID, SCAN_GAVE_UP, scanStatusName, TEXT_BYTES_PER_TOKEN } from "./usage";
+export { Usage, SCAN_OK, SCAN_EMPTY, SCAN_INCOMPLETE, SCAN_INVALID, SCAN_GAVE_UP, scanStatusName, TEXT_BYTES_PER_TOKEN, tokensForBytes } from "./usage";
 export {
   FIELD_INPUT, FIELD_OUTPUT, FIELD_TOTAL, FIELD_CACHED, FIELD_REASONING, FIELD_CACHE_WRITE, FIELD_COUNT, FIELD_TEXT,
   fieldByName, fieldName,

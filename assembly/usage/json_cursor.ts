@@ -157,7 +157,11 @@ export class JsonCursor {
     return changetype<string>(__renew(dst, q - dst));
   }
 
-  /** Reads a number; sets `num` (see its doc). */
+  /**
+   * Reads a number; sets `num` (see its doc). Python's `json.loads`, which
+   * OpenAI-compatible servers parse requests with, also takes `NaN`, `Infinity` and
+   * `-Infinity`: so does this, as numbers that are not counts.
+   */
   number(): bool {
     this.ws();
     let p = this.p;
@@ -165,6 +169,14 @@ export class JsonCursor {
     let ok = true;
     let v: i64 = 0;
     if (p < end && load<u8>(p) == 0x2D) { ok = false; p++; }
+    if (p < end && (load<u8>(p) == 0x4E || load<u8>(p) == 0x49)) {
+      this.p = p;
+      if ((ok && this.word("NaN")) || this.word("Infinity")) {
+        this.num = -1;
+        return true;
+      }
+      return this.fail("invalid number");
+    }
     if (p >= end || <u32>(<i32>load<u8>(p) - 0x30) > 9) { this.p = p; return this.fail("invalid number"); }
     if (load<u8>(p) == 0x30) {
       p++;
@@ -237,7 +249,7 @@ export class JsonCursor {
         }
       } else if (b == 0x22) {
         if (!this.string()) return false;
-      } else if (b == 0x2D || <u32>(b - 0x30) <= 9) {
+      } else if (b == 0x2D || <u32>(b - 0x30) <= 9 || b == 0x4E || b == 0x49) {
         if (!this.number()) return false;
       } else if (b == 0x74 || b == 0x66 || b == 0x6E) {
         if (this.literal() == -2) return false;

@@ -118,6 +118,11 @@ export class ResponseUsageReader {
     else this.scanner.feed(ptr, len);
   }
 
+  /** Counts `len` body bytes that pass unread (a compressed body). */
+  skip(len: usize): void {
+    this.bodyBytes += <i64>len;
+  }
+
   /** Ends the response and returns what was read (a new Usage). */
   finish(): Usage {
     const u = new Usage();

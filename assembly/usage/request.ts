@@ -3,6 +3,7 @@
 // OpenAI-compatible server to report usage at the end of a stream.
 
 import { JsonCursor } from "./json_cursor";
+import { detectEncoding, ENC_UTF8, fromUtf8Spliced, toUtf8, utf8Scratch } from "./encoding";
 
 export const INCLUDE_USAGE_ABSENT: i32 = -1;
 export const INCLUDE_USAGE_FALSE: i32 = 0;
@@ -21,7 +22,7 @@ export class RequestInfo {
   valid: bool = false;
   error: string = "";
   errorOffset: i32 = -1;
-  /** `"stream": true`. */
+  /** `stream` is true as pydantic's lax mode reads it: `true`, `1`, `1.0`, `"true"`, `"yes"`, `"on"`... */
   stream: bool = false;
   /** `stream_options.include_usage`: INCLUDE_USAGE_*. */
   includeUsage: i32 = INCLUDE_USAGE_ABSENT;
@@ -36,7 +37,15 @@ export class RequestInfo {
   /** `model`, decoded ("" if absent or not a string; Gemini names the model in the path). */
   model: string = "";
 
-  // Where to rewrite (offsets in the body), for addIncludeUsage.
+  /** ENC_* of the body; other than UTF-8, the fields were read from `utf8`, its transcoding. */
+  encoding: i32 = ENC_UTF8;
+  /** Bytes of UTF-16/32 byte order mark the body starts with. */
+  bomBytes: i32 = 0;
+  /** The transcoding's buffer (shared: valid until the next UTF-16/32 body is inspected) and length. */
+  utf8: ArrayBuffer | null = null;
+  utf8Length: i32 = 0;
+
+  // Where to rewrite (offsets in the body, or in `utf8`), for addIncludeUsage.
   lastMemberEnd: i32 = -1;
   soKind: i32 = SO_ABSENT;
   soStart: i32 = -1;
@@ -64,8 +73,30 @@ export class RequestInfo {
  * and the model string only; never traps.
  */
 export function inspectRequest(ptr: usize, len: usize): RequestInfo {
+  const enc = detectEncoding(ptr, len);
+  if (enc.encoding == ENC_UTF8) return inspectUtf8(ptr, len);
+  // UTF-16 or UTF-32, which json.loads reads too: inspect its UTF-8 transcoding.
+  const n = toUtf8(ptr, len, enc.encoding, <usize>enc.bomBytes);
+  if (n < 0) {
+    const bad = new RequestInfo();
+    bad.error = "request body is not valid UTF-16 or UTF-32";
+    bad.errorOffset = 0;
+    return bad;
+  }
+  const utf8 = utf8Scratch();
+  const info = inspectUtf8(changetype<usize>(utf8), <usize>n);
+  info.encoding = enc.encoding;
+  info.bomBytes = enc.bomBytes;
+  info.utf8 = utf8;
+  info.utf8Length = n;
+  return info;
+}
+
+function inspectUtf8(ptr: usize, len: usize): RequestInfo {
   const info = new RequestInfo();
   const c = new JsonCursor(ptr, len);
+  // `json.loads` of the body's bytes decodes a leading UTF-8 BOM away (utf-8-sig).
+  if (len >= 3 && load<u8>(ptr) == 0xEF && load<u8>(ptr + 1) == 0xBB && load<u8>(ptr + 2) == 0xBF) c.p += 3;
   if (readRoot(c, info)) {
     c.ws();
     if (c.p != c.end) c.fail("unexpected bytes after the JSON value");
@@ -100,17 +131,7 @@ function readRoot(c: JsonCursor, info: RequestInfo): bool {
 
 // The cursor is after "key": ; reads or skips the value.
 function readMember(c: JsonCursor, info: RequestInfo): bool {
-  if (c.stringIs("stream")) {
-    const b = c.peek();
-    if (b == 0x74 || b == 0x66) {
-      const v = c.literal();
-      if (v == -2) return false;
-      info.stream = v == 1;
-      return true;
-    }
-    info.stream = false;
-    return c.skipValue();
-  }
+  if (c.stringIs("stream")) return readStream(c, info);
   if (c.stringIs("stream_options")) return readStreamOptions(c, info);
   if (c.stringIs("max_tokens")) {
     const v = readCount(c);
@@ -162,11 +183,48 @@ function readMember(c: JsonCursor, info: RequestInfo): bool {
 
 const BAD: i64 = -2;
 
+/**
+ * `stream` as OpenAI-compatible Python servers read it (pydantic's lax mode on a
+ * `bool` field): `true`; the number 1 (`1`, `1.0`); a string that is, in any case, one of
+ * "1", "on", "t", "true", "y", "yes". Anything else is not streaming (the server either
+ * reads it as false or refuses the request).
+ */
+function readStream(c: JsonCursor, info: RequestInfo): bool {
+  const b = c.peek();
+  info.stream = false;
+  if (b == 0x74 || b == 0x66 || b == 0x6E) {
+    const v = c.literal();
+    info.stream = v == 1;
+    return v != -2;
+  }
+  if (b == 0x2D || <u32>(b - 0x30) <= 9) {
+    if (!c.number()) return false;
+    info.stream = c.num == 1;
+    return true;
+  }
+  if (b == 0x22) {
+    if (!c.string()) return false;
+    info.stream = isTrueWord(c);
+    return true;
+  }
+  return c.skipValue();
+}
+
+const TRUE_WORDS: string[] = ["1", "on", "t", "true", "y", "yes"];
+
+// Whether the last string read is one of TRUE_WORDS in any ASCII case. A decoded string
+// of at most 4 characters takes at most 24 raw bytes (\u escapes): longer ones are not.
+function isTrueWord(c: JsonCursor): bool {
+  if (c.strEnd - c.strStart > 24) return false;
+  const s = c.decodedString().toLowerCase();
+  return TRUE_WORDS.includes(s);
+}
+
 // Reads a value that should be a count: its value, -1 if it is not a non-negative
 // integer, BAD on a JSON error.
 function readCount(c: JsonCursor): i64 {
   const b = c.peek();
-  if (b == 0x2D || <u32>(b - 0x30) <= 9) return c.number() ? c.num : BAD;
+  if (b == 0x2D || <u32>(b - 0x30) <= 9 || b == 0x4E || b == 0x49) return c.number() ? c.num : BAD;
   return c.skipValue() ? -1 : BAD;
 }
 
@@ -243,21 +301,43 @@ export function addIncludeUsage(ptr: usize, len: usize, overrideFalse: bool = tr
 
 /** `addIncludeUsage` for a body already read by `inspectRequest` (`info` is its result). */
 export function addIncludeUsageTo(info: RequestInfo, ptr: usize, len: usize, overrideFalse: bool = true): ArrayBuffer | null {
-  if (!info.valid || !info.stream) return null;
-  if (info.soKind == SO_OTHER) return null;
+  if (!planRewrite(info, overrideFalse)) return null;
+  const utf8 = info.utf8;
+  if (utf8 === null) return splice(ptr, len, planFrom, planTo, planText);
+  // A UTF-16/32 body: the edit is planned on its transcoding and written in its encoding.
+  return fromUtf8Spliced(changetype<usize>(utf8), <usize>info.utf8Length, <usize>planFrom, <usize>planTo,
+    String.UTF8.encode(planText), info.encoding, ptr, <usize>info.bomBytes);
+}
+
+// The edit planRewrite chose: body[planFrom, planTo) becomes planText.
+let planFrom: i32 = 0;
+let planTo: i32 = 0;
+let planText: string = "";
+
+function plan(from: i32, to: i32, text: string): bool {
+  planFrom = from;
+  planTo = to;
+  planText = text;
+  return true;
+}
+
+// Whether the body needs the edit, and which (see addIncludeUsage).
+function planRewrite(info: RequestInfo, overrideFalse: bool): bool {
+  if (!info.valid || !info.stream) return false;
+  if (info.soKind == SO_OTHER) return false;
   if (info.soKind == SO_ABSENT) {
-    if (info.lastMemberEnd < 0) return null;
-    return splice(ptr, len, info.lastMemberEnd, info.lastMemberEnd, MEMBER);
+    if (info.lastMemberEnd < 0) return false;
+    return plan(info.lastMemberEnd, info.lastMemberEnd, MEMBER);
   }
-  if (info.soKind == SO_NULL) return splice(ptr, len, info.soStart, info.soEnd, OBJECT);
+  if (info.soKind == SO_NULL) return plan(info.soStart, info.soEnd, OBJECT);
   const iu = info.includeUsage;
-  if (iu == INCLUDE_USAGE_TRUE) return null;
+  if (iu == INCLUDE_USAGE_TRUE) return false;
   if (iu == INCLUDE_USAGE_ABSENT) {
     const at = info.soStart + 1;
-    return splice(ptr, len, at, at, info.soMembers > 0 ? FIRST + "," : FIRST);
+    return plan(at, at, info.soMembers > 0 ? FIRST + "," : FIRST);
   }
-  if (!overrideFalse) return null;
-  return splice(ptr, len, info.iuStart, info.iuEnd, TRUE);
+  if (!overrideFalse) return false;
+  return plan(info.iuStart, info.iuEnd, TRUE);
 }
 
 // body[0, from) + text + body[to, len)

@@ -28,9 +28,15 @@ export function scanStatusName(status: i32): string {
   }
 }
 
-/** Bytes of generated text per token used by `estimatedOutputTokens` (English text with
- * BPE tokenizers averages about four bytes per token). */
+/** Bytes of text per token, for every estimate made from bytes (English text with BPE
+ * tokenizers averages about four bytes per token). The one place the ratio is set. */
 export const TEXT_BYTES_PER_TOKEN: i64 = 4;
+
+/** Tokens in `bytes` bytes of text at TEXT_BYTES_PER_TOKEN, rounded up; 0 for none. */
+export function tokensForBytes(bytes: i64): i64 {
+  if (bytes <= 0) return 0;
+  return bytes / TEXT_BYTES_PER_TOKEN + (bytes % TEXT_BYTES_PER_TOKEN != 0 ? 1 : 0);
+}
 
 /**
  * Token usage read from one LLM response.
@@ -103,6 +109,17 @@ export class Usage {
    * `hasUsage` is false.
    */
   estimatedOutputTokens(): i64 {
-    return (this.textBytes + TEXT_BYTES_PER_TOKEN - 1) / TEXT_BYTES_PER_TOKEN;
+    return tokensForBytes(this.textBytes);
+  }
+
+  /**
+   * Bytes that may have been generated text, for a response that reported no usage: the
+   * text strings of the preset; or, when the body could not be read as JSON or an event
+   * stream (another format, or not valid) and no text string was found, the whole body.
+   */
+  seenTextBytes(): i64 {
+    if (this.textBytes > 0) return this.textBytes;
+    const unparsed = this.status == SCAN_INVALID || this.status == SCAN_GAVE_UP || (this.streaming && this.events == 0);
+    return unparsed ? this.bodyBytes : 0;
   }
 }

@@ -96,8 +96,8 @@ test("a reservation whose rollback keeps losing is counted as lost and stays unt
     // The first write reserves on the daily counter; every later one (the rollback) loses.
     if (key === ALICE && ++daily > 1) chargeAsAnotherWorker(host, key, 1);
   });
-  // A body that is not JSON is not read: admission runs at the headers, daily counter first.
-  const headers = { ...chatHeaders("alice", ["free"]), "content-type": "text/plain" };
+  // A form body is not read: admission runs at the headers, daily counter first.
+  const headers = { ...chatHeaders("alice", ["free"]), "content-type": "multipart/form-data; boundary=x" };
   const r = host.exchange({ request: { headers, body: "hello" }, response: { headers: JSON_RESPONSE_HEADERS, body: CHAT_RESPONSE } });
   assert.equal(r.status, 429);
   assert.equal(metric(host, "reservations_lost"), 1);

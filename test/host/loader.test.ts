@@ -181,6 +181,7 @@ test("the release build imports exactly the hostcalls the filter uses, with Envo
     "env.proxy_continue_stream i32 -> i32",
     "env.proxy_define_metric i32 i32 i32 i32 -> i32",
     "env.proxy_get_buffer_bytes i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_get_buffer_status i32 i32 i32 -> i32",
     "env.proxy_get_current_time_nanoseconds i32 -> i32",
     "env.proxy_get_header_map_pairs i32 i32 i32 -> i32",
     "env.proxy_get_header_map_value i32 i32 i32 i32 i32 -> i32",

@@ -66,6 +66,12 @@ test("request inspection of a 1 MB body of \\u surrogate pairs and UTF-8 takes a
   assertLinear("model of \\u escapes", body(100 * KB), body(MB), (b) => assert.equal(m.inspect(b).valid, true));
 });
 
+test("request inspection of a 1 MB UTF-16 body (read through UTF-8) takes at most 20x the time of 100 KB", () => {
+  const m = new UsageModule();
+  const body = (size: number) => new Uint8Array(Buffer.from("\ufeff" + chatBody("gpt-4o", `,"x":"${filled("\u00e9\ud83d\ude00\\n", size / 2)}"`), "utf16le"));
+  assertLinear("UTF-16 body", body(100 * KB), body(MB), (b) => assert.equal(m.inspect(b).stream, true));
+});
+
 test("request inspection of a 1 MB body of many keys and deep-but-allowed nesting takes at most 20x the time of 100 KB", () => {
   const m = new UsageModule();
   const nest = "[".repeat(1000) + "1" + "]".repeat(1000);

@@ -179,10 +179,12 @@ test("a rewritten request's content-length is never stale, with the body held or
   }
 });
 
-test("accept-encoding is removed from requests to limited paths by default", async () => {
+test("accept-encoding becomes identity on requests to limited paths by default (RFC 9110: no header means any coding)", async () => {
   const host = await newHost();
   const s = send(host, "/v1/chat/completions", T.OPENAI_CHAT_JSON.request, T.OPENAI_CHAT_JSON.body, { headers: { "accept-encoding": "gzip, deflate, br" } });
-  assert.equal(s.upstream.headers["accept-encoding"], undefined);
+  assert.equal(s.upstream.headers["accept-encoding"], "identity");
+  const bare = send(host, "/v1/chat/completions", T.OPENAI_CHAT_JSON.request, T.OPENAI_CHAT_JSON.body);
+  assert.equal(bare.upstream.headers["accept-encoding"], "identity");
 });
 
 test("accept-encoding is kept with usage.removeAcceptEncoding false", async () => {

@@ -18,7 +18,7 @@ test("the rewrite adds exactly include_usage: true and keeps everything else", (
     const keys = Object.keys(req).sort(() => r() - 0.5);
     const text = JSON.stringify(Object.fromEntries(keys.map((k) => [k, req[k]])), null, r() < 0.5 ? undefined : 2);
     const out = m.includeUsage(text);
-    const wants = stream === true && so !== "bad" && !(typeof so === "object" && so !== null && (so as { include_usage?: unknown }).include_usage === true);
+    const wants = (stream === true || stream === "true") && so !== "bad" && !(typeof so === "object" && so !== null && (so as { include_usage?: unknown }).include_usage === true);
     assert.equal(out !== null, wants, JSON.stringify(text));
     if (out === null) continue;
     const parsed = JSON.parse(out);
