@@ -43,6 +43,15 @@ export class Exchange {
   phase: Phase = Phase.Admitting;
   /** The tokens admission assumed (the reservation in reserve mode). */
   estimate: i64 = 0;
+  /**
+   * The input part of `estimate`: the prompt's tokens as estimated from the request body
+   * (its text, or its size when it was not read or is not JSON).
+   */
+  inputEstimate: i64 = 0;
+  /** Request body bytes seen so far while admission waits for the body. */
+  requestBodyBytes: i64 = 0;
+  /** The request's content-length when admission waits for the body (-1: none). */
+  declaredBodyBytes: i64 = -1;
   decision: Decision | null = null;
   /** The request body may be rewritten (stream_options); content-length was dropped. */
   mayRewrite: bool = false;

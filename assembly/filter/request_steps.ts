@@ -7,9 +7,11 @@ import { nowMillis } from "../abi/time";
 import { AttributeOptions, HostAttributeSource, RequestAttributes } from "../attributes";
 import { AdmissionMode } from "../limits/decision";
 import { Selection, selectLimits } from "../limits/selection";
-import { addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, wantsRequestBody } from "../limits/admission_rules";
+import {
+  addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, wantsRequestBody, inputTokensOf, inputTokensOfSize,
+} from "../limits/admission_rules";
 import { inspectRequest, addIncludeUsageTo } from "../usage/request";
-import { isJsonContentType } from "../usage/http";
+import { isJsonContentType, parseContentLength } from "../usage/http";
 import { ActivePolicy, Exchange, Phase } from "./exchange";
 import { takeSelection } from "./pools";
 import { StepResult, startAdmission, rejectRequest } from "./admission_step";
@@ -55,14 +57,16 @@ const METHOD = new BorrowedBytes();
  * reservation or may be rewritten) refuses an exhausted caller at once and waits for the
  * body. Envoy never hands the body to a filter that paused the headers, so in that case
  * the headers go on now, without content-length when the body may be rewritten (the
- * forwarded headers could not be corrected afterwards).
+ * forwarded headers could not be corrected afterwards). A body that is not read is
+ * estimated from its content-length.
  */
 export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
   const policy = x.active.policy;
   const config = policy.config;
   if (config.usage.removeAcceptEncoding) removeHeader(HeaderMapType.RequestHeaders, "accept-encoding");
-  if (!wantsRequestBody(config, endOfStream) || !isJsonContentType(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
-    return startAdmission(x, 0);
+  if (!wantsRequestBody(config, endOfStream)) {
+    const declared = endOfStream ? 0 : parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));
+    return startAdmission(x, inputTokensOfSize(declared, config.admission), 0, 1);
   }
   const check = policy.limiter.admit(x.selection.specs, nowMillis(), AdmissionMode.Check, 0);
   if (refusesBeforeBody(check, config)) {
@@ -70,7 +74,10 @@ export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
     rejectRequest(x, check);
     return StepResult.Stop;
   }
-  if (addsStreamUsage(config, x.path, x.preset.name)) {
+  // Kept before it may be removed: a body over the bound is estimated from it.
+  x.declaredBodyBytes = parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));
+  // Any body is read for the input estimate; only a JSON one may be rewritten.
+  if (addsStreamUsage(config, x.path, x.preset.name) && isJsonContentType(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
     x.mayRewrite = true;
     removeHeader(HeaderMapType.RequestHeaders, "content-length");
   }
@@ -78,14 +85,19 @@ export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
   return StepResult.Continue;
 }
 
-/** A chunk of the request body while admission waits for it: buffer, or read and admit. */
+/**
+ * A chunk of the request body while admission waits for it: buffer, or read and admit.
+ * A body over the bound is admitted unread, its input estimated from its declared length
+ * or from what was buffered, whichever is larger.
+ */
 export function requestBodyStep(x: Exchange, bodySize: u32, endOfStream: bool): StepResult {
-  const step = bodyStep(bodySize, endOfStream, x.active.policy.config.admission);
+  const admission = x.active.policy.config.admission;
+  x.requestBodyBytes = <i64>bodySize;
+  const step = bodyStep(bodySize, endOfStream, admission);
   if (step == BodyStep.Buffer) return StepResult.Buffer;
-  let requested: i64 = 0;
   if (step == BodyStep.Read && borrowed.fetch(BufferType.HttpRequestBody, 0, bodySize)) {
     const info = inspectRequest(borrowed.ptr, borrowed.size);
-    requested = info.maxOutput();
+    const input = inputTokensOf(info, <i64>bodySize, admission);
     if (info.stream && x.mayRewrite) {
       const rewritten = addIncludeUsageTo(info, borrowed.ptr, borrowed.size);
       if (rewritten !== null && setBufferBytes(BufferType.HttpRequestBody, 0, bodySize, rewritten) == 0) {
@@ -93,6 +105,14 @@ export function requestBodyStep(x: Exchange, bodySize: u32, endOfStream: bool): 
       }
     }
     borrowed.release();
+    return startAdmission(x, input, info.maxOutput(), info.outputCount());
   }
-  return startAdmission(x, requested);
+  return startAdmission(x, unreadBodyTokens(x), 0, 1);
+}
+
+/** The input estimate of a body that was not read: its declared length or what arrived, the larger. */
+export function unreadBodyTokens(x: Exchange): i64 {
+  const declared = x.declaredBodyBytes;
+  const seen = x.requestBodyBytes;
+  return inputTokensOfSize(declared > seen ? declared : seen, x.active.policy.config.admission);
 }

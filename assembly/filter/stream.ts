@@ -17,7 +17,7 @@ import { unidentifiedResponseFor } from "../limits/limited_response";
 import { Exchange, Phase } from "./exchange";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
 import { StepResult, sendReply, startAdmission } from "./admission_step";
-import { selectStep, requestHeadersStep, requestBodyStep, isHeadRequest } from "./request_steps";
+import { selectStep, requestHeadersStep, requestBodyStep, isHeadRequest, unreadBodyTokens } from "./request_steps";
 import { responseHeadersStep, responseBodyStep, settleStep } from "./response_steps";
 
 export class TokenLimitStream extends HttpContext {
@@ -60,7 +60,7 @@ export class TokenLimitStream extends HttpContext {
   onRequestTrailers(trailerCount: u32): i32 {
     const x = this.exchange;
     if (x === null || x.phase != Phase.ReadingBody) return FilterTrailersStatus.Continue;
-    return startAdmission(x, 0) == StepResult.Stop ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
+    return startAdmission(x, unreadBodyTokens(x), 0, 1) == StepResult.Stop ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
   }
 
   onResponseHeaders(headerCount: u32, endOfStream: bool): i32 {
