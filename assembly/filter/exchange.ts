@@ -6,6 +6,8 @@ import { CompiledPolicy } from "../limits/policy";
 import { Selection } from "../limits/selection";
 import { Decision } from "../limits/decision";
 import { Preset } from "../usage/presets";
+import { Value } from "../cel/value";
+import { BodyCapture } from "../usage/body_capture";
 import { ResponseUsageReader } from "../usage/reader";
 import { FilterMetrics, LimitMetrics } from "./metrics";
 import { giveReader, giveSelection } from "./pools";
@@ -52,6 +54,10 @@ export class Exchange {
   requestBodyBytes: i64 = 0;
   /** The request's content-length when admission waits for the body (-1: none). */
   declaredBodyBytes: i64 = -1;
+  /** The values of the cost expression's `requestBodyJSON` pointers (policy.costRequestPointers), once the body was read. */
+  costRequestValues: Array<Value> | null = null;
+  /** The response body kept for the cost expression's `responseBodyJSON` (bounded); null when it uses none. */
+  responseCapture: BodyCapture | null = null;
   decision: Decision | null = null;
   /** The request body may be rewritten (stream_options); content-length was dropped. */
   mayRewrite: bool = false;
@@ -73,6 +79,8 @@ export class Exchange {
     const r = this.reader;
     if (r !== null) giveReader(r);
     this.reader = null;
+    this.responseCapture = null;
+    this.costRequestValues = null;
     giveSelection(this.selection);
   }
 

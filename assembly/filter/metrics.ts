@@ -90,6 +90,8 @@ export class FilterMetrics {
   storeErrors: Counter = new Counter("tokenlimit.store_errors");
   streamsAborted: Counter = new Counter("tokenlimit.streams_aborted");
   streamOptionsAdded: Counter = new Counter("tokenlimit.stream_options_added");
+  /** Requests refused because an expression needed a request body the filter cannot read. */
+  bodiesUnreadable: Counter = new Counter("tokenlimit.request_bodies_unreadable");
   /** What every policy's limiter meets; shared by the policies of this VM. */
   limiter: LimiterMetrics = new LimiterMetrics();
   /** Identity outcomes of every policy's requests. */

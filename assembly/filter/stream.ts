@@ -17,13 +17,18 @@ import { unidentifiedResponseFor } from "../limits/limited_response";
 import { Exchange, Phase } from "./exchange";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
 import { StepResult, sendReply, startAdmission } from "./admission_step";
-import { selectStep, requestHeadersStep, requestBodyStep, isHeadRequest, unreadBodyTokens } from "./request_steps";
+import {
+  selectStep, requestHeadersStep, requestBodyStep, isHeadRequest, unreadBodyTokens, awaitBodyForSelection, selectOnBodyStep, PendingBody,
+} from "./request_steps";
+import { bodyStep, BodyStep } from "../limits/admission_rules";
 import { responseHeadersStep, responseBodyStep, settleStep } from "./response_steps";
 
 export class TokenLimitStream extends HttpContext {
   private limiterRoot: TokenLimitRoot;
   /** Set when a limit applies to the request; null for every other request. */
   private exchange: Exchange | null = null;
+  /** Set while the body is buffered for a policy whose limits depend on it. */
+  private pending: PendingBody | null = null;
 
   constructor(id: u32, root: TokenLimitRoot) {
     super(id, root);
@@ -33,6 +38,10 @@ export class TokenLimitStream extends HttpContext {
   onRequestHeaders(headerCount: u32, endOfStream: bool): i32 {
     const active = this.limiterRoot.active;
     if (active === null) return FilterHeadersStatus.Continue;
+    if (active.policy.selectionReadsBody && !endOfStream) {
+      this.pending = awaitBodyForSelection(active);
+      return FilterHeadersStatus.Continue;
+    }
     const selection = selectStep(active);
     if (refusesUnidentified(selection.counterErrors, active.policy.config)) {
       const p = getHeader(HeaderMapType.RequestHeaders, ":path");
@@ -49,6 +58,14 @@ export class TokenLimitStream extends HttpContext {
   }
 
   onRequestBody(bodySize: u32, endOfStream: bool): i32 {
+    const pending = this.pending;
+    if (pending !== null) {
+      pending.seen = bodySize;
+      const step = bodyStep(bodySize, endOfStream, pending.active.policy.config.admission);
+      if (step == BodyStep.Buffer) return FilterDataStatus.StopIterationAndBuffer;
+      return this.selectOnBody(pending, bodySize, step == BodyStep.Read) == StepResult.Stop
+        ? FilterDataStatus.StopIterationNoBuffer : FilterDataStatus.Continue;
+    }
     const x = this.exchange;
     if (x === null || x.phase != Phase.ReadingBody) return FilterDataStatus.Continue;
     const r = requestBodyStep(x, bodySize, endOfStream);
@@ -58,9 +75,21 @@ export class TokenLimitStream extends HttpContext {
 
   /** A body that ends in trailers never saw end of stream: admit with what we have. */
   onRequestTrailers(trailerCount: u32): i32 {
+    const pending = this.pending;
+    if (pending !== null) {
+      return this.selectOnBody(pending, pending.seen, false) == StepResult.Stop ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
+    }
     const x = this.exchange;
     if (x === null || x.phase != Phase.ReadingBody) return FilterTrailersStatus.Continue;
     return startAdmission(x, unreadBodyTokens(x), 0, 1) == StepResult.Stop ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
+  }
+
+  /** Selects (and admits) with the body buffered for it; keeps the exchange when a limit applies. */
+  private selectOnBody(pending: PendingBody, bodySize: u32, complete: bool): StepResult {
+    this.pending = null;
+    const r = selectOnBodyStep(pending, bodySize, complete);
+    this.exchange = r.exchange;
+    return r.result;
   }
 
   onResponseHeaders(headerCount: u32, endOfStream: bool): i32 {
