@@ -74,7 +74,10 @@ export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
   const policy = x.active.policy;
   const config = policy.config;
   if (config.usage.removeAcceptEncoding) removeHeader(HeaderMapType.RequestHeaders, "accept-encoding");
-  if (!wantsRequestBody(config, endOfStream)) {
+  // The cost expression's requestBodyJSON needs the body too, in any admission mode.
+  const costReadsBody = policy.costRequestPointers.length > 0 && config.admission.readRequestBody && !endOfStream;
+  if (!wantsRequestBody(config, endOfStream) && !costReadsBody) {
+    if (endOfStream) captureCostValues(x, BodyJsonState.Empty, 0, 0);
     const declared = endOfStream ? 0 : parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));
     return startAdmission(x, inputTokensOfSize(declared, config.admission), 0, 1);
   }
@@ -224,8 +227,8 @@ export function selectOnBodyStep(pending: PendingBody, bodySize: u32, complete: 
   attributes.withRequestBody(state, borrowed.ptr, borrowed.size);
   const selection = selectWith(active, attributes);
   const path = pending.path;
-  if (attributes.unreadableBodyRead) {
-    active.metrics.bodiesUnreadable.inc();
+  if (attributes.unreadableBodyRead) active.metrics.bodiesUnreadable.inc();
+  if (attributes.unreadableBodyRead && !policy.config.dryRun) {
     sendReply(unreadableBodyResponse(state == BodyJsonState.TooLarge, errorFormatFor(path, policy.config.response.format)));
     out.result = StepResult.Stop;
   } else if (refusesUnidentified(selection.counterErrors, policy.config)) {

@@ -170,3 +170,26 @@ test("a body function where it cannot be evaluated, or with a pointer that is no
     assert.ok(errors.includes(message), `${errors}\n  should include\n${message}`);
   }
 });
+
+test("a cost expression that reads the request body works in check mode and without a body", async () => {
+  const policy = {
+    limits: { per_user: { rates: [{ limit: 100_000, window: "24h" }], counters: [{ expression: "auth.identity.userid" }] } },
+    cost: PER_MODEL.cost,
+    admission: { mode: "check" },
+    usage: { includeStreamUsage: false },
+  };
+  const host = await filterHost({ pluginConfig: policy });
+  send(host, JSON.stringify({ model: "gpt-4o", messages: [] }));
+  const bodyless = host.exchange({ request: { headers: { ...chatHeaders("alice", []), ":method": "GET" } }, response: { headers: JSON_RESPONSE_HEADERS, body: usageBody(100) } });
+  assert.equal(bodyless.status, 200);
+  // 1000 for gpt-4o; the request without a body reads null, so the plain total.
+  assert.equal(decodeCounter(host.sharedData.get(counterKey("per_user", 0, "alice"))!.value).used, 1100);
+  assert.equal(metric(host, "expression_errors"), 0);
+});
+
+test("in a dry run, a body the selection cannot read is counted, not refused", async () => {
+  const host = await filterHost({ pluginConfig: { ...PER_MODEL, dryRun: true } });
+  const r = send(host, '{"model": "gpt-4o", "messages": [');
+  assert.equal(r.status, 200);
+  assert.equal(metric(host, "request_bodies_unreadable"), 1);
+});
