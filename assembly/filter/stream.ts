@@ -112,6 +112,7 @@ export class TokenLimitStream extends HttpContext {
 
   /** The stream is over; one that ended before its response did is charged as aborted. */
   onLog(): void {
+    this.pending = null;
     const x = this.exchange;
     if (x === null) return;
     if (x.phase != Phase.Done) {

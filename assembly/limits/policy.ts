@@ -91,6 +91,8 @@ export class CompiledPolicy {
     const costRequestPointers = cost !== null ? cost.requestPointers : new Array<string>();
     if ((selectionReadsBody || costRequestPointers.length > 0) && !config.admission.readRequestBody) {
       errors.push("admission.readRequestBody: must be true: an expression uses requestBodyJSON, which reads the request body");
+    } else if (selectionReadsBody && config.admission.maxRequestBodyBytes == 0) {
+      errors.push("admission.maxRequestBodyBytes: must be above 0: a when or counters expression uses requestBodyJSON, and every request with a body would be refused as too large");
     }
     const presets = presetResolverOf(config.usage);
     // The presets are checked once the expressions are right, as a problem of their own.

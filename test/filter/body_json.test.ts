@@ -162,6 +162,8 @@ test("a body function where it cannot be evaluated, or with a pointer that is no
       "cost.expression: invalid CEL at offset 16: invalid JSON pointer \"/a~2\": '~' must be followed by 0 or 1"],
     [{ limits: { l: { rates: [{ limit: 1, window: "1h" }], counters: [{ expression: 'requestBodyJSON("/model")' }] } }, admission: { readRequestBody: false } },
       "admission.readRequestBody: must be true: an expression uses requestBodyJSON, which reads the request body"],
+    [{ limits: { l: { rates: [{ limit: 1, window: "1h" }], when: [{ predicate: 'requestBodyJSON("/model") == "m"' }] } }, admission: { maxRequestBodyBytes: 0 } },
+      "admission.maxRequestBodyBytes: must be above 0: a when or counters expression uses requestBodyJSON"],
   ];
   for (const [config, message] of cases) {
     const host = await filterHost({ pluginConfig: config });
