@@ -11,7 +11,9 @@ test("auto: /v1/messages reads Anthropic's fields; the same body on /v1/chat/com
     assert.equal(replay(host, t, { chunkSize: 50 }).charged, t.usage.total, t.name);
     const missing = metric(host, "tokenlimit.usage_missing");
     // OpenAI's preset looks for usage.prompt_tokens / completion_tokens: not there.
-    assert.equal(replay(host, t, { path: "/v1/chat/completions", chunkSize: 50 }).charged, 1024 + Math.ceil(("user" + "Hello").length / 4), "the reservation (max_tokens and the input)");
+    // The reservation: max_tokens and the input estimate ("user" and the message, 4 bytes a token).
+    const input = Math.ceil(("user" + JSON.parse(t.request).messages[0].content).length / 4);
+    assert.equal(replay(host, t, { path: "/v1/chat/completions", chunkSize: 50 }).charged, 1024 + input, "the reservation (max_tokens and the input)");
     assert.equal(metric(host, "tokenlimit.usage_missing") - missing, 1);
   }
 });
