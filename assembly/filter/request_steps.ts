@@ -16,6 +16,7 @@ import { Value } from "../cel";
 import { unreadableBodyResponse, errorFormatFor } from "../limits/limited_response";
 import { isJsonContentType, parseContentLength } from "../usage/http";
 import { ActivePolicy, Exchange, Phase } from "./exchange";
+import { OnUnreadableBody } from "../config/admission";
 import { refusesUnidentified } from "../limits/admission_rules";
 import { unidentifiedResponseFor } from "../limits/limited_response";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
@@ -228,7 +229,7 @@ export function selectOnBodyStep(pending: PendingBody, bodySize: u32, complete: 
   const selection = selectWith(active, attributes);
   const path = pending.path;
   if (attributes.unreadableBodyRead) active.metrics.bodiesUnreadable.inc();
-  if (attributes.unreadableBodyRead && !policy.config.dryRun) {
+  if (attributes.unreadableBodyRead && !policy.config.dryRun && policy.config.admission.onUnreadableBody == OnUnreadableBody.Reject) {
     sendReply(unreadableBodyResponse(state == BodyJsonState.TooLarge, errorFormatFor(path, policy.config.response.format)));
     out.result = StepResult.Stop;
   } else if (refusesUnidentified(selection.counterErrors, policy.config)) {

@@ -195,3 +195,15 @@ test("in a dry run, a body the selection cannot read is counted, not refused", a
   assert.equal(r.status, 200);
   assert.equal(metric(host, "request_bodies_unreadable"), 1);
 });
+
+test("admission.onUnreadableBody: evaluate lets Kuadrant's rule decide: the function is an error, the predicate false", async () => {
+  const host = await filterHost({ pluginConfig: { ...PER_MODEL, admission: { onUnreadableBody: "evaluate", maxRequestBodyBytes: 4096 } } });
+  assert.equal(send(host, '{"model": "gpt-4o", "messages": [').status, 200);
+  assert.equal(send(host, JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "x".repeat(10_000) }] })).status, 200);
+  assert.equal(metric(host, "request_bodies_unreadable"), 2);
+  assert.equal(metric(host, "expression_errors"), 2);
+  assert.deepEqual(counterEntries(host), [], "the per-model limit did not apply");
+  const typo = await filterHost({ pluginConfig: { ...PER_MODEL, admission: { onUnreadableBody: "allow" } } });
+  assert.equal(typo.accepted, false);
+  assert.ok(typo.logs("error").join("\n").includes("admission.onUnreadableBody"), typo.logs("error").join("\n"));
+});
