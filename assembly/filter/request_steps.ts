@@ -1,5 +1,8 @@
 // The request side of a stream: which limits apply (selection), and the request body
-// admission may need (max_tokens for the reservation, `stream` for stream_options).
+// admission may need (the input estimate, max_tokens and n for the reservation, `stream`
+// for stream_options, the cost expression's requestBodyJSON values). A policy whose
+// limits depend on the body (requestBodyJSON in `when` or `counters`) selects once the
+// body is here (PendingBody, selectOnBodyStep).
 import { HeaderMapType, BufferType } from "../abi/status";
 import { borrowHeader, getHeader, removeHeader } from "../abi/headers";
 import { BorrowedBytes, setBufferBytes } from "../abi/buffers";
@@ -8,17 +11,15 @@ import { AttributeOptions, HostAttributeSource, RequestAttributes } from "../att
 import { AdmissionMode } from "../limits/decision";
 import { Selection, selectLimits } from "../limits/selection";
 import {
-  addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, wantsRequestBody, inputTokensOf, inputTokensOfSize,
+  addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, refusesUnidentified, wantsRequestBody, inputTokensOf, inputTokensOfSize,
 } from "../limits/admission_rules";
 import { inspectRequest, addIncludeUsageTo, RequestInfo } from "../usage/request";
 import { BodyJsonState, bodyJsonValue } from "../usage/body_json";
 import { Value } from "../cel";
-import { unreadableBodyResponse, errorFormatFor } from "../limits/limited_response";
+import { unreadableBodyResponse, unidentifiedResponseFor, errorFormatFor } from "../limits/limited_response";
 import { isJsonContentType, parseContentLength } from "../usage/http";
 import { ActivePolicy, Exchange, Phase } from "./exchange";
 import { OnUnreadableBody } from "../config/admission";
-import { refusesUnidentified } from "../limits/admission_rules";
-import { unidentifiedResponseFor } from "../limits/limited_response";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
 import { takeSelection } from "./pools";
 import { StepResult, startAdmission, rejectRequest, sendReply } from "./admission_step";
