@@ -1,7 +1,14 @@
 import {
   AdmissionOutcome, admissionOutcome, reservationFor, refusesUnidentified, wantsRequestBody, refusesBeforeBody,
-  addsStreamUsage, BodyStep, bodyStep,
+  addsStreamUsage, BodyStep, bodyStep, inputTokensOf, inputTokensOfSize, ATTACHMENT_TOKENS,
 } from "../limits/admission_rules";
+import { inspectRequest, RequestInfo } from "../usage/request";
+import { I64_MAX } from "../usage/fields";
+
+function inspect(body: string): RequestInfo {
+  const b = String.UTF8.encode(body);
+  return inspectRequest(changetype<usize>(b), <usize>b.byteLength);
+}
 import { AdmissionMode, Decision, LimitStatus } from "../limits/decision";
 import { AdmissionConfig, FailureMode, OnCounterError, PluginConfig } from "../config";
 
@@ -54,15 +61,57 @@ describe("admission outcome", () => {
 
 describe("reservation", () => {
   it("reserves the output tokens the request asked for", () => {
-    expect<i64>(reservationFor(700, admission(1000, 32000))).toBe(700);
+    expect<i64>(reservationFor(0, 700, 1, admission(1000, 32000))).toBe(700);
   });
   it("reserves the default when the request does not say", () => {
-    expect<i64>(reservationFor(0, admission(1000, 32000))).toBe(1000);
-    expect<i64>(reservationFor(-1, admission(1000, 32000))).toBe(1000);
+    expect<i64>(reservationFor(0, 0, 1, admission(1000, 32000))).toBe(1000);
+    expect<i64>(reservationFor(0, -1, 1, admission(1000, 32000))).toBe(1000);
   });
-  it("never reserves more than the maximum", () => {
-    expect<i64>(reservationFor(100000, admission(1000, 32000))).toBe(32000);
-    expect<i64>(reservationFor(0, admission(5000, 2000))).toBe(2000);
+  it("never reserves more than the maximum for the output", () => {
+    expect<i64>(reservationFor(0, 100000, 1, admission(1000, 32000))).toBe(32000);
+    expect<i64>(reservationFor(0, 0, 1, admission(5000, 2000))).toBe(2000);
+  });
+  it("adds the input estimate, uncapped, to the output allowance", () => {
+    expect<i64>(reservationFor(100000, 1, 1, admission(1000, 32000))).toBe(100001);
+    expect<i64>(reservationFor(250, 100000, 1, admission(1000, 32000))).toBe(32250);
+  });
+  it("multiplies the output allowance by the number of outputs (n, candidateCount), then caps it", () => {
+    expect<i64>(reservationFor(10, 500, 8, admission(1000, 32000))).toBe(4010);
+    expect<i64>(reservationFor(10, 0, 3, admission(1000, 32000))).toBe(3010);
+    expect<i64>(reservationFor(10, 10000, 8, admission(1000, 32000))).toBe(32010);
+    expect<i64>(reservationFor(0, I64_MAX, I64_MAX, admission(1000, 32000))).toBe(32000);
+    expect<i64>(reservationFor(I64_MAX, I64_MAX, 2, admission(1000, 32000))).toBe(I64_MAX);
+  });
+});
+
+describe("input estimate", () => {
+  it("is the text's bytes over bytesPerToken (rounded up), one token per number, 1,600 per attachment", () => {
+    const a = admission(1000, 32000);
+    const body = "{\"model\":\"m\",\"prompt\":[1,2,3],\"messages\":[{\"role\":\"user\",\"content\":\"hello world\"}," +
+      "{\"image_url\":{\"url\":\"data:image/png;base64,AAAA\"}},{\"source\":{\"data\":\"QUJD\"}}],\"max_tokens\":5}";
+    const info = inspect(body);
+    expect<bool>(info.valid).toBe(true);
+    expect<i64>(info.textBytes).toBe(15); // "user", "hello world"
+    expect<i64>(info.numbers).toBe(3);
+    expect<i64>(info.attachments).toBe(2);
+    expect<i64>(inputTokensOf(info, 0, a)).toBe(4 + 3 + 2 * ATTACHMENT_TOKENS);
+  });
+  it("of a body that is not JSON is its size over bytesPerToken, never 0", () => {
+    const a = admission(1000, 32000);
+    expect<i64>(inputTokensOf(inspect("not json"), 8, a)).toBe(2);
+    expect<i64>(inputTokensOf(inspect("x"), 1, a)).toBe(1);
+    expect<i64>(inputTokensOfSize(0, a)).toBe(0);
+    a.bytesPerToken = 3;
+    expect<i64>(inputTokensOfSize(10, a)).toBe(4);
+  });
+  it("reads n and Gemini's candidateCount (either spelling), 1 when absent, capped at 128", () => {
+    expect<i64>(inspect("{\"n\":8}").outputCount()).toBe(8);
+    expect<i64>(inspect("{\"generationConfig\":{\"candidateCount\":3,\"maxOutputTokens\":50}}").outputCount()).toBe(3);
+    expect<i64>(inspect("{\"generation_config\":{\"candidate_count\":2,\"max_output_tokens\":40}}").maxOutput()).toBe(40);
+    expect<i64>(inspect("{\"generation_config\":{\"candidate_count\":2}}").outputCount()).toBe(2);
+    expect<i64>(inspect("{}").outputCount()).toBe(1);
+    expect<i64>(inspect("{\"n\":0}").outputCount()).toBe(1);
+    expect<i64>(inspect("{\"n\":100000}").outputCount()).toBe(128);
   });
 });
 

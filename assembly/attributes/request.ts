@@ -22,6 +22,8 @@ import { tokenInHeader, queryParameter } from "./jwt_extractor";
 import { IdentityFailure, IdentityStats } from "./failure";
 import { IdentityCache } from "./identity_cache";
 import { BorrowedBytes } from "../abi/buffers";
+import { REQUEST_BODY_JSON_PREFIX } from "../cel/planner";
+import { BodyJsonState, bodyJsonValue } from "../usage/body_json";
 import {
   IdentityOptions, IdentityResult, IdentitySource,
   enrichIdentity, identityFromHeaders, identityFromJwtAuthn,
@@ -93,6 +95,13 @@ export class RequestAttributes extends AttributeResolver {
   private metadataState: i32 = METADATA_UNKNOWN;
   /** Why this request has no identity; None when it has one or it was not looked up. */
   identityFailure: IdentityFailure = IdentityFailure.None;
+  // The request body `requestBodyJSON` reads: memory the caller keeps alive while it
+  // evaluates (see `withRequestBody`).
+  private bodyState: BodyJsonState = BodyJsonState.Empty;
+  private bodyPtr: usize = 0;
+  private bodyLen: usize = 0;
+  /** An expression read the request body, which could not be read (too large, not JSON). */
+  unreadableBodyRead: bool = false;
 
   /** `source`: the proxy (HostAttributeSource) or a table in tests. Allocates nothing else. */
   constructor(public source: AttributeSource, public options: AttributeOptions) {
@@ -111,6 +120,22 @@ export class RequestAttributes extends AttributeResolver {
     this.identityValue = null;
     this.metadataState = METADATA_UNKNOWN;
     this.identityFailure = IdentityFailure.None;
+    this.bodyState = BodyJsonState.Empty;
+    this.bodyPtr = 0;
+    this.bodyLen = 0;
+    this.unreadableBodyRead = false;
+    return this;
+  }
+
+  /**
+   * The request body for `requestBodyJSON`: [ptr, ptr+len) in `state`, which the caller
+   * keeps alive and unchanged until it is done evaluating. Until called (or after
+   * `reset`), the request has no body: every pointer is null.
+   */
+  withRequestBody(state: BodyJsonState, ptr: usize, len: usize): RequestAttributes {
+    this.bodyState = state;
+    this.bodyPtr = ptr;
+    this.bodyLen = len;
     return this;
   }
 
@@ -163,6 +188,10 @@ export class RequestAttributes extends AttributeResolver {
       return Value.map(auth);
     }
     if (name == "request.headers") return headerMapValue(this.source.requestHeaders());
+    if (name.startsWith(REQUEST_BODY_JSON_PREFIX)) {
+      if (this.bodyState == BodyJsonState.TooLarge || this.bodyState == BodyJsonState.NotJson) this.unreadableBodyRead = true;
+      return bodyJsonValue(this.bodyState, this.bodyPtr, this.bodyLen, name.substring(REQUEST_BODY_JSON_PREFIX.length), "the request body");
+    }
     if (name == "metadata") return this.metadata();
     if (name == "filter_state") return this.filterState();
     if (name.startsWith("filter_state.")) {

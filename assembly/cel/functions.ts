@@ -22,6 +22,8 @@ export enum Fn {
   Int, Uint, Double, String, Bytes, Bool, Type, Dyn,
   Split, Join, LowerAscii, UpperAscii, Trim, Replace, Substring, CharAt, IndexOf, LastIndexOf,
   Reverse, Quote, Format,
+  /** `requestBodyJSON(pointer)` / `responseBodyJSON(pointer)`: planned as attribute lookups. */
+  RequestBodyJson, ResponseBodyJson,
 }
 
 export const NO_FUNCTION: i32 = -1;
@@ -45,6 +47,8 @@ export function lookupFunction(name: string, receiver: bool, argc: i32): i32 {
     if (name == "type") return argc == 1 ? Fn.Type : BAD_ARITY;
     if (name == "dyn") return argc == 1 ? Fn.Dyn : BAD_ARITY;
     if (name == "strings.quote") return argc == 1 ? Fn.Quote : BAD_ARITY;
+    if (name == "requestBodyJSON") return argc == 1 ? Fn.RequestBodyJson : BAD_ARITY;
+    if (name == "responseBodyJSON") return argc == 1 ? Fn.ResponseBodyJson : BAD_ARITY;
     return NO_FUNCTION;
   }
   if (name == "size") return argc == 0 ? Fn.Size : BAD_ARITY;

@@ -99,6 +99,10 @@ export class Program {
   varCount: i32 = 0;
   /** Distinct attribute names looked up, indexed by cache slot. */
   attrNames: Array<string> = new Array<string>();
+  /** The JSON pointers given to requestBodyJSON, each once (the request body is read for them). */
+  requestPointers: Array<string> = new Array<string>();
+  /** The JSON pointers given to responseBodyJSON, each once. */
+  responsePointers: Array<string> = new Array<string>();
   /** Reusable evaluation state; evaluation is not re-entrant per program, so a nested
    *  evaluation of the same program (from a resolver) gets a fresh context. */
   context: EvalContext | null = null;

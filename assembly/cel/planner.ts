@@ -28,7 +28,21 @@ export class CompileOptions {
   knownNames: Array<string> | null = null;
   /** With `knownNames`: a path with no known prefix is a compile error. */
   onlyKnownNames: bool = false;
+  /** `requestBodyJSON(pointer)` may be used (else a compile error naming `bodyJsonContext`). */
+  requestBodyJson: bool = true;
+  /** `responseBodyJSON(pointer)` may be used. */
+  responseBodyJson: bool = true;
+  /** Where the expression is evaluated, for the message when a body function is not available. */
+  bodyJsonContext: string = "";
 }
+
+/**
+ * The attribute name a body function's pointer is looked up under: the resolver answers
+ * `requestBodyJSON:<pointer>` with the value at the pointer (null when absent), or an
+ * Error when the body cannot be read.
+ */
+export const REQUEST_BODY_JSON_PREFIX = "requestBodyJSON:";
+export const RESPONSE_BODY_JSON_PREFIX = "responseBodyJSON:";
 
 const TYPE_NAMES: string[] = ["int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type"];
 
@@ -40,6 +54,9 @@ export class Planner {
   scope: Array<string> = new Array<string>();
   varCount: i32 = 0;
   attrNames: Array<string> = new Array<string>();
+  /** Constant pointers given to requestBodyJSON / responseBodyJSON, each once. */
+  requestPointers: Array<string> = new Array<string>();
+  responsePointers: Array<string> = new Array<string>();
   foldContext: EvalContext;
 
   constructor(options: CompileOptions) {
@@ -63,6 +80,8 @@ export class Planner {
     const p = new Program(root, source);
     p.varCount = this.varCount;
     p.attrNames = this.attrNames;
+    p.requestPointers = this.requestPointers;
+    p.responsePointers = this.responsePointers;
     return p;
   }
 
@@ -255,6 +274,7 @@ export class Planner {
     }
     if (fn == NO_FUNCTION) return this.fail(e.pos, "undeclared function '" + name + "'");
     if (fn == BAD_ARITY) return this.fail(e.pos, "no matching overload for '" + name + "' with " + argc.toString() + " argument(s)");
+    if (fn == Fn.RequestBodyJson || fn == Fn.ResponseBodyJson) return this.bodyJson(fn == Fn.RequestBodyJson, e);
     const n = new Node(Op.Call, e.pos);
     n.fn = fn;
     const args = new Array<Node>();
@@ -271,6 +291,34 @@ export class Planner {
       }
     }
     return this.fold(n);
+  }
+
+  // `requestBodyJSON("/p")`: an attribute lookup of REQUEST_BODY_JSON_PREFIX + "/p". The
+  // pointer must be a constant (the values are looked up once per request, before the
+  // body is gone) and a valid RFC 6901 pointer: a typo is a configuration error.
+  bodyJson(request: bool, e: Expr): Node {
+    const name = request ? "requestBodyJSON" : "responseBodyJSON";
+    const o = this.options;
+    if (request ? !o.requestBodyJson : !o.responseBodyJson) {
+      return this.fail(e.pos, name + " is not available " + (o.bodyJsonContext.length > 0 ? o.bodyJsonContext : "here"));
+    }
+    const arg = this.plan(unchecked(e.args[0]));
+    if (arg.op != Op.Const || arg.value.kind != Kind.String) {
+      return this.fail(e.pos, name + " takes a constant JSON pointer, a string literal such as \"/model\"");
+    }
+    const pointer = arg.value.str;
+    const problem = jsonPointerProblem(pointer);
+    if (problem.length > 0) return this.fail(arg.pos, "invalid JSON pointer " + quoteText(pointer) + ": " + problem);
+    const list = request ? this.requestPointers : this.responsePointers;
+    if (!list.includes(pointer)) list.push(pointer);
+    const attr = (request ? REQUEST_BODY_JSON_PREFIX : RESPONSE_BODY_JSON_PREFIX) + pointer;
+    const n = new Node(Op.Attr, e.pos);
+    n.str = name + "(" + quoteText(pointer) + ")";
+    n.parts = [attr];
+    n.names = [attr];
+    n.covers = [1];
+    n.slots = [this.attrSlot(attr)];
+    return n;
   }
 
   planOp(e: Expr): Node {
@@ -376,4 +424,23 @@ function splitHas(range: Node, k: Value, pos: i32): Node | null {
   n.str = sep.value.str;
   n.value = k;
   return n;
+}
+
+/**
+ * What is wrong with `p` as an RFC 6901 JSON pointer ("" when valid): it is empty or
+ * starts with `/`, and every `~` is followed by `0` or `1`.
+ */
+export function jsonPointerProblem(p: string): string {
+  if (p.length == 0) return "";
+  if (p.charCodeAt(0) != 0x2F) return "must be empty or start with '/' (RFC 6901), as in \"/" + p + "\"";
+  for (let i = 0, n = p.length; i < n; i++) {
+    if (p.charCodeAt(i) != 0x7E) continue;
+    const next = i + 1 < n ? p.charCodeAt(i + 1) : -1;
+    if (next != 0x30 && next != 0x31) return "'~' must be followed by 0 or 1 (RFC 6901: ~0 is '~', ~1 is '/')";
+  }
+  return "";
+}
+
+function quoteText(s: string): string {
+  return "\"" + s.replaceAll("\\", "\\\\").replaceAll("\"", "\\\"") + "\"";
 }

@@ -24,15 +24,17 @@ export enum StepResult {
 }
 
 /**
- * Asks the limiter for `x`, reserving for `requested` output tokens (0: not known), and
- * applies the answer at once unless it is pending.
+ * Asks the limiter for `x`, reserving for `inputTokens` of input (the estimate of the
+ * request body) and `requested` output tokens (0: not known) times `outputs`, and applies
+ * the answer at once unless it is pending.
  */
-export function startAdmission(x: Exchange, requested: i64): StepResult {
+export function startAdmission(x: Exchange, inputTokens: i64, requested: i64, outputs: i64): StepResult {
   const policy = x.active.policy;
   const admission = policy.config.admission;
-  x.estimate = reservationFor(requested, admission);
+  x.inputEstimate = inputTokens < 0 ? 0 : inputTokens;
+  x.estimate = reservationFor(x.inputEstimate, requested, outputs, admission);
   x.phase = Phase.Admitting;
-  const d = policy.limiter.admit(x.selection.specs, nowMillis(), admission.mode, x.estimate);
+  const d = policy.limiter.admit(x.selection.specs, nowMillis(), admission.mode, x.estimate, x.inputEstimate);
   const pending = d.pending;
   if (d.status == LimitStatus.Pending && pending !== null) pending.waiter = new ResumeStream(x);
   return completeAdmission(x, d);

@@ -6,6 +6,8 @@ import { CompiledPolicy } from "../limits/policy";
 import { Selection } from "../limits/selection";
 import { Decision } from "../limits/decision";
 import { Preset } from "../usage/presets";
+import { Value } from "../cel/value";
+import { BodyCapture } from "../usage/body_capture";
 import { ResponseUsageReader } from "../usage/reader";
 import { FilterMetrics, LimitMetrics } from "./metrics";
 import { giveReader, giveSelection } from "./pools";
@@ -43,8 +45,19 @@ export class Exchange {
   phase: Phase = Phase.Admitting;
   /** The tokens admission assumed (the reservation in reserve mode). */
   estimate: i64 = 0;
-  /** Tokens estimated from the request's own text (0 when unknown): a response without usage is charged at least this. */
+  /**
+   * The input part of `estimate`: the prompt's tokens as estimated from the request body
+   * (its text, or its size when it was not read or is not JSON).
+   */
   inputEstimate: i64 = 0;
+  /** Request body bytes seen so far while admission waits for the body. */
+  requestBodyBytes: i64 = 0;
+  /** The request's content-length when admission waits for the body (-1: none). */
+  declaredBodyBytes: i64 = -1;
+  /** The values of the cost expression's `requestBodyJSON` pointers (policy.costRequestPointers), once the body was read. */
+  costRequestValues: Array<Value> | null = null;
+  /** The response body kept for the cost expression's `responseBodyJSON` (bounded); null when it uses none. */
+  responseCapture: BodyCapture | null = null;
   decision: Decision | null = null;
   /** The request body may be rewritten (stream_options); content-length was dropped. */
   mayRewrite: bool = false;
@@ -68,6 +81,8 @@ export class Exchange {
     const r = this.reader;
     if (r !== null) giveReader(r);
     this.reader = null;
+    this.responseCapture = null;
+    this.costRequestValues = null;
     giveSelection(this.selection);
   }
 

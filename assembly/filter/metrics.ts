@@ -140,6 +140,8 @@ export class FilterMetrics {
   streamOptionsAdded: Counter = new Counter("tokenlimit.stream_options_added");
   /** 101 upgrades (WebSocket, Realtime API) charged `usage.upgradeTokens`. */
   upgradesCharged: Counter = new Counter("tokenlimit.upgrades_charged");
+  /** Requests refused because an expression needed a request body the filter cannot read. */
+  bodiesUnreadable: Counter = new Counter("tokenlimit.request_bodies_unreadable");
   /** What every policy's limiter meets; shared by the policies of this VM. */
   limiter: LimiterMetrics = new LimiterMetrics();
   /** What the rate-limit service backends meet (defined when a policy first uses one). */

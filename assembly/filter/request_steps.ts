@@ -1,5 +1,8 @@
 // The request side of a stream: which limits apply (selection), and the request body
-// admission may need (max_tokens for the reservation, `stream` for stream_options).
+// admission may need (the input estimate, max_tokens and n for the reservation, `stream`
+// for stream_options, the cost expression's requestBodyJSON values). A policy whose
+// limits depend on the body (requestBodyJSON in `when` or `counters`) selects once the
+// body is here (PendingBody, selectOnBodyStep).
 import { HeaderMapType, BufferType } from "../abi/status";
 import { borrowHeader, getHeader, removeHeader, replaceHeader } from "../abi/headers";
 import { BorrowedBytes, bufferLength, setBufferBytes } from "../abi/buffers";
@@ -7,12 +10,20 @@ import { nowMillis } from "../abi/time";
 import { AttributeOptions, HostAttributeSource, RequestAttributes, isInvalidCredential } from "../attributes";
 import { AdmissionMode } from "../limits/decision";
 import { Selection, selectLimits } from "../limits/selection";
-import { addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, wantsRequestBody } from "../limits/admission_rules";
-import { inspectRequest, addIncludeUsageTo } from "../usage/request";
-import { mayCarryJson } from "../usage/http";
+import {
+  addsStreamUsage, bodyStep, BodyStep, refusesBeforeBody, refusesUnidentified, refusesInvalidCredential, wantsRequestBody, inputTokensOf, inputTokensOfSize,
+} from "../limits/admission_rules";
+import { inspectRequest, addIncludeUsageTo, RequestInfo } from "../usage/request";
+import { BodyJsonState, bodyJsonValue } from "../usage/body_json";
+import { Value } from "../cel";
+import { unreadableBodyResponse, unidentifiedResponseFor, invalidCredentialResponse, errorFormatFor } from "../limits/limited_response";
+import { IdentityFailure, identityFailureName } from "../attributes";
+import { mayCarryJson, parseContentLength } from "../usage/http";
 import { ActivePolicy, Exchange, Phase } from "./exchange";
+import { OnUnreadableBody } from "../config/admission";
+import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
 import { takeSelection } from "./pools";
-import { StepResult, startAdmission, rejectRequest } from "./admission_step";
+import { StepResult, startAdmission, rejectRequest, sendReply } from "./admission_step";
 
 // Shared by every stream of the VM: the request body is scanned in place, one at a time.
 const borrowed = new BorrowedBytes();
@@ -31,11 +42,14 @@ let spareSelection = takeSelection();
  * selection is the stream's to keep only when a limit applies (specs not empty).
  */
 export function selectStep(active: ActivePolicy): Selection {
+  return selectWith(active, ATTRIBUTES.reset(active.policy.attributes));
+}
+
+function selectWith(active: ActivePolicy, attributes: RequestAttributes): Selection {
   const policy = active.policy;
-  const attrs = ATTRIBUTES.reset(policy.attributes);
-  const selection = selectLimits(policy, attrs, spareSelection);
+  const selection = selectLimits(policy, attributes, spareSelection);
   // An expression needed the identity and the credential was unusable: the stream refuses it.
-  if (attrs.identityResolved && isInvalidCredential(attrs.identityFailure)) selection.invalidCredential = <i32>attrs.identityFailure;
+  if (attributes.identityResolved && isInvalidCredential(attributes.identityFailure)) selection.invalidCredential = <i32>attributes.identityFailure;
   if (selection.specs.length > 0) spareSelection = takeSelection();
   const metrics = active.metrics;
   metrics.expressionErrors.add(selection.expressionErrors);
@@ -58,15 +72,20 @@ const METHOD = new BorrowedBytes();
  * reservation or may be rewritten) refuses an exhausted caller at once and waits for the
  * body. Envoy never hands the body to a filter that paused the headers, so in that case
  * the headers go on now, without content-length when the body may be rewritten (the
- * forwarded headers could not be corrected afterwards).
+ * forwarded headers could not be corrected afterwards). A body that is not read is
+ * estimated from its content-length.
  */
 export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
   const policy = x.active.policy;
   const config = policy.config;
   // RFC 9110 reads a missing accept-encoding as "any coding": ask for none explicitly.
   if (config.usage.removeAcceptEncoding) replaceHeader(HeaderMapType.RequestHeaders, "accept-encoding", "identity");
-  if (!wantsRequestBody(config, endOfStream) || !mayCarryJson(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
-    return startAdmission(x, 0);
+  // The cost expression's requestBodyJSON needs the body too, in any admission mode.
+  const costReadsBody = policy.costRequestPointers.length > 0 && config.admission.readRequestBody && !endOfStream;
+  if (!wantsRequestBody(config, endOfStream) && !costReadsBody) {
+    if (endOfStream) captureCostValues(x, BodyJsonState.Empty, 0, 0);
+    const declared = endOfStream ? 0 : parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));
+    return startAdmission(x, inputTokensOfSize(declared, config.admission), 0, 1);
   }
   // A remote limiter is asked once, when the body is known: a check first would cost a
   // round trip (and, on envoy-rls, a counted hit) per request.
@@ -78,7 +97,10 @@ export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
       return StepResult.Stop;
     }
   }
-  if (addsStreamUsage(config, x.path, x.preset.name)) {
+  // Kept before it may be removed: a body over the bound is estimated from it.
+  x.declaredBodyBytes = parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));
+  // Any body is read for the input estimate; only a JSON one may be rewritten.
+  if (addsStreamUsage(config, x.path, x.preset.name) && mayCarryJson(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
     x.mayRewrite = true;
     removeHeader(HeaderMapType.RequestHeaders, "content-length");
   }
@@ -86,23 +108,170 @@ export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
   return StepResult.Continue;
 }
 
-/** A chunk of the request body while admission waits for it: buffer, or read and admit. */
+/**
+ * A chunk of the request body while admission waits for it: buffer, or read and admit.
+ * A body over the bound is admitted unread, its input estimated from its declared length
+ * or from what was buffered, whichever is larger.
+ */
 export function requestBodyStep(x: Exchange, bodySize: u32, endOfStream: bool): StepResult {
-  const step = bodyStep(bodySize, endOfStream, x.active.policy.config.admission);
+  const admission = x.active.policy.config.admission;
+  x.requestBodyBytes = <i64>bodySize;
+  const step = bodyStep(bodySize, endOfStream, admission);
   if (step == BodyStep.Buffer) return StepResult.Buffer;
-  let requested: i64 = 0;
   if (step == BodyStep.Read && borrowed.fetch(BufferType.HttpRequestBody, 0, bodySize)) {
     const info = inspectRequest(borrowed.ptr, borrowed.size);
-    requested = info.maxOutput();
-    if (info.stream && x.mayRewrite) {
-      const rewritten = addIncludeUsageTo(info, borrowed.ptr, borrowed.size);
-      if (rewritten !== null && setBufferBytes(BufferType.HttpRequestBody, 0, bodySize, rewritten) == 0) {
-        x.active.metrics.streamOptionsAdded.inc();
-      }
-    }
+    const r = admitWithBody(x, info, bodySize);
     borrowed.release();
+    return r;
   }
-  return startAdmission(x, requested);
+  captureCostValues(x, step == BodyStep.Read ? BodyJsonState.NotJson : BodyJsonState.TooLarge, 0, 0);
+  return startAdmission(x, unreadBodyTokens(x), 0, 1);
+}
+
+// Admits `x` with its body read (`borrowed`, described by `info`): the reservation from
+// the body, the stream_options rewrite, the cost expression's body values.
+function admitWithBody(x: Exchange, info: RequestInfo, bodySize: u32): StepResult {
+  const input = inputTokensOf(info, <i64>bodySize, x.active.policy.config.admission);
+  captureCostValues(x, info.valid ? BodyJsonState.Json : BodyJsonState.NotJson, borrowed.ptr, borrowed.size);
+  if (info.stream && x.mayRewrite) {
+    const rewritten = addIncludeUsageTo(info, borrowed.ptr, borrowed.size);
+    if (rewritten !== null && setBufferBytes(BufferType.HttpRequestBody, 0, bodySize, rewritten) == 0) {
+      x.active.metrics.streamOptionsAdded.inc();
+    }
+  }
+  return startAdmission(x, input, info.maxOutput(), info.outputCount());
+}
+
+/**
+ * The values the cost expression's `requestBodyJSON` pointers name in the body [ptr,
+ * ptr+len) in `state`, kept on `x` for the charge (the body is gone by then).
+ */
+function captureCostValues(x: Exchange, state: BodyJsonState, ptr: usize, len: usize): void {
+  const pointers = x.active.policy.costRequestPointers;
+  const n = pointers.length;
+  if (n == 0) return;
+  const values = new Array<Value>(n);
+  for (let i = 0; i < n; i++) unchecked(values[i] = bodyJsonValue(state, ptr, len, unchecked(pointers[i]), "the request body"));
+  x.costRequestValues = values;
+}
+
+/**
+ * A request whose limits depend on its body, while the body is buffered. Envoy lets a
+ * filter read the request headers only during the headers callback, so everything the
+ * selection may read from them is resolved then, into this request's own resolver.
+ */
+export class PendingBody {
+  /** This request's resolver, its header-borne attributes already resolved. */
+  attributes: RequestAttributes;
+  /** The request's `:path` ("" when absent). */
+  path: string = "";
+  /** A HEAD request. */
+  head: bool = false;
+  /** The request's content-length at the headers (-1: none). */
+  declared: i64 = -1;
+  /** content-length was removed: the body may be rewritten (stream_options). */
+  mayRewrite: bool = false;
+  /** Body bytes buffered so far. */
+  seen: u32 = 0;
+  constructor(readonly active: ActivePolicy) {
+    this.attributes = new RequestAttributes(HOST_ATTRIBUTES, active.policy.attributes);
+  }
+}
+
+/**
+ * At request headers, for a policy whose limits depend on the request body
+ * (`requestBodyJSON` in a `when` or `counters`): the headers go on (Envoy hands the body
+ * only to a filter that let them), without content-length when the body may be
+ * rewritten, and the body is to be buffered for the selection.
+ */
+export function awaitBodyForSelection(active: ActivePolicy): PendingBody {
+  const out = new PendingBody(active);
+  const names = active.policy.selectionAttributeNames;
+  for (let i = 0, n = names.length; i < n; i++) out.attributes.resolve(unchecked(names[i]));
+  const p0 = getHeader(HeaderMapType.RequestHeaders, ":path");
+  out.path = p0 === null ? "" : p0;
+  out.head = isHeadRequest();
+  const config = active.policy.config;
+  if (config.usage.removeAcceptEncoding) replaceHeader(HeaderMapType.RequestHeaders, "accept-encoding", "identity");
+  out.declared = parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));
+  if (config.usage.includeStreamUsage && mayCarryJson(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
+    const path = out.path;
+    if (addsStreamUsage(config, path, active.policy.presets.forPath(path).name)) {
+      removeHeader(HeaderMapType.RequestHeaders, "content-length");
+      out.mayRewrite = true;
+    }
+  }
+  return out;
+}
+
+/** What selecting on the body decided: the exchange to keep (null: none) and the step result. */
+export class BodySelection {
+  exchange: Exchange | null = null;
+  result: StepResult = StepResult.Continue;
+}
+const BODY_SELECTION = new BodySelection();
+
+/**
+ * The request body of a policy that selects on it is here (`complete`: all of it, within
+ * the bound; else over the bound, or ended in trailers): selects the limits with it, and
+ * admits. A body the selection needed but cannot read (too large, not a JSON object) is
+ * refused with 413 or 400. Returns a shared object, valid until the next call.
+ */
+export function selectOnBodyStep(pending: PendingBody, bodySize: u32, complete: bool): BodySelection {
+  const out = BODY_SELECTION;
+  const active = pending.active;
+  out.exchange = null;
+  out.result = StepResult.Continue;
+  const policy = active.policy;
+  const attributes = pending.attributes;
+  let info: RequestInfo | null = null;
+  let state = BodyJsonState.TooLarge;
+  if (complete && bodySize == 0) {
+    state = BodyJsonState.Empty;
+  } else if (complete && borrowed.fetch(BufferType.HttpRequestBody, 0, bodySize)) {
+    info = inspectRequest(borrowed.ptr, borrowed.size);
+    state = info.valid ? BodyJsonState.Json : BodyJsonState.NotJson;
+  } else if (complete) {
+    state = BodyJsonState.NotJson;
+  }
+  attributes.withRequestBody(state, borrowed.ptr, borrowed.size);
+  const selection = selectWith(active, attributes);
+  const path = pending.path;
+  if (attributes.unreadableBodyRead) active.metrics.bodiesUnreadable.inc();
+  if (attributes.unreadableBodyRead && !policy.config.dryRun && policy.config.admission.onUnreadableBody == OnUnreadableBody.Reject) {
+    sendReply(unreadableBodyResponse(state == BodyJsonState.TooLarge, errorFormatFor(path, policy.config.response.format)));
+    out.result = StepResult.Stop;
+  } else if (refusesInvalidCredential(selection.invalidCredential, policy.config)) {
+    sendReply(invalidCredentialResponse(<u32>policy.config.identity.invalidStatus, identityFailureName(<IdentityFailure>selection.invalidCredential),
+      errorFormatFor(path, policy.config.response.format)));
+    out.result = StepResult.Stop;
+  } else if (refusesUnidentified(selection.counterErrors, policy.config)) {
+    sendReply(unidentifiedResponseFor(policy.config, selection, path));
+    out.result = StepResult.Stop;
+  } else if (selection.specs.length > 0) {
+    const x = new Exchange(active, selection, path);
+    x.head = pending.head;
+    x.mayRewrite = pending.mayRewrite;
+    x.declaredBodyBytes = pending.declared;
+    x.requestBodyBytes = <i64>bodySize;
+    noteWork(LIMITED_REQUEST_UNITS);
+    out.exchange = x;
+    if (info !== null) {
+      out.result = admitWithBody(x, info, bodySize);
+    } else {
+      captureCostValues(x, state, 0, 0);
+      out.result = startAdmission(x, bodySize == 0 && complete ? 0 : unreadBodyTokens(x), 0, 1);
+    }
+  }
+  if (info !== null) borrowed.release();
+  return out;
+}
+
+/** The input estimate of a body that was not read: its declared length or what arrived, the larger. */
+export function unreadBodyTokens(x: Exchange): i64 {
+  const declared = x.declaredBodyBytes;
+  const seen = x.requestBodyBytes;
+  return inputTokensOfSize(declared > seen ? declared : seen, x.active.policy.config.admission);
 }
 
 /**
@@ -112,6 +281,9 @@ export function requestBodyStep(x: Exchange, bodySize: u32, endOfStream: bool): 
  */
 export function requestTrailersStep(x: Exchange): StepResult {
   const size = bufferLength(BufferType.HttpRequestBody);
-  if (size < 0 || size > <i64>x.active.policy.config.admission.maxRequestBodyBytes) return startAdmission(x, 0);
+  if (size < 0 || size > <i64>x.active.policy.config.admission.maxRequestBodyBytes) {
+    if (size > x.requestBodyBytes) x.requestBodyBytes = size;
+    return startAdmission(x, unreadBodyTokens(x), 0, 1);
+  }
   return requestBodyStep(x, <u32>size, true);
 }

@@ -11,6 +11,10 @@ import { isReadableEncoding, parseStatusCode } from "../usage/http";
 import { Usage } from "../usage/usage";
 import { Exchange, Phase } from "./exchange";
 import { takeReader } from "./pools";
+import { BodyCapture } from "../usage/body_capture";
+import { BodyJsonState, bodyJsonValue } from "../usage/body_json";
+import { MODE_SSE, MODE_NDJSON } from "../usage/reader";
+import { Value } from "../cel/value";
 
 // Shared by every stream of the VM: one chunk is inspected at a time.
 const borrowed = new BorrowedBytes();
@@ -40,6 +44,10 @@ export function responseHeadersStep(x: Exchange, endOfStream: bool): void {
   const reader = takeReader(x.preset);
   reader.begin(contentType === null ? "" : contentType, x.preset);
   x.reader = reader;
+  if (policy.costResponsePointers.length > 0) {
+    // Only for a cost expression that reads the response body: a stream keeps its end.
+    x.responseCapture = new BodyCapture(reader.mode == MODE_SSE || reader.mode == MODE_NDJSON);
+  }
   const d = x.decision;
   if (d !== null && policy.config.response.admittedHeaders) writeAdmittedHeaders(d, policy.headerNames, RESPONSE_HEADERS);
   if (endOfStream) settleStep(x, false);
@@ -60,6 +68,8 @@ export function responseBodyStep(x: Exchange, bodySize: u32, endOfStream: bool):
       const n = left < <u64>RESPONSE_WINDOW_BYTES ? <u32>left : RESPONSE_WINDOW_BYTES;
       if (!borrowed.fetch(BufferType.HttpResponseBody, <u32>start, n)) break;
       reader.feed(borrowed.ptr, borrowed.size);
+      const capture = x.responseCapture;
+      if (capture !== null) capture.append(borrowed.ptr, borrowed.size);
       borrowed.release();
     }
   }
@@ -84,9 +94,24 @@ export function settleStep(x: Exchange, aborted: bool): void {
   const usage: Usage | null = reader === null ? null : reader.finish();
   let flags = aborted ? RESPONSE_ABORTED : 0;
   if (x.head) flags |= REQUEST_HEAD;
-  const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.inputEstimate, x.unreadable, flags, CHARGE);
+  const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.inputEstimate, x.unreadable, flags, CHARGE,
+    x.costRequestValues, responseValues(x));
   recordCharge(x, charge);
   policy.limiter.settle(d.handles, charge.costs, now);
+}
+
+/** The values of the cost expression's `responseBodyJSON` pointers in the response kept for them; null when none. */
+function responseValues(x: Exchange): Array<Value> | null {
+  const capture = x.responseCapture;
+  if (capture === null) return null;
+  const pointers = x.active.policy.costResponsePointers;
+  const state = x.unreadable ? BodyJsonState.NotJson : capture.document();
+  const values = new Array<Value>(pointers.length);
+  for (let i = 0, n = pointers.length; i < n; i++) {
+    unchecked(values[i] = bodyJsonValue(state, capture.docPtr, capture.docLen, unchecked(pointers[i]), "the response body"));
+  }
+  x.responseCapture = null;
+  return values;
 }
 
 function recordCharge(x: Exchange, charge: ChargeResult): void {

@@ -18,13 +18,18 @@ import { IdentityFailure, identityFailureName } from "../attributes";
 import { Exchange, Phase } from "./exchange";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
 import { StepResult, sendReply } from "./admission_step";
-import { selectStep, requestHeadersStep, requestBodyStep, requestTrailersStep, isHeadRequest } from "./request_steps";
+import {
+  selectStep, requestHeadersStep, requestBodyStep, requestTrailersStep, isHeadRequest, awaitBodyForSelection, selectOnBodyStep, PendingBody,
+} from "./request_steps";
+import { bodyStep, BodyStep } from "../limits/admission_rules";
 import { responseHeadersStep, responseBodyStep, settleStep } from "./response_steps";
 
 export class TokenLimitStream extends HttpContext {
   private limiterRoot: TokenLimitRoot;
   /** Set when a limit applies to the request; null for every other request. */
   private exchange: Exchange | null = null;
+  /** Set while the body is buffered for a policy whose limits depend on it. */
+  private pending: PendingBody | null = null;
 
   constructor(id: u32, root: TokenLimitRoot) {
     super(id, root);
@@ -34,6 +39,10 @@ export class TokenLimitStream extends HttpContext {
   onRequestHeaders(headerCount: u32, endOfStream: bool): i32 {
     const active = this.limiterRoot.active;
     if (active === null) return FilterHeadersStatus.Continue;
+    if (active.policy.selectionReadsBody && !endOfStream) {
+      this.pending = awaitBodyForSelection(active);
+      return FilterHeadersStatus.Continue;
+    }
     const selection = selectStep(active);
     const config = active.policy.config;
     if (refusesInvalidCredential(selection.invalidCredential, config)) {
@@ -58,18 +67,43 @@ export class TokenLimitStream extends HttpContext {
   }
 
   onRequestBody(bodySize: u32, endOfStream: bool): i32 {
+    const pending = this.pending;
+    if (pending !== null) {
+      pending.seen = bodySize;
+      const step = bodyStep(bodySize, endOfStream, pending.active.policy.config.admission);
+      if (step == BodyStep.Buffer) return FilterDataStatus.StopIterationAndBuffer;
+      if (this.selectOnBody(pending, bodySize, step == BodyStep.Read) != StepResult.Stop) return FilterDataStatus.Continue;
+      const y = this.exchange;
+      return y !== null && y.phase == Phase.Admitting ? FilterDataStatus.StopIterationAndBuffer : FilterDataStatus.StopIterationNoBuffer;
+    }
     const x = this.exchange;
     if (x === null || x.phase != Phase.ReadingBody) return FilterDataStatus.Continue;
     const r = requestBodyStep(x, bodySize, endOfStream);
-    if (r == StepResult.Buffer) return FilterDataStatus.StopIterationAndBuffer;
+    // A pending answer holds the body for the continue; a local reply drops it.
+    if (r == StepResult.Buffer || (r == StepResult.Stop && x.phase == Phase.Admitting)) return FilterDataStatus.StopIterationAndBuffer;
     return r == StepResult.Stop ? FilterDataStatus.StopIterationNoBuffer : FilterDataStatus.Continue;
   }
 
   /** A body that ends in trailers never saw end of stream: read what was buffered, and admit. */
   onRequestTrailers(trailerCount: u32): i32 {
+    const pending = this.pending;
+    if (pending !== null) {
+      return this.selectOnBody(pending, pending.seen, false) == StepResult.Stop ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
+    }
     const x = this.exchange;
     if (x === null || x.phase != Phase.ReadingBody) return FilterTrailersStatus.Continue;
     return requestTrailersStep(x) == StepResult.Stop ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
+  }
+
+  /** Selects (and admits) with the body buffered for it; keeps the exchange when a limit applies. */
+  private selectOnBody(pending: PendingBody, bodySize: u32, complete: bool): StepResult {
+    this.pending = null;
+    const r = selectOnBodyStep(pending, bodySize, complete);
+    const x = r.exchange;
+    // A pending admission resumes this stream from its callback, later.
+    if (x !== null) x.streamId = this.id;
+    this.exchange = x;
+    return r.result;
   }
 
   onResponseHeaders(headerCount: u32, endOfStream: bool): i32 {
@@ -92,6 +126,7 @@ export class TokenLimitStream extends HttpContext {
 
   /** The stream is over; one that ended before its response did is charged as aborted. */
   onLog(): void {
+    this.pending = null;
     const x = this.exchange;
     if (x === null) return;
     if (x.phase != Phase.Done) {

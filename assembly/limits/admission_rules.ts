@@ -6,6 +6,9 @@ import { OnInvalidCredential } from "../config/identity";
 import { acceptsStreamOptions } from "../usage/http";
 import { ServiceFailureMode } from "../config/counters";
 import { AdmissionMode, Decision, LimitStatus } from "./decision";
+import { RequestInfo } from "../usage/request";
+import { satAdd } from "./saturate";
+import { I64_MAX } from "../usage/fields";
 
 /** What happens to a request once the limiter has answered. */
 export enum AdmissionOutcome {
@@ -44,13 +47,53 @@ export function admissionOutcome(d: Decision, config: PluginConfig): AdmissionOu
 }
 
 /**
- * Tokens to reserve for a request that asked for `requested` output tokens (its
- * max_tokens; 0 or less when it did not say): that, else the default reservation, and
- * never more than the maximum reservation.
+ * Tokens to reserve for a request: its input estimate (`inputTokens`, see
+ * `inputTokensOf`) plus its output allowance, the cap on generated tokens it asked for
+ * (`requested`: max_tokens or its kin; 0 or less when it did not say, then the default
+ * reservation) times the number of outputs it asked for (`outputs`: OpenAI's `n`,
+ * Gemini's `candidateCount`), the output part at most the maximum reservation. The input
+ * part is not capped: it is what the request already is. Saturates; never negative.
  */
-export function reservationFor(requested: i64, admission: AdmissionConfig): i64 {
-  const estimate = requested > 0 ? requested : admission.defaultReservation;
-  return estimate > admission.maxReservation ? admission.maxReservation : estimate;
+export function reservationFor(inputTokens: i64, requested: i64, outputs: i64, admission: AdmissionConfig): i64 {
+  const each = requested > 0 ? requested : admission.defaultReservation;
+  const output = satMul(each, outputs < 1 ? 1 : outputs);
+  const capped = output > admission.maxReservation ? admission.maxReservation : output;
+  return satAdd(inputTokens < 0 ? 0 : inputTokens, capped);
+}
+
+/**
+ * Tokens assumed for one attachment (base64 media in a `data` member or a `data:` URL):
+ * about the most one image costs (OpenAI's high-detail tile count, Anthropic's 1.15
+ * megapixel cap at about 750 pixels a token), instead of its base64 bytes as text.
+ */
+export const ATTACHMENT_TOKENS: i64 = 1600;
+
+/**
+ * The input estimate of a request body read by `inspectRequest`: the bytes of its text
+ * divided by `admission.bytesPerToken` (rounded up), one token per number (token ids),
+ * ATTACHMENT_TOKENS per attachment. A body that is not JSON is estimated from its size
+ * (`bodyBytes`), as one that was not read: never 0 for a body that has bytes.
+ */
+export function inputTokensOf(info: RequestInfo, bodyBytes: i64, admission: AdmissionConfig): i64 {
+  if (!info.valid) return inputTokensOfSize(bodyBytes, admission);
+  const text = ceilDiv(info.textBytes, <i64>admission.bytesPerToken);
+  return satAdd(satAdd(text, info.numbers), satMul(info.attachments, ATTACHMENT_TOKENS));
+}
+
+/** The input estimate of a body known only by its size: `bytes` / bytesPerToken, rounded up. */
+export function inputTokensOfSize(bytes: i64, admission: AdmissionConfig): i64 {
+  return bytes <= 0 ? 0 : ceilDiv(bytes, <i64>admission.bytesPerToken);
+}
+
+function ceilDiv(a: i64, b: i64): i64 {
+  if (a <= 0) return 0;
+  const d = b < 1 ? 1 : b;
+  return a / d + (a % d != 0 ? 1 : 0);
+}
+
+function satMul(a: i64, b: i64): i64 {
+  if (a <= 0 || b <= 0) return 0;
+  return a > I64_MAX / b ? I64_MAX : a * b;
 }
 
 /**

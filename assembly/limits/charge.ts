@@ -4,7 +4,8 @@
 
 import { CostMode, OnMissingUsage, TokenKind } from "../config";
 import { evaluate, Kind, MapResolver, MapValue, Value } from "../cel";
-import { Usage, tokensForBytes } from "../usage/usage";
+import { REQUEST_BODY_JSON_PREFIX, RESPONSE_BODY_JSON_PREFIX } from "../cel/planner";
+import { Usage, tokensForBytes, TEXT_BYTES_PER_TOKEN } from "../usage/usage";
 import { costOf as weightedCost, roundUpClamped, USAGE_FIELD_NAMES, usageFieldValue } from "../usage/cost";
 import { satAdd } from "./saturate";
 import { CompiledPolicy } from "./policy";
@@ -80,7 +81,8 @@ export class ChargeResult {
  * a caller that uses it at once may reuse one. Never traps.
  */
 export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: Usage | null, status: i32,
-  estimate: i64, inputEstimate: i64, unreadable: bool, flags: i32, into: ChargeResult = new ChargeResult()): ChargeResult {
+  estimate: i64, inputEstimate: i64, unreadable: bool, flags: i32, into: ChargeResult = new ChargeResult(),
+  requestValues: Array<Value> | null = null, responseValues: Array<Value> | null = null): ChargeResult {
   const out = into.reset();
   const config = policy.config;
   const reported = usage !== null && usage.hasUsage && !unreadable;
@@ -107,7 +109,7 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
       u.total = satAdd(u.total, extra);
     }
     const total = saturate(u.total);
-    const cost = costOf(policy, u, total, out);
+    const cost = costOf(policy, u, total, out, requestValues, responseValues);
     out.tokens = cost;
     for (let i = 0; i < n; i++) {
       const kind = unchecked(policy.limits[unchecked(selection.limitOfSpec[i])]).tokens;
@@ -127,7 +129,7 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
   let fallback: i64 = 0;
   const onMissing = config.usage.onMissing;
   if (onMissing != OnMissingUsage.Zero) {
-    const floor = satAdd(seenTokens(usage, unreadable), inputEstimate > 0 ? inputEstimate : 0);
+    const floor = satAdd(seenTokens(usage, unreadable, <i64>config.admission.bytesPerToken), inputEstimate > 0 ? inputEstimate : 0);
     fallback = onMissing == OnMissingUsage.Reservation && estimate > floor ? estimate : floor;
   }
   out.tokens = saturate(fallback);
@@ -139,19 +141,23 @@ export function chargeFor(policy: CompiledPolicy, selection: Selection, usage: U
  * its generated text (`Usage#seenTextBytes`), or for a compressed body its compressed size
  * (text compresses, so this is an underestimate, never zero for a body that passed).
  */
-export function seenTokens(usage: Usage | null, unreadable: bool): i64 {
+export function seenTokens(usage: Usage | null, unreadable: bool, bytesPerToken: i64 = TEXT_BYTES_PER_TOKEN): i64 {
   if (usage === null) return 0;
-  return tokensForBytes(unreadable ? usage.bodyBytes : usage.seenTextBytes());
+  return tokensForBytes(unreadable ? usage.bodyBytes : usage.seenTextBytes(), bytesPerToken);
 }
 
 /** The configured cost of reported usage: total, weighted, or a CEL expression. */
-function costOf(policy: CompiledPolicy, u: Usage, total: i64, out: ChargeResult): i64 {
+function costOf(policy: CompiledPolicy, u: Usage, total: i64, out: ChargeResult,
+  requestValues: Array<Value> | null, responseValues: Array<Value> | null): i64 {
   const cost = policy.config.cost;
   const weights = policy.weights;
   if (weights !== null) return saturate(weightedCost(u, weights, TokenKind.Total));
   const program = policy.cost;
   if (cost.mode == CostMode.Expression && program !== null) {
-    const v = evaluate(program, usageResolver(u, total));
+    const r = usageResolver(u, total);
+    bodyValues(r, REQUEST_BODY_JSON_PREFIX, policy.costRequestPointers, requestValues, "the request body was not read");
+    bodyValues(r, RESPONSE_BODY_JSON_PREFIX, policy.costResponsePointers, responseValues, "the response body was not read");
+    const v = evaluate(program, r);
     if (v.kind == Kind.Int) return saturate(v.i);
     if (v.kind == Kind.Uint) return v.i < 0 ? MAX_COST : saturate(v.i);
     if (v.kind == Kind.Double) return saturate(roundUpClamped(v.d));
@@ -171,6 +177,17 @@ function usageResolver(u: Usage, total: i64): MapResolver {
     r.set("usage." + name, Value.int(name == "total_tokens" ? total : usageFieldValue(u, i)));
   }
   return r;
+}
+
+/**
+ * `requestBodyJSON(p)` / `responseBodyJSON(p)` for the cost expression: the values found
+ * when the body passed (`values`, in the order of `pointers`), or `missing` as an error.
+ */
+function bodyValues(r: MapResolver, prefix: string, pointers: Array<string>, values: Array<Value> | null, missing: string): void {
+  for (let i = 0, n = pointers.length; i < n; i++) {
+    const v = values !== null && i < values.length ? unchecked(values[i]) : Value.error(missing);
+    r.set(prefix + unchecked(pointers[i]), v);
+  }
 }
 
 function fill(out: ChargeResult, n: i32, cost: i64): ChargeResult {

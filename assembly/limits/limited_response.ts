@@ -120,6 +120,24 @@ export function unidentifiedResponseFor(config: PluginConfig, selection: Selecti
 }
 
 /**
+ * The reply to a request whose body a policy's expressions read (`requestBodyJSON`) but
+ * cannot: 413 when it is larger than `admission.maxRequestBodyBytes`, 400 when it is not
+ * a JSON object. Letting it through would let a caller escape a limit that depends on
+ * the body by sending one the filter cannot read.
+ */
+export function unreadableBodyResponse(tooLarge: bool, format: ErrorFormat): LimitedResponse {
+  const out = new LimitedResponse();
+  out.status = tooLarge ? 413 : 400;
+  out.details = tooLarge ? "token_rate_limit_body_too_large" : "token_rate_limit_body_not_json";
+  const message = tooLarge
+    ? "Request body is larger than the token rate limiter reads (admission.maxRequestBodyBytes)"
+    : "Request body is not a JSON object, and the token rate limit depends on it";
+  out.body = errorBody(format, out.status, message, "invalid_request_error", tooLarge ? "request_too_large" : "invalid_json");
+  out.headers.push(new Header("content-type", "application/json"));
+  return out;
+}
+
+/**
  * The reply when the counters cannot be consulted and the failure mode is deny: 503 with
  * a one-second retry-after under the configured name (none when that name is "").
  */

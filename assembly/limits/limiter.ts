@@ -62,11 +62,13 @@ export abstract class Limiter {
   /**
    * Decides whether a request may proceed against every counter in `specs` (all rates of
    * all applicable limits) at `nowMs` (ms since the epoch), in `mode`, reserving
-   * `estimate` tokens per counter in reserve mode. On a rejection or error, reservations
+   * `estimate` tokens per counter in reserve mode. A counter whose limit is below `mustFit`
+   * (the request's input estimate: what it is, not what it may generate) refuses it, as it
+   * could never fit. On a rejection or error, reservations
    * already taken for this request are released before returning. Never traps; errors
    * are reported in `Decision.status` / `Decision.error`.
    */
-  abstract admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64): Decision;
+  abstract admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64, mustFit: i64 = 0): Decision;
 
   /**
    * Replaces each handle's reservation by its real cost: `costs[i]` tokens for

@@ -45,7 +45,7 @@ export class LocalLimiter extends Limiter {
   }
 
   /** See Limiter.admit. Allocates the Decision, one handle and one key per spec. */
-  admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64): Decision {
+  admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64, mustFit: i64 = 0): Decision {
     const d = new Decision();
     if (changetype<usize>(specs) == 0) return d;
     let rejected = false;
@@ -69,7 +69,8 @@ export class LocalLimiter extends Limiter {
       }
       let est: i64 = 0;
       if (mode == AdmissionMode.Reserve) est = nonNegative(spec.estimate >= 0 ? spec.estimate : estimate);
-      const step = this.admitOne(h, spec.limit, nowMs, est);
+      // A request whose known part alone exceeds the limit could never fit.
+      const step = mustFit > spec.limit ? this.refuseOne(h, nowMs) : this.admitOne(h, spec.limit, nowMs, est);
       h.windowStart = this.view.windowStart;
       if (step == STEP_ADMITTED) {
         h.reserved = est;
@@ -152,6 +153,15 @@ export class LocalLimiter extends Limiter {
       }
     }
     return result;
+  }
+
+  /**
+   * Refuses without writing (the counter is read into `view` for the window): for a
+   * request whose input alone exceeds the limit, which admitting would let overshoot the
+   * limit by its whole size.
+   */
+  private refuseOne(h: CounterHandle, nowMs: i64): i32 {
+    return this.readCurrent(h.key, nowMs, h.windowMs) == LimitStatus.Ok ? STEP_REJECTED : STEP_STORE_ERROR;
   }
 
   /**

@@ -5,6 +5,7 @@
 
 import { PluginConfig, LimitConfig, RateConfig, Expression, CostMode, UsageConfig, UsagePath, usageProviderName } from "../config";
 import { compileWith, CompileOptions, Program } from "../cel";
+import { REQUEST_BODY_JSON_PREFIX } from "../cel/planner";
 import { CostWeights, TokenKind, USAGE_FIELD_NAMES } from "../usage/cost";
 import { PresetResolver } from "../usage/presets";
 import { AttributeOptions, IdentityOptions, IdentityStats, collectFilterStateKeys } from "../attributes";
@@ -92,6 +93,21 @@ export class CompiledPolicy {
   readonly presets: PresetResolver;
   /** The counters backend of `counters.backend`. */
   readonly limiter: Limiter;
+  /**
+   * Some `when` or `counters` expression reads the request body (`requestBodyJSON`): limits
+   * are selected once the body is here, not at the request headers.
+   */
+  readonly selectionReadsBody: bool;
+  /**
+   * The attribute names the selection's expressions may read, body functions left out:
+   * resolved at the request headers when the selection waits for the body (Envoy lets a
+   * filter read the headers only then).
+   */
+  readonly selectionAttributeNames: Array<string>;
+  /** The pointers the cost expression gives `requestBodyJSON`: looked up when the request body is read. */
+  readonly costRequestPointers: Array<string>;
+  /** The pointers the cost expression gives `responseBodyJSON`: the response body is kept (bounded) for them. */
+  readonly costResponsePointers: Array<string>;
   /** One line per problem: `<path>: invalid CEL ...`, `usage.paths: ...`. Empty when usable. */
   readonly errors: Array<string>;
   /** Accepted, but probably not what was meant (`<path>: ...`), one line each. */
@@ -100,12 +116,19 @@ export class CompiledPolicy {
   /** See `compilePolicy`. */
   constructor(config: PluginConfig, env: PolicyEnvironment) {
     const errors = new Array<string>();
-    const names = env.attributeNames;
+    const names = selectionOptions(env.attributeNames);
     const when = new Array<Program>();
     compileAll(config.when, when, errors, names);
     const limits = new Array<CompiledLimit>();
     for (let i = 0; i < config.limits.length; i++) limits.push(compileLimit(unchecked(config.limits[i]), errors, names));
     const cost = compileCost(config, errors);
+    const selectionReadsBody = readsBody(when, limits);
+    const costRequestPointers = cost !== null ? cost.requestPointers : new Array<string>();
+    if ((selectionReadsBody || costRequestPointers.length > 0) && !config.admission.readRequestBody) {
+      errors.push("admission.readRequestBody: must be true: an expression uses requestBodyJSON, which reads the request body");
+    } else if (selectionReadsBody && config.admission.maxRequestBodyBytes == 0) {
+      errors.push("admission.maxRequestBodyBytes: must be above 0: a when or counters expression uses requestBodyJSON, and every request with a body would be refused as too large");
+    }
     const presets = presetResolverOf(config.usage);
     // The presets are checked once the expressions are right, as a problem of their own.
     if (errors.length == 0 && presets.error.length > 0) errors.push("usage.paths: " + presets.error);
@@ -118,9 +141,59 @@ export class CompiledPolicy {
     this.headerNames = headerNamesOf(config);
     this.presets = presets;
     this.limiter = limiterOf(config, env, errors);
+    this.selectionReadsBody = selectionReadsBody;
+    this.selectionAttributeNames = selectionReadsBody ? attributeNamesOf(when, limits) : new Array<string>();
+    this.costRequestPointers = costRequestPointers;
+    this.costResponsePointers = cost !== null ? cost.responsePointers : new Array<string>();
     this.errors = errors;
     this.warnings = policyWarnings(config);
   }
+}
+
+/**
+ * `base` for `when` and `counters`: requestBodyJSON allowed, responseBodyJSON not (limits
+ * are selected before there is a response). Allocates.
+ */
+function selectionOptions(base: CompileOptions): CompileOptions {
+  const o = new CompileOptions();
+  o.knownNames = base.knownNames;
+  o.onlyKnownNames = base.onlyKnownNames;
+  o.requestBodyJson = true;
+  o.responseBodyJson = false;
+  o.bodyJsonContext = "in when or counters: limits are selected before the response exists (use it in cost.expression)";
+  return o;
+}
+
+/** The attribute names `when` and the limits' expressions look up, each once, body functions left out. */
+function attributeNamesOf(when: Array<Program>, limits: Array<CompiledLimit>): Array<string> {
+  const out = new Array<string>();
+  addNames(when, out);
+  for (let i = 0; i < limits.length; i++) {
+    addNames(unchecked(limits[i]).when, out);
+    addNames(unchecked(limits[i]).counters, out);
+  }
+  return out;
+}
+
+function addNames(programs: Array<Program>, out: Array<string>): void {
+  for (let i = 0; i < programs.length; i++) {
+    const names = unchecked(programs[i]).attrNames;
+    for (let j = 0; j < names.length; j++) {
+      const name = unchecked(names[j]);
+      if (!name.startsWith(REQUEST_BODY_JSON_PREFIX) && !out.includes(name)) out.push(name);
+    }
+  }
+}
+
+/** Whether any of the selection's expressions reads the request body. */
+function readsBody(when: Array<Program>, limits: Array<CompiledLimit>): bool {
+  for (let i = 0; i < when.length; i++) if (unchecked(when[i]).requestPointers.length > 0) return true;
+  for (let i = 0; i < limits.length; i++) {
+    const l = unchecked(limits[i]);
+    for (let j = 0; j < l.when.length; j++) if (unchecked(l.when[j]).requestPointers.length > 0) return true;
+    for (let j = 0; j < l.counters.length; j++) if (unchecked(l.counters[j]).requestPointers.length > 0) return true;
+  }
+  return false;
 }
 
 /**
@@ -138,8 +211,9 @@ export function compilePolicy(config: PluginConfig, env: PolicyEnvironment): Com
  */
 export function expressionErrors(config: PluginConfig, attributes: CompileOptions): Array<string> {
   const errors = new Array<string>();
-  compileAll(config.when, new Array<Program>(), errors, attributes);
-  for (let i = 0; i < config.limits.length; i++) compileLimit(unchecked(config.limits[i]), errors, attributes);
+  const options = selectionOptions(attributes);
+  compileAll(config.when, new Array<Program>(), errors, options);
+  for (let i = 0; i < config.limits.length; i++) compileLimit(unchecked(config.limits[i]), errors, options);
   compileCost(config, errors);
   return errors;
 }
@@ -206,7 +280,8 @@ function compileCost(config: PluginConfig, errors: Array<string>): Program | nul
   const program = compileOne(cost, errors, COST_NAMES);
   if (program === null && errors.length > before && unchecked(errors[before]).includes("undeclared reference")) {
     const names = COST_NAMES.knownNames;
-    unchecked(errors[before] = unchecked(errors[before]) + " (a cost expression may use " + (names === null ? "" : names.join(", ")) + ")");
+    unchecked(errors[before] = unchecked(errors[before]) + " (a cost expression may use " + (names === null ? "" : names.join(", ")) +
+      ", requestBodyJSON(pointer) and responseBodyJSON(pointer))");
   }
   return program;
 }

@@ -179,9 +179,14 @@ export class ServiceLimiter extends Limiter {
   }
 
   /** See Limiter.admit: answers Pending (or a failure when no call could start). */
-  admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64): Decision {
+  admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64, mustFit: i64 = 0): Decision {
     const d = new Decision();
     if (changetype<usize>(specs) == 0 || specs.length == 0) return d;
+    // A request whose input alone exceeds a limit can never fit: refused without a call.
+    for (let i = 0, n = specs.length; i < n; i++) {
+      const spec = unchecked(specs[i]);
+      if (mustFit > spec.limit) return refusedOutright(d, spec, i, nowMs);
+    }
     const rls = this.engine == ServiceEngine.EnvoyRls;
     const a = new ServiceAdmission(this, d, mode);
     for (let i = 0, n = specs.length; i < n; i++) {
@@ -520,4 +525,18 @@ export class ServiceLimiter extends Limiter {
 /** The name a counter's view is known by in this worker: its key as text. */
 function viewName(key: ArrayBuffer): string {
   return String.UTF8.decode(key);
+}
+
+/** `d` refusing the request on `spec` (index `i`) without asking the service. */
+function refusedOutright(d: Decision, spec: CounterSpec, i: i32, nowMs: i64): Decision {
+  const w = safeWindow(spec.windowMs);
+  d.admitted = false;
+  d.hasCounter = true;
+  d.limitName = spec.limitName;
+  d.rateIndex = spec.rateIndex;
+  d.counterIndex = i;
+  d.limit = spec.limit;
+  d.remaining = 0;
+  d.resetMs = windowStart(nowMs, w) + w - nowMs;
+  return d;
 }

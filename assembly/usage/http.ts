@@ -68,3 +68,20 @@ export function isReadableEncoding(encoding: string | null): bool {
   if (encoding === null || encoding.length == 0) return true;
   return encoding.toLowerCase() == "identity";
 }
+
+/**
+ * The value of a `content-length` header (null: absent): its decimal digits, -1 when it
+ * is not a plain decimal number or exceeds 2^53. Allocates nothing.
+ */
+export function parseContentLength(s: string | null): i64 {
+  if (s === null) return -1;
+  const n = s.length;
+  if (n == 0 || n > 16) return -1;
+  let v: i64 = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + <i64>c;
+  }
+  return v > (<i64>1 << 53) ? -1 : v;
+}

@@ -20,6 +20,17 @@ export class JsonCursor {
   strEscaped: bool = false;
   /** Last number read: its value if a non-negative integer (x.0 allowed), else -1. */
   num: i64 = -1;
+  /**
+   * What `skipValue` passed over, for estimating a prompt's tokens: the bytes of its
+   * string values (as written, escapes included), its attachments (a string that is the
+   * value of a `data` member or starts with `data:`: base64 media, not text), and its
+   * numbers (token ids in a `prompt` or `input` list). Keys are not counted.
+   */
+  textBytes: i64 = 0;
+  attachments: i64 = 0;
+  numbers: i64 = 0;
+  // The member key just read was `data`: its string value is an attachment.
+  private dataKey: bool = false;
   private kinds: StaticArray<u32> = new StaticArray<u32>(MAX_DEPTH >> 5);
 
   constructor(ptr: usize, len: usize) {
@@ -230,12 +241,14 @@ export class JsonCursor {
   /** Skips one value of any kind, validating it. */
   skipValue(): bool {
     let depth = 0;
+    this.dataKey = false;
     while (true) {
       // A value is expected here.
       const b = this.peek();
       if (b == 0x7B || b == 0x5B) {
         this.p++;
         const isObj = b == 0x7B;
+        this.dataKey = false;
         if (this.peek() == (isObj ? 0x7D : 0x5D)) {
           this.p++;
         } else {
@@ -249,10 +262,14 @@ export class JsonCursor {
         }
       } else if (b == 0x22) {
         if (!this.string()) return false;
+          this.countString();
       } else if (b == 0x2D || <u32>(b - 0x30) <= 9 || b == 0x4E || b == 0x49) {
         if (!this.number()) return false;
+        this.numbers++;
+        this.dataKey = false;
       } else if (b == 0x74 || b == 0x66 || b == 0x6E) {
         if (this.literal() == -2) return false;
+        this.dataKey = false;
       } else {
         return this.fail(b < 0 ? "unexpected end" : "expected a value");
       }
@@ -281,7 +298,19 @@ export class JsonCursor {
   // A member key and its colon.
   private memberKey(): bool {
     if (!this.string()) return false;
+    this.dataKey = this.stringIs("data");
     return this.expect(0x3A, "expected ':'");
+  }
+
+  // Counts the string value just read as text or as an attachment.
+  private countString(): void {
+    const len = this.strEnd - this.strStart;
+    const start = this.strStart;
+    const dataUrl = len >= 5 && load<u8>(start) == 0x64 && load<u8>(start + 1) == 0x61 && load<u8>(start + 2) == 0x74 &&
+      load<u8>(start + 3) == 0x61 && load<u8>(start + 4) == 0x3A; // "data:"
+    if (this.dataKey || dataUrl) this.attachments++;
+    else this.textBytes += <i64>len;
+    this.dataKey = false;
   }
 }
 

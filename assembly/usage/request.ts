@@ -36,6 +36,16 @@ export class RequestInfo {
   geminiMaxOutputTokens: i64 = -1;
   /** `model`, decoded ("" if absent or not a string; Gemini names the model in the path). */
   model: string = "";
+  /** `n`: how many choices OpenAI generates. */
+  n: i64 = -1;
+  /** `generationConfig.candidateCount`: how many candidates Gemini generates. */
+  candidateCount: i64 = -1;
+  /** Bytes of the body's string values other than the fields read above (the prompt's text). */
+  textBytes: i64 = 0;
+  /** Attachments: strings that are base64 media (a `data` member, a `data:` URL). */
+  attachments: i64 = 0;
+  /** Numbers other than the fields read above (token ids of a prompt given as ids). */
+  numbers: i64 = 0;
 
   /** ENC_* of the body; other than UTF-8, the fields were read from `utf8`, its transcoding. */
   encoding: i32 = ENC_UTF8;
@@ -64,7 +74,19 @@ export class RequestInfo {
     if (this.geminiMaxOutputTokens >= 0) return this.geminiMaxOutputTokens;
     return this.maxTokens;
   }
+
+  /** How many outputs the request asks for: `n`, else `candidateCount`, else 1 (never 0). */
+  outputCount(): i64 {
+    const n = this.n > 0 ? this.n : this.candidateCount > 0 ? this.candidateCount : 1;
+    return n > MAX_OUTPUT_COUNT ? MAX_OUTPUT_COUNT : n;
+  }
 }
+
+/**
+ * Largest output count taken from a request: OpenAI accepts `n` up to 128. A larger value
+ * is refused upstream; capping keeps the reservation's product far from overflow.
+ */
+export const MAX_OUTPUT_COUNT: i64 = 128;
 
 /**
  * Reads the fields above from a complete JSON request body [ptr, ptr+len). Invalid JSON
@@ -101,6 +123,9 @@ function inspectUtf8(ptr: usize, len: usize): RequestInfo {
     c.ws();
     if (c.p != c.end) c.fail("unexpected bytes after the JSON value");
   }
+  info.textBytes = c.textBytes;
+  info.attachments = c.attachments;
+  info.numbers = c.numbers;
   if (c.error.length > 0) {
     info.error = c.error;
     info.errorOffset = c.errorAt;
@@ -148,6 +173,11 @@ function readMember(c: JsonCursor, info: RequestInfo): bool {
     info.maxOutputTokens = v;
     return v != BAD;
   }
+  if (c.stringIs("n")) {
+    const v = readCount(c);
+    info.n = v;
+    return v != BAD;
+  }
   if (c.stringIs("model")) {
     if (c.peek() == 0x22) {
       if (!c.string()) return false;
@@ -157,15 +187,20 @@ function readMember(c: JsonCursor, info: RequestInfo): bool {
     info.model = "";
     return c.skipValue();
   }
-  if (c.stringIs("generationConfig") && c.peek() == 0x7B) {
+  // Gemini's REST API takes proto field names in either case.
+  if ((c.stringIs("generationConfig") || c.stringIs("generation_config")) && c.peek() == 0x7B) {
     c.p++;
     if (c.peek() == 0x7D) { c.p++; return true; }
     while (true) {
       if (!c.string()) return false;
       if (!c.expect(0x3A, "expected ':'")) return false;
-      if (c.stringIs("maxOutputTokens")) {
+      if (c.stringIs("maxOutputTokens") || c.stringIs("max_output_tokens")) {
         const v = readCount(c);
         info.geminiMaxOutputTokens = v;
+        if (v == BAD) return false;
+      } else if (c.stringIs("candidateCount") || c.stringIs("candidate_count")) {
+        const v = readCount(c);
+        info.candidateCount = v;
         if (v == BAD) return false;
       } else if (!c.skipValue()) {
         return false;

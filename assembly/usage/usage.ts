@@ -32,10 +32,14 @@ export function scanStatusName(status: i32): string {
  * tokenizers averages about four bytes per token). The one place the ratio is set. */
 export const TEXT_BYTES_PER_TOKEN: i64 = 4;
 
-/** Tokens in `bytes` bytes of text at TEXT_BYTES_PER_TOKEN, rounded up; 0 for none. */
-export function tokensForBytes(bytes: i64): i64 {
+/**
+ * Tokens in `bytes` bytes of text at `ratio` bytes per token (the policy's
+ * admission.bytesPerToken; TEXT_BYTES_PER_TOKEN by default), rounded up; 0 for none.
+ */
+export function tokensForBytes(bytes: i64, ratio: i64 = TEXT_BYTES_PER_TOKEN): i64 {
   if (bytes <= 0) return 0;
-  return bytes / TEXT_BYTES_PER_TOKEN + (bytes % TEXT_BYTES_PER_TOKEN != 0 ? 1 : 0);
+  const r = ratio < 1 ? TEXT_BYTES_PER_TOKEN : ratio;
+  return bytes / r + (bytes % r != 0 ? 1 : 0);
 }
 
 /**

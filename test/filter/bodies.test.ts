@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { chatHeaders, chatResponse, CHAT_RESPONSE, CHAT_REQUEST, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, chatRequest, counterOf, usedBy, metric } from "./helpers.ts";
+import { filterHost, chat, chatRequest, counterOf, usedBy, metric, HELLO_INPUT } from "./helpers.ts";
 
 test("the example response split into 2 chunks at every byte position charges exactly 100 each time", async () => {
   const host = await filterHost();
@@ -51,14 +51,14 @@ test("a response without usage is charged the reservation (default 1000, or max_
   const host = await filterHost();
   const noUsage = '{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}]}';
   assert.equal(chat(host, "alice", ["free"], { response: noUsage }).status, 200);
-  assert.equal(usedBy(host, "free", "alice"), 1000);
+  assert.equal(usedBy(host, "free", "alice"), 1000 + HELLO_INPUT);
   assert.equal(metric(host, "usage_missing"), 1);
   assert.equal(metric(host, "fallback_charges"), 1);
   assert.equal(chat(host, "alice", ["free"], { response: noUsage, body: chatRequest(250) }).status, 200);
-  assert.equal(usedBy(host, "free", "alice"), 1250);
+  assert.equal(usedBy(host, "free", "alice"), 1250 + 2 * HELLO_INPUT);
   assert.equal(metric(host, "usage_missing"), 2);
   assert.equal(chat(host, "alice", ["free"], { response: "" }).status, 200);
-  assert.equal(usedBy(host, "free", "alice"), 2250, "an empty body is charged the reservation too");
+  assert.equal(usedBy(host, "free", "alice"), 2250 + 3 * HELLO_INPUT, "an empty body is charged the reservation too");
   assert.equal(metric(host, "usage_missing"), 3);
   assert.equal(counterOf(host, "free", "alice")?.reserved, 0);
 });
@@ -70,7 +70,7 @@ test("an invalid JSON body is charged the fallback and counted", async () => {
     const r = chat(host, "alice", ["free"], { response: body });
     assert.equal(r.status, 200);
     assert.equal(r.body, body, "the body passes unchanged");
-    assert.equal(usedBy(host, "free", "alice") - before, 1000, JSON.stringify(body));
+    assert.equal(usedBy(host, "free", "alice") - before, 1000 + HELLO_INPUT, JSON.stringify(body));
   }
   assert.equal(metric(host, "usage_missing"), 4);
   assert.equal(metric(host, "fallback_charges"), 4);
@@ -88,13 +88,13 @@ test("a gzip-encoded body is unreadable: fallback charge, usage_unreadable count
   assert.equal(r.upstreamRequest?.headers["accept-encoding"], "identity");
   assert.equal(r.upstreamRequest?.headerPairs.filter(([k]) => k === "accept-encoding").length, 1);
   assert.deepEqual(r.bodyBytes, new Uint8Array(gz), "the compressed body passes unchanged");
-  assert.equal(usedBy(host, "free", "alice"), 300, "charged the reservation (max_tokens), not 100");
+  assert.equal(usedBy(host, "free", "alice"), 300 + HELLO_INPUT, "charged the reservation (max_tokens and the input), not 100");
   assert.equal(metric(host, "usage_unreadable"), 1);
   assert.equal(metric(host, "usage_missing"), 1);
   assert.equal(metric(host, "fallback_charges"), 1);
   // content-encoding: identity is readable.
   chat(host, "alice", ["free"], { responseHeaders: { ...JSON_RESPONSE_HEADERS, "content-encoding": "identity" } });
-  assert.equal(usedBy(host, "free", "alice"), 400);
+  assert.equal(usedBy(host, "free", "alice"), 400 + HELLO_INPUT);
   assert.equal(metric(host, "usage_unreadable"), 1);
 });
 
@@ -134,12 +134,12 @@ test("a stream reset after response headers and part of the body is charged the 
   const s = host.newStream();
   s.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
   s.sendRequestBody(chatRequest(400), true);
-  assert.equal(counterOf(host, "free", "alice")?.reserved, 400);
+  assert.equal(counterOf(host, "free", "alice")?.reserved, 400 + HELLO_INPUT);
   s.sendResponseHeaders(JSON_RESPONSE_HEADERS);
   s.sendResponseBody(CHAT_RESPONSE.slice(0, 120));
   s.reset();
   assert.equal(s.completed, true);
-  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 400, reserved: 0 });
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 400 + HELLO_INPUT, reserved: 0 });
   assert.equal(metric(host, "streams_aborted"), 1);
   assert.equal(metric(host, "fallback_charges"), 1);
 });
@@ -164,7 +164,7 @@ test("a stream reset before the response releases the reservation and charges no
   const s = host.newStream();
   s.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
   s.sendRequestBody(chatRequest(700), true);
-  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 100, reserved: 700 });
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 100, reserved: 700 + HELLO_INPUT });
   s.reset();
   assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 100, reserved: 0 });
   assert.equal(metric(host, "streams_aborted"), 1);
@@ -200,6 +200,6 @@ test("a headers-only response (end of stream on the headers) is charged the fall
   s.sendRequestBody(chatRequest(321), true);
   s.sendResponseHeaders({ ":status": "200" }, true);
   assert.equal(s.completed, true);
-  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 321, reserved: 0 });
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 321 + HELLO_INPUT, reserved: 0 });
   assert.equal(metric(host, "usage_missing"), 1);
 });

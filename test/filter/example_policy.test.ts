@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, chatRequest, counterOf, usedBy, rateLimitHeaders, metric, NINE_AM, NEXT_MIDNIGHT } from "./helpers.ts";
+import { filterHost, chat, chatRequest, counterOf, usedBy, rateLimitHeaders, metric, NINE_AM, NEXT_MIDNIGHT, HELLO_INPUT } from "./helpers.ts";
 
 const LIMITED_BODY_AT_9 =
   '{"error":{"message":"Rate limit reached for tokens on limit free: limit 20000, remaining 0. Please try again in 15h0m0s.",' +
@@ -48,7 +48,7 @@ test("counters are per user: alice exhausted, carol in free is still admitted wi
   assert.equal(exhaust(host, "alice", ["free"], 300).admitted, 200);
   const carol = chat(host, "carol", ["free"]);
   assert.equal(carol.status, 200);
-  assert.equal(carol.headers["x-ratelimit-remaining-tokens"], "19000");
+  assert.equal(carol.headers["x-ratelimit-remaining-tokens"], String(19_000 - HELLO_INPUT));
   assert.equal(usedBy(host, "free", "carol"), 100);
   assert.equal(usedBy(host, "free", "alice"), 20_000);
   assert.equal(chat(host, "alice", ["free"]).status, 429);
@@ -80,7 +80,7 @@ test("the daily window resets at 00:00 UTC: exhausted at 23:59:59.999, admitted 
   assert.equal(fresh.status, 200);
   assert.deepEqual(rateLimitHeaders(fresh), [
     ["x-ratelimit-limit-tokens", "20000"],
-    ["x-ratelimit-remaining-tokens", "19000"],
+    ["x-ratelimit-remaining-tokens", String(19_000 - HELLO_INPUT)],
     ["x-ratelimit-reset-tokens", "24h0m0s"],
   ]);
   assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: NEXT_MIDNIGHT, windowMs: 86_400_000, used: 100, reserved: 0 });
@@ -123,16 +123,16 @@ test("admitted responses carry limit, remaining (after this request's reservatio
   assert.equal(first.status, 200);
   assert.deepEqual(rateLimitHeaders(first), [
     ["x-ratelimit-limit-tokens", "20000"],
-    ["x-ratelimit-remaining-tokens", "19000"],
+    ["x-ratelimit-remaining-tokens", String(19_000 - HELLO_INPUT)],
     ["x-ratelimit-reset-tokens", "15h0m0s"],
   ]);
   assert.equal(first.body, CHAT_RESPONSE, "the body passes unchanged");
   const second = chat(host, "alice", ["free"]);
-  assert.equal(second.headers["x-ratelimit-remaining-tokens"], "18900");
+  assert.equal(second.headers["x-ratelimit-remaining-tokens"], String(18_900 - HELLO_INPUT));
   const gold = chat(host, "bob", ["gold"]);
   assert.deepEqual(rateLimitHeaders(gold), [
     ["x-ratelimit-limit-tokens", "200000"],
-    ["x-ratelimit-remaining-tokens", "199000"],
+    ["x-ratelimit-remaining-tokens", String(199_000 - HELLO_INPUT)],
     ["x-ratelimit-reset-tokens", "15h0m0s"],
   ]);
   // The 200th admitted request: 19,900 used + 1,000 reserved leaves nothing.

@@ -39,6 +39,12 @@ export function chat(host: Host, user: string, groups: string[], opts: ChatOptio
 }
 
 /** A chat request body asking for at most `maxTokens` generated tokens. */
+/**
+ * The input estimate of every fixture chat request's prompt (`"user"`, `"Hello!"`): 10
+ * bytes of text at 4 bytes a token. Reservations and fallback charges include it.
+ */
+export const HELLO_INPUT = 3;
+
 export function chatRequest(maxTokens?: number, field = "max_tokens"): string {
   const req: Record<string, unknown> = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello!" }] };
   if (maxTokens !== undefined) req[field] = maxTokens;

@@ -13,11 +13,11 @@ test("after a mixed scenario the Prometheus page shows every filter metric with 
   assert.equal(chat(host, "alice", ["free"]).status, 429);
   // bob (gold): 100 tokens.
   chat(host, "bob", ["gold"], { worker: 1 });
-  // carol (free): no usage in the response -> the 1000-token reservation.
+  // carol (free): no usage in the response -> the 1003-token reservation (1000 + the input estimate).
   chat(host, "carol", ["free"], { response: '{"id":"x","choices":[]}' });
   // dave (free): 503 -> nothing.
   chat(host, "dave", ["free"], { responseHeaders: { ":status": "503" }, response: "upstream overloaded" });
-  // erin (free): gzip -> unreadable -> her max_tokens of 700.
+  // erin (free): gzip -> unreadable -> her reservation of 703 (max_tokens 700 + the input estimate).
   chat(host, "erin", ["free"], { body: chatRequest(700), responseHeaders: { ...JSON_RESPONSE_HEADERS, "content-encoding": "gzip" }, response: gzipSync(CHAT_RESPONSE) });
   // Nobody: no identity, both group predicates fail to evaluate.
   host.exchange({ request: { headers: { ":method": "POST", ":path": "/v1/chat/completions", ":authority": "llm" }, body: CHAT_REQUEST }, response: { headers: JSON_RESPONSE_HEADERS, body: CHAT_RESPONSE } });
@@ -37,7 +37,7 @@ test("after a mixed scenario the Prometheus page shows every filter metric with 
     "tokenlimit_identity_missing_missing_header{} 1",
     "tokenlimit_limit_free_requests_admitted{} 204",
     "tokenlimit_limit_free_requests_limited{} 1",
-    "tokenlimit_limit_free_tokens_charged{} 21700",
+    "tokenlimit_limit_free_tokens_charged{} 21706",
     "tokenlimit_limit_gold_requests_admitted{} 1",
     "tokenlimit_limit_gold_requests_limited{} 0",
     "tokenlimit_limit_gold_tokens_charged{} 100",
@@ -45,7 +45,7 @@ test("after a mixed scenario the Prometheus page shows every filter metric with 
     "tokenlimit_requests_limited{} 1",
     "tokenlimit_store_errors{} 0",
     "tokenlimit_streams_aborted{} 1",
-    "tokenlimit_tokens_charged{} 21800",
+    "tokenlimit_tokens_charged{} 21806",
     "tokenlimit_upstream_errors_uncharged{} 1",
     "tokenlimit_usage_missing{} 2",
     "tokenlimit_usage_unreadable{} 1",

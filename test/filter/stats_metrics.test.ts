@@ -89,15 +89,17 @@ test("a stored value that does not decode is counted at each read and replaced b
 
 test("a reservation whose rollback keeps losing is counted as lost and stays until its window ends", async () => {
   const free = EXAMPLE_POLICY.limits.free;
-  const host = await filterHost({ pluginConfig: { limits: { free: { ...free, rates: [{ limit: 20000, window: "24h" }, { limit: 100, window: "1m" }] } } } });
+  const host = await filterHost({
+    pluginConfig: { limits: { free: { ...free, rates: [{ limit: 20000, window: "24h" }, { limit: 100, window: "1m" }] } }, admission: { readRequestBody: false } },
+  });
   chat(host, "alice", ["free"]); // 100 tokens: the minute's budget is gone
   let daily = 0;
   host.sharedData.beforeFilterWrite((key) => {
     // The first write reserves on the daily counter; every later one (the rollback) loses.
     if (key === ALICE && ++daily > 1) chargeAsAnotherWorker(host, key, 1);
   });
-  // A form body is not read: admission runs at the headers, daily counter first.
-  const headers = { ...chatHeaders("alice", ["free"]), "content-type": "multipart/form-data; boundary=x" };
+  // The body is not read (readRequestBody false): admission runs at the headers, daily counter first.
+  const headers = { ...chatHeaders("alice", ["free"]), "content-type": "text/plain" };
   const r = host.exchange({ request: { headers, body: "hello" }, response: { headers: JSON_RESPONSE_HEADERS, body: CHAT_RESPONSE } });
   assert.equal(r.status, 429);
   assert.equal(metric(host, "reservations_lost"), 1);

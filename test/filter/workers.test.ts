@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chatHeaders, chatResponse, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, counterOf, counterEntries, chatRequest, prng, metric, sendResponse } from "./helpers.ts";
+import { filterHost, chat, counterOf, counterEntries, chatRequest, prng, metric, sendResponse, HELLO_INPUT } from "./helpers.ts";
 import type { HttpStream } from "../../host-test/index.ts";
 
 const USERS = ["ann", "ben", "cat"];
@@ -95,7 +95,7 @@ test("reservations taken on one worker are visible to admission on another", asy
   const s1 = host.newStream({ worker: 1 });
   s1.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
   s1.sendRequestBody(chatRequest(400), true);
-  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 19_500, reserved: 400 });
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 19_500, reserved: 400 + HELLO_INPUT });
   // Worker 0 still fits (19,900 < 20,000) and reserves 1000; then worker 1 is refused.
   const s2 = host.newStream({ worker: 0 });
   s2.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
@@ -105,7 +105,7 @@ test("reservations taken on one worker are visible to admission on another", asy
   s3.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
   s3.sendRequestBody(chatRequest(), true);
   assert.equal(s3.localResponse?.status, 429);
-  assert.equal(counterOf(host, "free", "alice")?.reserved, 1400);
+  assert.equal(counterOf(host, "free", "alice")?.reserved, 1400 + 2 * HELLO_INPUT);
   s1.sendResponseHeaders(JSON_RESPONSE_HEADERS);
   s1.sendResponseBody(chatResponse(300), true);
   s2.sendResponseHeaders(JSON_RESPONSE_HEADERS);
@@ -130,7 +130,7 @@ test("a request that passes the header check but finds the budget gone once its 
   assert.equal(late.downstreamResponse?.status, 429);
   assert.equal(late.downstreamResponse?.headers["retry-after"], "54000");
   assert.equal(late.completed, true);
-  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 18_500, reserved: 1500 });
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 18_500, reserved: 1500 + HELLO_INPUT });
   sendResponse(other, chatResponse(1000));
   assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 19_500, reserved: 0 });
 });

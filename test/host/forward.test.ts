@@ -38,7 +38,8 @@ test("a forward sink hears each part when the filter lets it through: the reques
   s.sendResponseBody(body.slice(0, 20));
   s.sendResponseBody(body.slice(20), true);
   assert.deepEqual(events.slice(2), [
-    "down headers 200 remaining=19000",
+    // 20,000 less the reservation: the default 1000 and the prompt's 3 ("user", "Hello!").
+    "down headers 200 remaining=18997",
     `down data ${body.slice(0, 12)}`,
     `down data ${body.slice(20, 32)} end`,
     "completed",

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Host } from "../../host-test/index.ts";
 import { gzipSync } from "node:zlib";
 import { chatHeaders, chatResponse, CHAT_REQUEST } from "../../fixtures/llm.ts";
-import { NINE_AM, usedBy } from "../filter/helpers.ts";
+import { NINE_AM, usedBy, HELLO_INPUT } from "../filter/helpers.ts";
 
 // Reservations of 500 tokens, and the reservation as the fallback charge (the defaults).
 const POLICY = {
@@ -48,7 +48,7 @@ for (const status of ["204", "304", "301", "302", "307", "308", "103"]) {
 test("a 200 response without usage is still charged the fallback (the reservation)", async () => {
   const h = await host();
   assert.equal(answer(h, "200").status, 200);
-  assert.equal(usedBy(h, "per_user", "alice"), 500);
+  assert.equal(usedBy(h, "per_user", "alice"), 500 + HELLO_INPUT);
   assert.equal(h.metric("tokenlimit.fallback_charges"), 1);
 });
 

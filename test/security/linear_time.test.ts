@@ -217,3 +217,38 @@ test("the plugin configuration reader takes at most 20x the time for a 1 MB conf
     host.close();
   }
 });
+
+// ---- requestBodyJSON over the request body (through the filter) -----------------------
+
+test("requestBodyJSON over a 1 MB body of escaped, duplicate keys and nesting takes at most 20x the time of 100 KB", async () => {
+  const policy = {
+    limits: {
+      per_model: {
+        rates: [{ limit: 1e12, window: "1h" }],
+        when: [{ predicate: 'requestBodyJSON("/model") == "gpt-4o" && requestBodyJSON("/messages/0/role") != "x"' }],
+        counters: [{ expression: 'requestBodyJSON("/model")' }],
+      },
+    },
+    admission: { maxRequestBodyBytes: 4 * MB },
+  };
+  const host = await Host.create({ wasm: FILTER_WASM, pluginConfig: policy, now: NINE_AM, trace: false, bufferLimitBytes: 8 << 20 });
+  const body = (size: number) => {
+    const parts: string[] = [];
+    for (let n = 0, i = 0; n < size; i++) {
+      const p = i % 3 === 0 ? `"mod\\u0065l":"m\\n${i}"` : i % 3 === 1 ? `"model":[[{"model":${i}}]]` : `"k\\t${i}":"${"\\n".repeat(20)}"`;
+      parts.push(p);
+      n += p.length + 1;
+    }
+    return `{${parts.join(",")},"messages":[{"role":"user","content":"hi"}],"model":"gpt-4o"}`;
+  };
+  let admitted = 0;
+  assertLinear("requestBodyJSON over escaped, duplicate keys", body(100 * KB), body(MB), (b) => {
+    const r = host.exchange({
+      request: { headers: { ":method": "POST", ":path": "/v1/chat/completions", ":authority": "llm", "content-type": "application/json" }, body: b },
+      response: { headers: { ":status": "200", "content-type": "application/json" }, body: '{"usage":{"total_tokens":1}}' },
+    });
+    if (r.status === 200) admitted++;
+  });
+  assert.ok(admitted > 0);
+  assert.deepEqual(host.traps, []);
+});

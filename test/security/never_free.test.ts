@@ -70,7 +70,8 @@ test("a stream cut early is still charged the reservation when that is more than
     for (const e of textEvents(400)) s.sendResponseBody(e, false);
     s.reset();
   });
-  assert.equal(charged, 3000);
+  // The reservation: max_tokens plus the prompt's estimate ("user" + "Write a long story.": 23 bytes, 6 tokens).
+  assert.equal(charged, 3000 + 6);
 });
 
 test("with onMissing estimate, a cut stream is charged the text that passed plus the input, whatever the reservation", async () => {

@@ -14,10 +14,11 @@ test("openai SDK, JSON: admitted with the remaining budget, then a 429 RateLimit
   assert.equal(first.response.status, 200);
   assert.equal(first.data.usage?.total_tokens, 402);
   assert.equal(first.response.headers.get("x-ratelimit-limit-tokens"), "1000");
-  assert.equal(first.response.headers.get("x-ratelimit-remaining-tokens"), "600");
+  // Reserved: max_tokens 400 and the prompt's input estimate ("user", "Hello!": 3).
+  assert.equal(first.response.headers.get("x-ratelimit-remaining-tokens"), "597");
   assert.equal(first.response.headers.get("x-ratelimit-reset-tokens"), "12h0m0s");
   const second = await client.chat.completions.create({ model: "m", messages: HELLO, max_tokens: 400 }).withResponse();
-  assert.equal(second.response.headers.get("x-ratelimit-remaining-tokens"), "198");
+  assert.equal(second.response.headers.get("x-ratelimit-remaining-tokens"), "195");
   const third = await client.chat.completions.create({ model: "m", messages: HELLO, max_tokens: 400 }).withResponse();
   assert.equal(third.response.status, 200, "admitted while budget remains");
   const err = await client.chat.completions.create({ model: "m", messages: HELLO, max_tokens: 400 }).then(() => null, (e: unknown) => e);
@@ -29,7 +30,7 @@ test("openai SDK, JSON: admitted with the remaining budget, then a 429 RateLimit
   assert.deepEqual(p.logs.map((l) => l.record.status), [200, 200, 200, 429]);
   assert.deepEqual(p.logs.map((l) => l.record.outcome.tokens), [402, 402, 402, 0]);
   assert.deepEqual(p.logs[3].record.outcome.limits, { free: "limited" });
-  assert.match(p.logs[0].line, /^caller=alice POST \/v1\/chat\/completions 200 limits=free:admitted tokens=402 remaining=600 worker=0 \d+ms$/);
+  assert.match(p.logs[0].line, /^caller=alice POST \/v1\/chat\/completions 200 limits=free:admitted tokens=402 remaining=597 worker=0 \d+ms$/);
   const text = await p.prometheus();
   assert.match(text, /^tokenlimit_requests_admitted\{\} 3$/m);
   assert.match(text, /^tokenlimit_requests_limited\{\} 1$/m);
@@ -66,7 +67,7 @@ test("Anthropic SDK, JSON and streaming: usage from /v1/messages is charged, the
   const m = await client.messages.create({ model: "claude", max_tokens: 300, messages: HELLO }).withResponse();
   assert.equal(m.response.status, 200);
   assert.deepEqual(m.data.usage.output_tokens, 300);
-  assert.equal(m.response.headers.get("x-ratelimit-remaining-tokens"), "300");
+  assert.equal(m.response.headers.get("x-ratelimit-remaining-tokens"), "297", "max_tokens 300 and the input (3) reserved");
   const s = await client.messages.create({ model: "claude", max_tokens: 300, messages: HELLO, stream: true }).withResponse();
   const kinds: string[] = [];
   for await (const e of s.data) kinds.push(e.type);
@@ -96,7 +97,7 @@ test("an SDK retries by itself after retry-after seconds, then raises; the reset
   p.serving.clock.set(Date.UTC(2026, 10, 30, 0, 0, 0));
   const after = await client.chat.completions.create({ model: "m", messages: HELLO, max_tokens: 100 }).withResponse();
   assert.equal(after.response.status, 200);
-  assert.equal(after.response.headers.get("x-ratelimit-remaining-tokens"), "200");
+  assert.equal(after.response.headers.get("x-ratelimit-remaining-tokens"), "197", "max_tokens 100 and the input (3) reserved");
   assert.equal(p.mock.stats.requests, 2);
 });
 

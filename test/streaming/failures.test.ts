@@ -26,27 +26,33 @@ function afterEvent(body: string, marker: string): number {
 }
 
 const ceilDiv4 = (n: number) => Math.ceil(n / 4);
+// The reservations include the input estimate of each transcript's request: its prompt's
+// string bytes at 4 bytes a token.
+const OPENAI_INPUT = ceilDiv4("user".length + "Write a haiku about coffee.".length); // 8
+const ANTHROPIC_INPUT = ceilDiv4("user".length + "Hello".length); // 3
+const VLLM_INPUT = ceilDiv4("user".length + "Hi".length); // 2
+const RESPONSES_INPUT = ceilDiv4("Say hi.".length); // 2
 
 test("client reset before OpenAI's usage chunk: the reservation is charged and the stream counted as aborted", async () => {
   const host = await newHost();
   const t = T.OPENAI_CHAT_STREAM;
   const aborted = metric(host, "tokenlimit.streams_aborted");
   const missing = metric(host, "tokenlimit.usage_missing");
-  // The request states no max tokens: the default reservation (1000) is the fallback.
-  assert.equal(cutAt(host, t, afterEvent(t.body, '"finish_reason":"stop"')), 1000);
+  // The request states no max tokens: the default reservation (1000) and its input are the fallback.
+  assert.equal(cutAt(host, t, afterEvent(t.body, '"finish_reason":"stop"')), 1000 + OPENAI_INPUT);
   assert.equal(metric(host, "tokenlimit.streams_aborted") - aborted, 1);
   assert.equal(metric(host, "tokenlimit.usage_missing") - missing, 1);
   assert.equal(storedReserved(host, "user", "alice"), 0);
 });
 
-test("client reset before the usage chunk with onMissing estimate: the text seen so far, about 4 bytes a token", async () => {
+test("client reset before the usage chunk with onMissing estimate: the text seen so far, about 4 bytes a token, plus the input estimate", async () => {
   const host = await newHost(policy({ usage: { onMissing: "estimate" } }));
   const t = T.OPENAI_CHAT_STREAM;
   const at = afterEvent(t.body, '"finish_reason":"stop"');
   const text = rawStringBytes(t.body.slice(0, at), /content/);
   // Raw bytes as sent, escapes included: `Here is a \"haiku\":\n\n` (24) + `Caf\u00e9 steam rises \u2014 ☕` (32)
   assert.equal(text, 56);
-  assert.equal(cutAt(host, t, at), ceilDiv4(text));
+  assert.equal(cutAt(host, t, at), ceilDiv4(text) + OPENAI_INPUT);
 });
 
 test("client reset with onMissing zero charges nothing", async () => {
@@ -67,7 +73,7 @@ test("client reset inside OpenAI's usage chunk: a half-read usage object is neve
   const t = T.OPENAI_CHAT_STREAM;
   const start = utf8(t.body.slice(0, t.body.indexOf('"usage":{"prompt_tokens"'))).length;
   const end = utf8(t.body.slice(0, t.body.lastIndexOf("}}}") + 1)).length;
-  for (let at = start; at <= end; at += 3) assert.equal(cutAt(host, t, at, 64), 1000, `cut at ${at}`);
+  for (let at = start; at <= end; at += 3) assert.equal(cutAt(host, t, at, 64), 1000 + OPENAI_INPUT, `cut at ${at}`);
 });
 
 test("client reset mid Anthropic stream: input from message_start plus an estimate of the text seen", async () => {
@@ -105,8 +111,8 @@ test("client reset at every byte of an Anthropic stream: a sane charge, no trap,
   for (let at = 0; at <= n; at++) {
     const c = cutAt(host, t, at, 29);
     if (at >= full) assert.equal(c, 659, `cut at ${at}`);
-    // Before message_start's usage is read: the reservation (max_tokens 1024); after: input + estimate.
-    else assert.ok(c === 1024 || (c >= 472 && c <= 472 + maxText) || c === 659, `cut at ${at}: ${c}`);
+    // Before message_start's usage is read: the reservation (max_tokens 1024 + the input); after: input + estimate.
+    else assert.ok(c === 1024 + ANTHROPIC_INPUT || (c >= 472 && c <= 472 + maxText) || c === 659, `cut at ${at}: ${c}`);
   }
   assert.equal(host.traps.length, 0);
   assert.equal(storedReserved(host, "user", "alice"), 0);
@@ -156,11 +162,11 @@ test("an OpenAI-compatible error object mid-stream then [DONE]: the fallback, co
   const t = T.VLLM_STREAM_ERROR;
   const missing = metric(host, "tokenlimit.usage_missing");
   const fallbacks = metric(host, "tokenlimit.fallback_charges");
-  assert.equal(replay(host, t, { chunkSize: 5 }).charged, 300, "the reservation: max_tokens 300");
+  assert.equal(replay(host, t, { chunkSize: 5 }).charged, 300 + VLLM_INPUT, "the reservation: max_tokens 300 and the input");
   assert.equal(metric(host, "tokenlimit.usage_missing") - missing, 1);
   assert.equal(metric(host, "tokenlimit.fallback_charges") - fallbacks, 1);
   const estimating = await newHost(policy({ usage: { onMissing: "estimate" } }));
-  assert.equal(replay(estimating, t, { chunkSize: 5 }).charged, ceilDiv4(18), '"Once upon a time, "');
+  assert.equal(replay(estimating, t, { chunkSize: 5 }).charged, ceilDiv4(18) + VLLM_INPUT, '"Once upon a time, " and the input');
 });
 
 test("an upstream 5xx is not charged (by default) and is counted", async () => {
@@ -179,7 +185,7 @@ test("an upstream 5xx is not charged (by default) and is counted", async () => {
 test("a stream without a usage event is charged the fallback and counted as usage missing", async () => {
   const t = T.OPENAI_CHAT_STREAM_NO_USAGE;
   const text = rawStringBytes(t.body, /content/);
-  const cases: Array<[string, number]> = [["reservation", 1000], ["estimate", ceilDiv4(text)], ["zero", 0]];
+  const cases: Array<[string, number]> = [["reservation", 1000 + OPENAI_INPUT], ["estimate", ceilDiv4(text) + OPENAI_INPUT], ["zero", 0]];
   for (const [onMissing, want] of cases) {
     // includeStreamUsage off: the server is not asked for usage, so none comes.
     const host = await newHost(policy({ usage: { includeStreamUsage: false, onMissing } }));
@@ -265,5 +271,5 @@ test("Responses API: a response.incomplete event carries usage and is charged ex
   assert.equal(replay(host, t, { body: incomplete, chunkSize: 19 }).charged, 508);
   const cut = t.body.slice(0, t.body.indexOf("event: response.output_text.done"));
   const failed = cut + 'event: error\ndata: {"type":"error","code":"server_error","message":"The server had an error while processing your request.","param":null,"sequence_number":6}\n\n';
-  assert.equal(replay(host, t, { body: failed, chunkSize: 19 }).charged, 600, "the reservation (max_output_tokens)");
+  assert.equal(replay(host, t, { body: failed, chunkSize: 19 }).charged, 600 + RESPONSES_INPUT, "the reservation (max_output_tokens and the input)");
 });

@@ -11,7 +11,9 @@ test("auto: /v1/messages reads Anthropic's fields; the same body on /v1/chat/com
     assert.equal(replay(host, t, { chunkSize: 50 }).charged, t.usage.total, t.name);
     const missing = metric(host, "tokenlimit.usage_missing");
     // OpenAI's preset looks for usage.prompt_tokens / completion_tokens: not there.
-    assert.equal(replay(host, t, { path: "/v1/chat/completions", chunkSize: 50 }).charged, 1024, "the reservation (max_tokens)");
+    // The reservation: max_tokens and the input estimate ("user" and the message, 4 bytes a token).
+    const input = Math.ceil(("user" + JSON.parse(t.request).messages[0].content).length / 4);
+    assert.equal(replay(host, t, { path: "/v1/chat/completions", chunkSize: 50 }).charged, 1024 + input, "the reservation (max_tokens and the input)");
     assert.equal(metric(host, "tokenlimit.usage_missing") - missing, 1);
   }
 });
@@ -26,7 +28,7 @@ test("auto: :streamGenerateContent and :generateContent read Gemini's usageMetad
   for (const path of paths) assert.equal(replay(host, T.GEMINI_STREAM, { path, chunkSize: 33 }).charged, 121, path);
   assert.equal(replay(host, T.GEMINI_JSON).charged, 18);
   // Not Gemini's path: OpenAI's fields are looked for, and none are there.
-  assert.equal(replay(host, T.GEMINI_STREAM, { path: "/v1/chat/completions" }).charged, 2048, "the reservation (maxOutputTokens)");
+  assert.equal(replay(host, T.GEMINI_STREAM, { path: "/v1/chat/completions" }).charged, 2048 + Math.ceil(("user" + "Write a story about a fox.").length / 4), "the reservation (maxOutputTokens and the input)");
 });
 
 test("auto: /v1/responses reads the Responses API's response.usage; chat completions paths do not", async () => {
@@ -34,7 +36,7 @@ test("auto: /v1/responses reads the Responses API's response.usage; chat complet
   assert.equal(replay(host, T.RESPONSES_STREAM, { chunkSize: 40 }).charged, 508);
   assert.equal(replay(host, T.RESPONSES_JSON).charged, 123);
   assert.equal(replay(host, T.RESPONSES_STREAM, { path: "/openai/v1/responses" }).charged, 508);
-  assert.equal(replay(host, T.RESPONSES_STREAM, { path: "/v1/chat/completions" }).charged, 600, "the reservation (max_output_tokens)");
+  assert.equal(replay(host, T.RESPONSES_STREAM, { path: "/v1/chat/completions" }).charged, 600 + Math.ceil("Say hi.".length / 4), "the reservation (max_output_tokens and the input)");
 });
 
 test("auto: OpenAI-compatible servers under any prefix (vLLM, Ollama /v1, Azure-style deployments)", async () => {

@@ -210,7 +210,7 @@ test("a compressed response cannot be read: the fallback is charged and counted"
     });
   });
   assert.equal(metric(host, "tokenlimit.usage_unreadable") - unreadable, 1);
-  assert.equal(charged, 256, "the reservation (max_completion_tokens)");
+  assert.equal(charged, 256 + Math.ceil(("user" + "Say hello.").length / 4), "the reservation (max_completion_tokens and the input)");
 });
 
 test("a request body larger than admission.maxRequestBodyBytes is forwarded as it is, and charged", async () => {

@@ -142,9 +142,9 @@ test("the stored counter holds the sum of the charges and no reservation once st
 test("the next request's x-ratelimit-remaining-tokens reflects the streamed usage", async () => {
   const host = await newHost(policy({}, { user: { rates: [{ limit: 10000, window: "24h" }], counters: [{ expression: "auth.identity.userid" }] } }));
   replay(host, T.OPENAI_CHAT_STREAM, { chunkSize: 5 });
-  // The next request reserves its max_completion_tokens (256) at admission.
+  // The next request reserves its max_completion_tokens (256) and its input ("user", "Say hello.": 4) at admission.
   const next = replay(host, T.OPENAI_CHAT_JSON);
-  assert.equal(next.result.headers["x-ratelimit-remaining-tokens"], String(10000 - 1963 - 256));
+  assert.equal(next.result.headers["x-ratelimit-remaining-tokens"], String(10000 - 1963 - 256 - 4));
   assert.equal(next.result.headers["x-ratelimit-limit-tokens"], "10000");
   // And after it settles (69 tokens), a third sees both charges and its own reservation (1000, the default).
   const third = host.exchange({
