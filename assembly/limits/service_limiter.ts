@@ -258,7 +258,8 @@ export class ServiceLimiter extends Limiter {
       const h = <ServiceHandle>unchecked(d.handles[call.first + i]);
       h.hitCounted = true;
       h.answered = <i64>s.limitRemaining;
-      const inflight = this.cache !== null ? 0 : this.inflight.read(h.key, now, h.windowMs);
+      const cache = this.cache;
+      const inflight = cache !== null ? cache.outstanding(h.key, h.windowMs, now) : this.inflight.read(h.key, now, h.windowMs);
       const reset = s.hasReset ? s.resetMs : msUntilReset(now, h.windowMs);
       // `limit_remaining` is after the hit this call counted: before it, remaining + 1.
       if (s.code == RlsCode.OverLimit || <i64>s.limitRemaining < inflight) {
