@@ -83,6 +83,9 @@ export class CachedCounters {
         this.touch(name, nowMs);
         return ViewAdmission.Reject;
       }
+      // Close to the end of the budget, what other replicas spent since the view was
+      // answered matters: ask the service (a round trip only for these requests).
+      if (this.rls && budget <= est) return ViewAdmission.Miss;
       if (est == 0) {
         this.touch(name, nowMs);
         return ViewAdmission.Admit;
@@ -124,6 +127,18 @@ export class CachedCounters {
       if (w != WasmResult.CasMismatch) return false;
     }
     return false;
+  }
+
+  /**
+   * What this proxy holds against `key` that the service does not know yet (pending,
+   * reporting, reserved) in the window of `nowMs`; 0 when there is no view.
+   */
+  outstanding(key: ArrayBuffer, windowMs: i64, nowMs: i64): i64 {
+    const vs = this.views;
+    if (!vs.read(key, windowStart(nowMs, windowMs), windowMs)) return 0;
+    const v = vs.view;
+    const held = v.pending + v.reporting + v.reserved;
+    return held > 0 ? held : 0;
   }
 
   /** Whether `name` is a counter this worker syncs (settled costs then go to its view). */

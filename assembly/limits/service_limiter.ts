@@ -29,6 +29,9 @@ import { CachedCounters, ViewAdmission } from "./cached_counters";
 
 export enum ServiceEngine { Limitador = 0, EnvoyRls = 1 }
 
+// The descriptor of a counter answered from its view (cached mode): never sent.
+const NO_DESCRIPTOR = new RlsDescriptor();
+
 /** Largest hits_addend (uint32); a larger cost is reported as this. */
 const MAX_HITS: i64 = <i64>u32.MAX_VALUE;
 
@@ -38,6 +41,8 @@ export class ServiceHandle extends CounterHandle {
   hitCounted: bool = false;
   /** The admission that is still being decided (cancelled when the stream goes). */
   admission: ServiceAdmission | null = null;
+  /** What the service is sent for this counter; built only when the service is asked. */
+  descriptor: RlsDescriptor = NO_DESCRIPTOR;
   /** Cached mode: the counter's view holds its reservation and takes its cost. */
   cached: bool = false;
   /** What the service answered left (envoy-rls), or 1/0 for OK/OVER_LIMIT (Limitador). */
@@ -52,8 +57,6 @@ export class ServiceHandle extends CounterHandle {
     readonly limit: i64,
     /** The tokens this counter reserves (the spec's own estimate, or the request's). */
     readonly estimate: i64,
-    /** What the service is sent for this counter. */
-    readonly descriptor: RlsDescriptor,
     /** The first counter of its limit (limits are contiguous in spec order). */
     readonly firstOfLimit: bool,
   ) {
@@ -188,27 +191,28 @@ export class ServiceLimiter extends Limiter {
       if (mustFit > spec.limit) return refusedOutright(d, spec, i, nowMs);
     }
     const rls = this.engine == ServiceEngine.EnvoyRls;
-    const a = new ServiceAdmission(this, d, mode);
     for (let i = 0, n = specs.length; i < n; i++) {
       const spec = unchecked(specs[i]);
       const first = i == 0 || unchecked(specs[i - 1]).limitName != spec.limitName;
       const w = safeWindow(spec.windowMs);
       let est: i64 = 0;
       if (mode == AdmissionMode.Reserve) est = nonNegative(spec.estimate >= 0 ? spec.estimate : estimate);
-      // Limitador: one descriptor per limit, shared by its rates.
-      const descriptor = rls || first ? this.descriptors.build(spec, rls) : (<ServiceHandle>unchecked(d.handles[i - 1])).descriptor;
       const h = new ServiceHandle(this.keys.build(spec.limitName, spec.rateIndex, spec.values), spec.limitName, spec.rateIndex, w,
-        spec.limit, est, descriptor, first);
+        spec.limit, est, first);
       h.windowStart = windowStart(nowMs, w);
-      h.admission = a;
       d.handles.push(h);
-      if (!rls && first) a.calls.push(new AdmissionCall(a, i, 1));
+    }
+    // Cached mode answers from the views when it can: nothing below is needed then.
+    if (this.cache !== null && this.admitFromViews(d, nowMs, mode)) return d;
+    const a = new ServiceAdmission(this, d, mode);
+    for (let i = 0, n = specs.length; i < n; i++) {
+      const h = <ServiceHandle>unchecked(d.handles[i]);
+      // Limitador: one descriptor per limit, shared by its rates.
+      h.descriptor = rls || h.firstOfLimit ? this.descriptors.build(unchecked(specs[i]), rls) : (<ServiceHandle>unchecked(d.handles[i - 1])).descriptor;
+      h.admission = a;
+      if (!rls && h.firstOfLimit) a.calls.push(new AdmissionCall(a, i, 1));
     }
     if (rls) a.calls.push(new AdmissionCall(a, 0, specs.length));
-    if (this.cache !== null && this.admitFromViews(d, nowMs, mode)) {
-      for (let i = 0, n = d.handles.length; i < n; i++) (<ServiceHandle>unchecked(d.handles[i])).admission = null;
-      return d;
-    }
     d.status = LimitStatus.Pending;
     d.admitted = false;
     d.pending = a;
@@ -259,7 +263,8 @@ export class ServiceLimiter extends Limiter {
       const h = <ServiceHandle>unchecked(d.handles[call.first + i]);
       h.hitCounted = true;
       h.answered = <i64>s.limitRemaining;
-      const inflight = this.cache !== null ? 0 : this.inflight.read(h.key, now, h.windowMs);
+      const cache = this.cache;
+      const inflight = cache !== null ? cache.outstanding(h.key, h.windowMs, now) : this.inflight.read(h.key, now, h.windowMs);
       const reset = s.hasReset ? s.resetMs : msUntilReset(now, h.windowMs);
       // `limit_remaining` is after the hit this call counted: before it, remaining + 1.
       if (s.code == RlsCode.OverLimit || <i64>s.limitRemaining < inflight) {
@@ -479,6 +484,11 @@ export class ServiceLimiter extends Limiter {
     const hits = rls && h.hitCounted ? cost - 1 : cost;
     if (hits <= 0) return;
     const addend = <u32>(hits > MAX_HITS ? MAX_HITS : hits);
+    // A counter the service was never asked about has no descriptor: nothing to report it under.
+    if (h.descriptor.keys.length == 0) {
+      this.serviceStats.reportLost();
+      return;
+    }
     const descriptors = new Array<RlsDescriptor>();
     if (rls) for (let i = 0; i < count; i++) descriptors.push((<ServiceHandle>unchecked(handles[first + i])).descriptor);
     else descriptors.push(h.descriptor);
