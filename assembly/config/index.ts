@@ -9,3 +9,4 @@ export { CostConfig, CostMode, CostWeights } from "./cost";
 export { AdmissionConfig, AdmissionMode } from "./admission";
 export { ResponseConfig, ResponseHeaderNames, ErrorFormat } from "./response";
 export { parseDuration, formatDuration, DurationResult, MAX_DURATION_MS } from "./duration";
+export { AlertThreshold, AlertsConfig, WebhookConfig, MAX_ALERTS_PER_LIMIT } from "./alerts";

@@ -12,6 +12,7 @@ import { UsageConfig, readUsage, readDataExtraction, checkUsage } from "./usage"
 import { CostConfig, readCost } from "./cost";
 import { AdmissionConfig, readAdmission } from "./admission";
 import { ResponseConfig, readResponse } from "./response";
+import { AlertsConfig, readAlertsConfig } from "./alerts";
 
 /**
  * A counter expression that cannot be evaluated for a request a limit's `when` selected:
@@ -49,6 +50,10 @@ export class PluginConfig {
   dryRun: bool = false;
   response: ResponseConfig = new ResponseConfig();
   counters: CountersConfig = new CountersConfig();
+  /** Where budget alerts are sent (the thresholds are per limit). */
+  alerts: AlertsConfig = new AlertsConfig();
+  /** Each request's charge as filter state for the access log (`accessLog.filterState`). */
+  accessLogFilterState: bool = true;
 
   /**
    * Every CEL expression, for compiling at configure time: the top-level `when`, then
@@ -89,8 +94,9 @@ export const MAX_CONFIG_DEPTH: i32 = 32;
 
 const TOP_FIELDS: Array<string> = [
   "limits", "when", "defaults", "overrides", "dataExtraction", "identity", "usage", "cost",
-  "admission", "onCounterError", "failureMode", "dryRun", "response", "counters",
+  "admission", "onCounterError", "failureMode", "dryRun", "response", "counters", "alerts", "accessLog",
 ];
+const ACCESS_LOG_FIELDS: Array<string> = ["filterState"];
 const TOLERATED_FIELDS: Array<string> = ["targetRef"];
 const MERGEABLE_FIELDS: Array<string> = ["limits", "when", "strategy", "dataExtraction"];
 const COUNTERS_FIELDS: Array<string> = ["backend", "keyPrefix"];
@@ -188,7 +194,21 @@ function readPlugin(r: ConfigReader, root: Value): PluginConfig {
   config.dryRun = r.boolean(obj, "dryRun", "", false);
   config.response = readResponse(r, r.member(obj, "response"), "response");
   config.counters = readCounters(r, r.member(obj, "counters"), "counters");
+  config.alerts = readAlertsConfig(r, r.member(obj, "alerts"), "alerts");
+  if (config.alerts.webhook !== null && !anyAlerts(config.limits)) {
+    r.warn("alerts.webhook", "no limit has alerts, so nothing is ever sent (add \"alerts\": [{\"at\": \"80%\"}] to a limit)");
+  }
+  const accessLog = r.member(obj, "accessLog");
+  if (accessLog !== null) {
+    const a = r.object(accessLog, "accessLog", ACCESS_LOG_FIELDS);
+    if (a !== null) config.accessLogFilterState = r.boolean(a, "filterState", "accessLog", true);
+  }
   return config;
+}
+
+function anyAlerts(limits: Array<LimitConfig>): bool {
+  for (let i = 0; i < limits.length; i++) if (unchecked(limits[i]).alerts.length > 0) return true;
+  return false;
 }
 
 /** "defaults" or "overrides" when one of them is used instead of `limits`; null otherwise. */

@@ -9,6 +9,7 @@ import { Preset } from "../usage/presets";
 import { ResponseUsageReader } from "../usage/reader";
 import { FilterMetrics, LimitMetrics } from "./metrics";
 import { giveReader, giveSelection } from "./pools";
+import { AlertNotifier } from "./alert_webhook";
 
 /** A compiled policy with the metrics its streams report to. */
 export class ActivePolicy {
@@ -17,6 +18,8 @@ export class ActivePolicy {
     readonly metrics: FilterMetrics,
     /** Per-limit metrics, indexed like `policy.limits` (no lookup by name per request). */
     readonly limitMetrics: Array<LimitMetrics>,
+    /** Where the policy's limiter reports budget alerts. */
+    readonly notifier: AlertNotifier,
   ) {}
 
   /** The metrics of the limit of spec `specIndex` of `selection` (a valid index: not checked). */
@@ -55,6 +58,8 @@ export class Exchange {
   unreadable: bool = false;
   /** A HEAD request: its response has no body, so it is charged nothing without usage. */
   head: bool = false;
+  /** The stream's context id (alerts are dispatched as the root, then this is made current again). */
+  streamId: u32 = 0;
 
   /**
    * Gives the selection and the reader back to their pools once the stream is over;

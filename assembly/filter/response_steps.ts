@@ -11,6 +11,7 @@ import { isReadableEncoding, parseStatusCode } from "../usage/http";
 import { Usage } from "../usage/usage";
 import { Exchange, Phase } from "./exchange";
 import { takeReader } from "./pools";
+import { recordChargeForLog } from "./access_log";
 
 // Shared by every stream of the VM: one chunk is inspected at a time.
 const borrowed = new BorrowedBytes();
@@ -84,6 +85,9 @@ export function settleStep(x: Exchange, aborted: bool): void {
   const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.unreadable, flags, CHARGE);
   recordCharge(x, charge);
   policy.limiter.settle(d.handles, charge.costs, now);
+  // Alerts the settlement crossed leave now, as the root, without holding this stream.
+  x.active.notifier.flush(x.streamId);
+  recordChargeForLog(x, d, charge, usage, aborted);
 }
 
 function recordCharge(x: Exchange, charge: ChargeResult): void {

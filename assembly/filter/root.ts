@@ -14,6 +14,7 @@ import { knownAttributeNames } from "../attributes";
 import { CompileOptions } from "../cel";
 import { getSharedData, setSharedData, SharedValue } from "../abi/shared_data";
 import { WasmResult } from "../abi/status";
+import { AlertDispatcher, AlertNotifier } from "./alert_webhook";
 
 // Attribute names the request resolver answers; CEL binds paths to them at configure time.
 const ATTRIBUTE_NAMES = ((): CompileOptions => {
@@ -28,6 +29,7 @@ export class TokenLimitRoot extends RootContext {
   /** The policy new streams start under; null until a configuration has been accepted. */
   active: ActivePolicy | null = null;
   private metricsOrNull: FilterMetrics | null = null;
+  private dispatcherOrNull: AlertDispatcher | null = null;
 
   /** Metrics, defined on first use (defining needs a live VM, not the start function). */
   get metrics(): FilterMetrics {
@@ -37,6 +39,26 @@ export class TokenLimitRoot extends RootContext {
       this.metricsOrNull = m;
     }
     return m;
+  }
+
+  /** The webhook calls of this root, kept across configurations so that retries survive them. */
+  get dispatcher(): AlertDispatcher {
+    let d = this.dispatcherOrNull;
+    if (d === null) {
+      d = new AlertDispatcher(this.id, this.metrics.webhook);
+      this.dispatcherOrNull = d;
+    }
+    return d;
+  }
+
+  onTick(): void {
+    const d = this.dispatcherOrNull;
+    if (d !== null) d.onTick();
+  }
+
+  onHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
+    const d = this.dispatcherOrNull;
+    if (d !== null) d.onResponse(token, headerCount);
   }
 
   /**
@@ -73,7 +95,8 @@ export class TokenLimitRoot extends RootContext {
       return false;
     }
     const metrics = this.metrics;
-    const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity);
+    const notifier = new AlertNotifier(metrics, config.alerts.webhook, this.dispatcher);
+    const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity, notifier);
     const policy = compilePolicy(config, env);
     if (policy.errors.length > 0) {
       for (let i = 0; i < policy.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(policy.errors[i]));
@@ -81,7 +104,7 @@ export class TokenLimitRoot extends RootContext {
     }
     for (let i = 0; i < policy.warnings.length; i++) logWarn("tokenlimit: configuration: " + unchecked(policy.warnings[i]));
     markPolicyActive();
-    this.active = new ActivePolicy(policy, metrics, limitMetricsOf(policy, metrics));
+    this.active = new ActivePolicy(policy, metrics, limitMetricsOf(policy, metrics), notifier);
     logInfo("tokenlimit: configured " + config.limits.length.toString() + " limit(s)" + (config.dryRun ? " (dry run)" : ""));
     return true;
   }
@@ -106,9 +129,20 @@ function markPolicyActive(): void {
   if (!policyWasActive()) setSharedData(POLICY_ACTIVE_KEY, ONE, 0);
 }
 
-/** The metrics of each of `policy`'s limits, in its order (defined now, so they show as 0). */
+/**
+ * The metrics of each of `policy`'s limits, in its order, with a budget alert counter per
+ * threshold (defined now, so they show as 0 before anything happens).
+ */
 function limitMetricsOf(policy: CompiledPolicy, metrics: FilterMetrics): Array<LimitMetrics> {
   const out = new Array<LimitMetrics>(0);
-  for (let i = 0; i < policy.limits.length; i++) out.push(metrics.limit(unchecked(policy.limits[i]).name));
+  for (let i = 0; i < policy.limits.length; i++) {
+    const limit = unchecked(policy.limits[i]);
+    const m = metrics.limit(limit.name);
+    if (limit.rateAlerts.length > 0) {
+      const first = unchecked(limit.rateAlerts[0]);
+      if (first !== null) for (let j = 0; j < first.metricLabels.length; j++) m.budgetAlerts(unchecked(first.metricLabels[j]));
+    }
+    out.push(m);
+  }
   return out;
 }

@@ -43,6 +43,7 @@ export class TokenLimitStream extends HttpContext {
     const path = getHeader(HeaderMapType.RequestHeaders, ":path");
     const x = new Exchange(active, selection, path === null ? "" : path);
     x.head = isHeadRequest();
+    x.streamId = this.id;
     noteWork(LIMITED_REQUEST_UNITS);
     this.exchange = x;
     return requestHeadersStep(x, endOfStream) == StepResult.Stop ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;

@@ -13,6 +13,7 @@ import { RateLimitHeaderNames } from "./headers";
 import { Limiter, LimiterStats } from "./limiter";
 import { LocalLimiter, DEFAULT_MAX_RETRIES } from "./local_limiter";
 import { queryStringWarnings } from "./path_lint";
+import { AlertSink, RateAlerts } from "./alerts";
 
 /** One limit, ready to evaluate per request. */
 export class CompiledLimit {
@@ -21,6 +22,9 @@ export class CompiledLimit {
   when: Array<Program> = new Array<Program>();
   counters: Array<Program> = new Array<Program>();
   tokens: TokenKind = TokenKind.Total;
+  soft: bool = false;
+  /** Per rate, its thresholds in tokens (null: the limit has no alerts). */
+  rateAlerts: Array<RateAlerts | null> = new Array<RateAlerts | null>();
 }
 
 /** What a policy is compiled against: the proxy's (or a test's) store and statistics. */
@@ -34,6 +38,8 @@ export class PolicyEnvironment {
     public limiterStats: LimiterStats = new LimiterStats(),
     /** Receives identity outcomes (the filter's subclass exports them as metrics). */
     public identityStats: IdentityStats = new IdentityStats(),
+    /** Receives budget alert crossings (the filter's sends them on). */
+    public alertSink: AlertSink = new AlertSink(),
   ) {}
 }
 
@@ -131,7 +137,7 @@ function weightsOf(config: PluginConfig): CostWeights | null {
 function limiterOf(config: PluginConfig, env: PolicyEnvironment): Limiter {
   // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
   // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
-  return new LocalLimiter(env.store, config.counters.keyPrefix + "|", DEFAULT_MAX_RETRIES, env.limiterStats);
+  return new LocalLimiter(env.store, config.counters.keyPrefix + "|", DEFAULT_MAX_RETRIES, env.limiterStats, env.alertSink);
 }
 
 // The names a cost expression may use: `usage.<field>` for each usage field, and nothing
@@ -164,8 +170,31 @@ function compileLimit(src: LimitConfig, errors: Array<string>, options: CompileO
   out.name = src.name;
   out.rates = src.rates;
   out.tokens = src.tokens;
+  out.soft = src.soft;
+  out.rateAlerts = rateAlertsOf(src);
   compileAll(src.when, out.when, errors, options);
   compileAll(src.counters, out.counters, errors, options);
+  return out;
+}
+
+/** Each rate's thresholds in tokens (percentages of that rate's limit); nulls without alerts. */
+function rateAlertsOf(src: LimitConfig): Array<RateAlerts | null> {
+  const out = new Array<RateAlerts | null>();
+  const alerts = src.alerts;
+  for (let r = 0; r < src.rates.length; r++) {
+    if (alerts.length == 0) { out.push(null); continue; }
+    const rate = unchecked(src.rates[r]);
+    const tokens = new StaticArray<i64>(alerts.length);
+    const labels = new Array<string>();
+    const metricLabels = new Array<string>();
+    for (let i = 0; i < alerts.length; i++) {
+      const a = unchecked(alerts[i]);
+      unchecked(tokens[i] = a.tokensFor(rate.limit));
+      labels.push(a.label);
+      metricLabels.push(a.metricLabel);
+    }
+    out.push(new RateAlerts(tokens, labels, metricLabels, rate.window));
+  }
   return out;
 }
 
