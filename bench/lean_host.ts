@@ -107,6 +107,8 @@ class Stream {
   requestHeaders: HeaderMap;
   responseHeaders: HeaderMap;
   localStatus = 0;
+  /** What the filter set with proxy_set_property (filter state). */
+  filterState = new Map<string, Uint8Array>();
   constructor(readonly id: number, readonly scenario: PreparedScenario) {
     // Copy-on-write would save little: the maps are small arrays of shared values.
     this.requestHeaders = scenario.requestHeaders.clone();
@@ -438,6 +440,15 @@ export class LeanHost {
         this.shared.set(key, { value: this.mem().slice(valuePtr, valuePtr + valueSize), cas: this.nextCas++ });
         return OK;
       },
+      // Filter state (the access log's charge): kept per stream, as Envoy keeps it.
+      proxy_set_property: (keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
+        if (this.current) this.current.filterState.set(this.readAscii(keyPtr, keySize), this.mem().slice(valuePtr, valuePtr + valueSize));
+        return OK;
+      },
+      // Budget alerts' webhook: no request crosses a threshold in the benchmarks.
+      proxy_set_effective_context: () => OK,
+      proxy_http_call: () => BAD_ARGUMENT,
+      proxy_set_tick_period_milliseconds: () => OK,
     } as unknown as Record<string, (...args: never[]) => number>;
   }
 }
