@@ -46,13 +46,24 @@ export function alertLogLine(a: BudgetAlert): string {
     rfc3339(a.windowStartMs) + ", resets " + rfc3339(windowEnd(a.windowStartMs, a.windowMs));
 }
 
-/** The counter's values as a JSON array of strings. */
+/** Longest counter value written whole into a payload, a log line or the access log. */
+export const MAX_SHOWN_VALUE: i32 = 256;
+
+/**
+ * `v`, or its first MAX_SHOWN_VALUE characters and `...` (a counter value comes from the
+ * request, e.g. a header, and must not make every alert or log line as long as it is).
+ */
+export function shownValue(v: string): string {
+  return v.length <= MAX_SHOWN_VALUE ? v : v.substring(0, MAX_SHOWN_VALUE) + "...";
+}
+
+/** The counter's values as a JSON array of strings, each cut by `shownValue`. */
 export function valuesJson(values: string[]): string {
   const parts = new Array<string>();
   parts.push("[");
   for (let i = 0, n = values.length; i < n; i++) {
     if (i > 0) parts.push(",");
-    parts.push(quoteJson(unchecked(values[i])));
+    parts.push(quoteJson(shownValue(unchecked(values[i]))));
   }
   parts.push("]");
   return parts.join("");

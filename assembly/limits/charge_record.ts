@@ -2,6 +2,7 @@
 // `wasm.tokenlimit.charge`, see docs/observability.md). Pure: the selection, the charge
 // and the settled handles in, one compact JSON object out.
 import { quoteJson } from "../json/path";
+import { valuesJson } from "../alerts/payload";
 import { Usage } from "../usage/usage";
 import { Decision } from "./decision";
 import { ChargeResult } from "./charge";
@@ -13,7 +14,8 @@ import { Selection } from "./selection";
  *   "limits":[{"name":"free","counter":["alice"],"rates":[{"window":"24h","limit":20000,
  *   "charged":100,"used":5100}]}]}`. `tokens` is absent without reported usage; `used` is
  * the counter after the charge (absent when it could not be written); `fallback` and
- * `aborted` appear when true. Allocates.
+ * `aborted` appear when true. Counter values longer than 256 characters are cut (and end in
+ * `...`). Allocates.
  */
 export function chargeRecord(policy: CompiledPolicy, selection: Selection, d: Decision, charge: ChargeResult,
   usage: Usage | null, aborted: bool): string {
@@ -53,12 +55,7 @@ function writeLimits(parts: Array<string>, policy: CompiledPolicy, selection: Se
     const first = i == 0 || unchecked(selection.limitOfSpec[i - 1]) != unchecked(selection.limitOfSpec[i]);
     if (first) {
       if (i > 0) parts.push("]},");
-      parts.push("{\"name\":" + quoteJson(spec.limitName) + ",\"counter\":[");
-      for (let j = 0; j < spec.values.length; j++) {
-        if (j > 0) parts.push(",");
-        parts.push(quoteJson(unchecked(spec.values[j])));
-      }
-      parts.push("]");
+      parts.push("{\"name\":" + quoteJson(spec.limitName) + ",\"counter\":" + valuesJson(spec.values));
       if (spec.soft) parts.push(",\"soft\":true");
       parts.push(",\"rates\":[");
     } else parts.push(",");

@@ -81,4 +81,8 @@ test("a user's counter value cannot break the JSON: it is escaped", async () => 
     counters: [{ expression: 'request.headers["x-team"]' }] } } } });
   const r = chat(host, "alice", [], { headers: { "x-team": 'a"},{"x\\' } });
   assert.deepEqual(JSON.parse(r.stream.filterState(KEY)!).limits[0].counter, ['a"},{"x\\']);
+  // A long value is cut at 256 characters: a header cannot make every log line as long as it is.
+  const long = chat(host, "alice", [], { headers: { "x-team": "t".repeat(5000) } });
+  assert.deepEqual(JSON.parse(long.stream.filterState(KEY)!).limits[0].counter, ["t".repeat(256) + "..."]);
+  assert.ok(long.stream.filterState(KEY)!.length < 600);
 });
