@@ -186,13 +186,17 @@ test("the release build imports exactly the hostcalls the filter uses, with Envo
     "env.proxy_get_log_level i32 -> i32",
     "env.proxy_get_property i32 i32 i32 i32 -> i32",
     "env.proxy_get_shared_data i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_http_call i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 -> i32",
     "env.proxy_increment_metric i32 i64 -> i32",
     "env.proxy_log i32 i32 i32 -> i32",
     "env.proxy_remove_header_map_value i32 i32 i32 -> i32",
     "env.proxy_replace_header_map_value i32 i32 i32 i32 i32 -> i32",
     "env.proxy_send_local_response i32 i32 i32 i32 i32 i32 i32 i32 -> i32",
     "env.proxy_set_buffer_bytes i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_set_effective_context i32 -> i32",
+    "env.proxy_set_property i32 i32 i32 i32 -> i32",
     "env.proxy_set_shared_data i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_set_tick_period_milliseconds i32 -> i32",
     "wasi_snapshot_preview1.proc_exit i32 -> void",
   ]);
 });
