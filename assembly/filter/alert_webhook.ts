@@ -11,20 +11,20 @@ import { FilterMetrics, WebhookMetrics } from "./metrics";
 import { httpCall, setEffectiveContext } from "../abi/calls";
 import { Header, getHeader } from "../abi/headers";
 import { HeaderMapType, WasmResult } from "../abi/status";
-import { nowMillis, setTickPeriod } from "../abi/time";
+import { nowMillis } from "../abi/time";
+import { TickPeriod } from "./tick";
 import { logWarn } from "../abi/log";
 import { parseStatusCode } from "../usage/http";
 
-// How often the root looks for retries that fell due, while any wait.
+// How often the root looks for retries that fell due (once any has waited).
 const RETRY_TICK_MS: u32 = 1000;
 const NO_TRAILERS = new Array<Header>(0);
 
 /** The webhook calls of one root context (one per worker VM), across configurations. */
 export class AlertDispatcher {
   private queue: WebhookQueue = new WebhookQueue();
-  private ticking: bool = false;
 
-  constructor(readonly rootId: u32, readonly metrics: WebhookMetrics) {}
+  constructor(readonly rootId: u32, readonly metrics: WebhookMetrics, private tick: TickPeriod) {}
 
   /** Queues an alert body for `webhook`; false when the queue is full (counted as dropped). */
   enqueue(webhook: WebhookConfig, body: string, nowMs: i64): bool {
@@ -70,13 +70,9 @@ export class AlertDispatcher {
     return true;
   }
 
-  /** The root's tick: retries that fell due; stops ticking once nothing waits. */
+  /** The root's tick: the retries that fell due. */
   onTick(): void {
-    this.dispatch(this.rootId, nowMillis());
-    if (!this.queue.hasWaiting() && this.ticking) {
-      setTickPeriod(0);
-      this.ticking = false;
-    }
+    if (this.queue.size > 0) this.dispatch(this.rootId, nowMillis());
   }
 
   private start(p: PendingAlert, nowMs: i64): void {
@@ -109,10 +105,9 @@ export class AlertDispatcher {
     logWarn("tokenlimit: budget alert webhook " + p.webhook.cluster + " failed " + p.attempts.toString() + " times (last: " + why + "); alert dropped");
   }
 
+  /** Ticks once a retry waits (they then go on: a tick with nothing due costs one callback). */
   private armTick(): void {
-    if (this.ticking || !this.queue.hasWaiting()) return;
-    setTickPeriod(RETRY_TICK_MS);
-    this.ticking = true;
+    if (this.queue.hasWaiting()) this.tick.request(RETRY_TICK_MS);
   }
 }
 

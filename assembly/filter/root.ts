@@ -15,6 +15,7 @@ import { CompileOptions } from "../cel";
 import { getSharedData, setSharedData, SharedValue } from "../abi/shared_data";
 import { WasmResult } from "../abi/status";
 import { AlertDispatcher, AlertNotifier } from "./alert_webhook";
+import { TickPeriod } from "./tick";
 
 // Attribute names the request resolver answers; CEL binds paths to them at configure time.
 const ATTRIBUTE_NAMES = ((): CompileOptions => {
@@ -30,6 +31,8 @@ export class TokenLimitRoot extends RootContext {
   active: ActivePolicy | null = null;
   private metricsOrNull: FilterMetrics | null = null;
   private dispatcherOrNull: AlertDispatcher | null = null;
+  /** The tick period every periodic task of this root asks for (see tick.ts). */
+  readonly tickPeriod: TickPeriod = new TickPeriod();
 
   /** Metrics, defined on first use (defining needs a live VM, not the start function). */
   get metrics(): FilterMetrics {
@@ -45,7 +48,7 @@ export class TokenLimitRoot extends RootContext {
   get dispatcher(): AlertDispatcher {
     let d = this.dispatcherOrNull;
     if (d === null) {
-      d = new AlertDispatcher(this.id, this.metrics.webhook);
+      d = new AlertDispatcher(this.id, this.metrics.webhook, this.tickPeriod);
       this.dispatcherOrNull = d;
     }
     return d;
