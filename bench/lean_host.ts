@@ -112,6 +112,8 @@ class Stream {
   localStatus = 0;
   /** The filter continued the request after pausing it (proxy_continue_stream). */
   continued = false;
+  /** What the filter set with proxy_set_property (filter state). */
+  filterState = new Map<string, Uint8Array>();
   constructor(readonly id: number, readonly scenario: PreparedScenario) {
     // Copy-on-write would save little: the maps are small arrays of shared values.
     this.requestHeaders = scenario.requestHeaders.clone();
@@ -534,6 +536,13 @@ export class LeanHost {
         this.shared.set(key, { value: this.mem().slice(valuePtr, valuePtr + valueSize), cas: this.nextCas++ });
         return OK;
       },
+      // Filter state (the access log's charge): kept per stream, as Envoy keeps it.
+      proxy_set_property: (keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
+        if (this.current) this.current.filterState.set(this.readAscii(keyPtr, keySize), this.mem().slice(valuePtr, valuePtr + valueSize));
+        return OK;
+      },
+      // Budget alerts' webhook: no request crosses a threshold in the benchmarks.
+      proxy_http_call: () => BAD_ARGUMENT,
     } as unknown as Record<string, (...args: never[]) => number>;
   }
 }

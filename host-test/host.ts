@@ -12,6 +12,7 @@ import { runExchange, type ExchangeOptions, type ExchangeResult } from "./exchan
 import { AttributeTable, type AttrInput } from "./properties.ts";
 import { bodyBytes, toByteString } from "./pairs.ts";
 import { LogLevels } from "./abi.ts";
+import type { StatsTag } from "./metrics.ts";
 import { formatFuncType } from "./binary.ts";
 import { RemoteCluster } from "./remote.ts";
 import type {
@@ -451,9 +452,9 @@ export class Host {
     return this.core.metrics.samples(name);
   }
 
-  /** The stats as Envoy's /stats/prometheus renders them. */
-  prometheus(): string {
-    return this.core.metrics.prometheus();
+  /** The stats as Envoy's /stats/prometheus renders them, with the bootstrap's `stats_tags` if given. */
+  prometheus(statsTags: readonly StatsTag[] = []): string {
+    return this.core.metrics.prometheus(statsTags);
   }
 
   /** Shared data of this plugin's vm_id (or another vm_id). */

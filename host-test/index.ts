@@ -4,6 +4,7 @@
 
 // The host: options, verbs (newStream, exchange, clock, onHttpCall, probe, ...) and getters.
 export { Host, type HostOptions, type WorkerInfo } from "./host.ts";
+export type { StatsTag } from "./metrics.ts";
 export { WasmLoadError } from "./loader.ts";
 export type { ExchangeOptions, ExchangeResponse, ExchangeResult } from "./exchange.ts";
 

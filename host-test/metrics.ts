@@ -12,6 +12,16 @@ export const DEFAULT_BUCKETS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500
 
 type Kind = "counter" | "gauge" | "histogram";
 
+/**
+ * One entry of the bootstrap's `stats_config.stats_tags` (a regex tag extractor). The regex is
+ * searched in the full stat name (`wasmcustom.` included); its first capture group is cut out
+ * of the name, and its second (or, without one, its first) is the tag's value.
+ */
+export interface StatsTag {
+  tag_name: string;
+  regex: string;
+}
+
 interface Stat {
   kind: Kind;
   value: bigint; // counter/gauge
@@ -59,14 +69,29 @@ export class MetricStore {
    * prefix is added; other characters than [a-zA-Z0-9_] become "_"; names starting with a
    * digit are left out; a trailing `_rq_NNN` / `_rq_Nxx` is extracted into the
    * envoy_response_code / envoy_response_code_class tag, as Envoy's default tag extractors do.
+   * `statsTags` are the bootstrap's `stats_config.stats_tags`, applied first, in order, each to
+   * the full original name (Envoy's TagProducerImpl), the parts they match cut out together.
    */
-  prometheus(): string {
+  prometheus(statsTags: readonly StatsTag[] = []): string {
     const groups: Record<Kind, Map<string, Array<{ tags: string; stat: Stat }>>> = {
       counter: new Map(), gauge: new Map(), histogram: new Map(),
     };
+    const extractors = statsTags.map((t) => ({ name: t.tag_name, re: new RegExp(t.regex, "d") }));
     for (const [full, stat] of this.stats) {
       let name = full;
       const tags: string[] = [];
+      if (extractors.length > 0) {
+        const cuts: Array<[number, number]> = [];
+        for (const x of extractors) {
+          const m = x.re.exec(full);
+          if (!m || m.indices?.[1] === undefined) continue;
+          const value = m[2] ?? m[1];
+          tags.push(`${x.name.replace(/[^a-zA-Z0-9_]/g, "_")}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
+          cuts.push(m.indices[1] as [number, number]);
+        }
+        cuts.sort((a, b) => b[0] - a[0]);
+        for (const [from, to] of cuts) name = name.slice(0, from) + name.slice(to);
+      }
       let m = /_rq(_(\d{3}))$/.exec(name);
       if (m) {
         tags.push(`envoy_response_code="${m[2]}"`);

@@ -92,6 +92,11 @@ export class ActiveStream implements HttpStream, FilterCallbacks {
   readonly req = new Direction();
   readonly resp = new Direction();
   readonly info: StreamInfo;
+
+  filterState(key: string): string | undefined {
+    const v = this.info.filterState.get(key);
+    return v === undefined ? undefined : new TextDecoder().decode(v);
+  }
   /** The filter's context; null when the filter is not installed (failed VM, fail open). */
   /** The filter of this stream; null when it is not installed, or the connection manager refused the request before creating it. */
   ctx: StreamContext | null;

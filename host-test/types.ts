@@ -103,6 +103,12 @@ export interface HttpStream {
   readonly localResponse: LocalResponse | null;
   /** The request is held (headers stopped, or a body or trailers held). */
   readonly requestPaused: boolean;
+  /**
+   * The stream's filter state under `key` as the access log's `%FILTER_STATE(key:PLAIN)%`
+   * prints it (a filter's proxy_set_property("p", v) is key `wasm.p`), as UTF-8 text;
+   * undefined when not set.
+   */
+  filterState(key: string): string | undefined;
   /** The response is held. */
   readonly responsePaused: boolean;
   /** Either direction is held and the stream is not closed. */

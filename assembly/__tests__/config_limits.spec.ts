@@ -47,7 +47,7 @@ describe("config: limits", () => {
   });
   it("rejects unknown fields in a limit", () => {
     expect(errors(limit("{\"rates\":[{\"limit\":1,\"window\":\"1m\"}],\"rate\":1}"))).toBe(
-      "limits.l.rate: unknown field (expected one of: rates, when, counters, tokens)");
+      "limits.l.rate: unknown field (expected one of: rates, when, counters, tokens, alerts, soft)");
   });
   it("requires rates", () => {
     expect(errors(limit("{}"))).toBe("limits.l.rates: required");

@@ -121,7 +121,7 @@ describe("config: documents that are not a configuration", () => {
 
 describe("config: top level", () => {
   it("reports unknown fields with the list of known ones", () => {
-    expect(errors(withLimits("\"unknownField\":1"))).toBe("unknownField: unknown field (expected one of: limits, when, defaults, overrides, dataExtraction, identity, usage, cost, admission, onCounterError, failureMode, dryRun, response, counters)");
+    expect(errors(withLimits("\"unknownField\":1"))).toBe("unknownField: unknown field (expected one of: limits, when, defaults, overrides, dataExtraction, identity, usage, cost, admission, onCounterError, failureMode, dryRun, response, counters, alerts, accessLog)");
   });
   it("tolerates targetRef with a warning", () => {
     const r = parseConfig(withLimits("\"targetRef\":{\"group\":\"gateway.networking.k8s.io\",\"kind\":\"HTTPRoute\",\"name\":\"llm\"}"));
@@ -161,7 +161,7 @@ describe("config: top level", () => {
   it("reports every problem, not just the first", () => {
     const text = "{\"limits\":{\"free\":{\"rates\":[{\"limit\":\"20000\",\"window\":\"1.5h\"}],\"tokens\":\"all\"}},\"admission\":{\"mode\":\"foo\"},\"extra\":true}";
     expect(errors(text)).toBe(
-      "extra: unknown field (expected one of: limits, when, defaults, overrides, dataExtraction, identity, usage, cost, admission, onCounterError, failureMode, dryRun, response, counters)\n" +
+      "extra: unknown field (expected one of: limits, when, defaults, overrides, dataExtraction, identity, usage, cost, admission, onCounterError, failureMode, dryRun, response, counters, alerts, accessLog)\n" +
       "limits.free.rates[0].limit: expected a positive integer, got \"20000\"\n" +
       "limits.free.rates[0].window: invalid duration \"1.5h\" (expected e.g. 30s, 1m, 24h, 1h30m, 500ms, 1d)\n" +
       "limits.free.tokens: expected one of \"total\", \"input\", \"output\", got \"all\"\n" +

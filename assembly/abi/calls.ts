@@ -1,7 +1,7 @@
 // Outbound calls from the root context: HTTP and gRPC. The SDK declared
 // `proxy_grpc_call`/`proxy_grpc_stream` with the ABI 0.1 arity (10 and 7 parameters);
 // ABI 0.2.x adds initial metadata, giving 12 and 9.
-import { proxy_http_call, proxy_grpc_call, proxy_grpc_cancel, proxy_get_status } from "./imports";
+import { proxy_http_call, proxy_grpc_call, proxy_grpc_cancel, proxy_get_status, proxy_set_effective_context } from "./imports";
 import { WasmResult } from "./status";
 import { Header, serializePairs } from "./headers";
 import { clearResult, resultPtrSlot, resultSizeSlot, takeResult, u32Slot } from "./memory";
@@ -61,3 +61,10 @@ export function getStatus(): CallStatus {
   out.message = String.UTF8.decode(takeResult());
   return out;
 }
+
+/**
+ * Makes `contextId` the context the following hostcalls act on, until the callback
+ * returns or this is called again (cpp-host keeps it per callback). Used to dispatch a
+ * call from the root context while a stream's callback runs, so it outlives the stream.
+ */
+export function setEffectiveContext(contextId: u32): i32 { return proxy_set_effective_context(contextId); }

@@ -10,3 +10,4 @@ export { AdmissionConfig, AdmissionMode } from "./admission";
 export { ResponseConfig, ResponseHeaderNames, ErrorFormat } from "./response";
 export { parseDuration, formatDuration, DurationResult, MAX_DURATION_MS } from "./duration";
 export { CountersConfig, CounterBackend, ServiceConfig, ServiceFailureMode, ServiceMode, CacheConfig } from "./counters";
+export { AlertThreshold, AlertsConfig, WebhookConfig, MAX_ALERTS_PER_LIMIT } from "./alerts";

@@ -7,6 +7,7 @@ import { pathKey, pathIndex, quoteJson } from "../json/path";
 import { ConfigReader, describe, MAX_SAFE_INTEGER } from "./reader";
 import { parseDuration, DURATION_EXAMPLES } from "./duration";
 import { TokenKind, TOKEN_KIND_NAMES } from "../usage/cost";
+import { AlertThreshold, readAlertThresholds } from "./alerts";
 
 /** A CEL expression from the configuration and where it was written. */
 export class Expression {
@@ -41,12 +42,16 @@ export class LimitConfig {
   /** Expressions whose values, in order, tell counters apart (e.g. per user). */
   counters: Array<Expression> = new Array<Expression>();
   tokens: TokenKind = TokenKind.Total;
+  /** Budget alert thresholds, checked on every rate's counter when a charge lands. */
+  alerts: Array<AlertThreshold> = new Array<AlertThreshold>();
+  /** Counts and alerts, never refuses (our extension). */
+  soft: bool = false;
   /** JSON path of this limit, e.g. `limits.free`. */
   path: string = "";
 }
 
 export const MAX_LIMIT_NAME_LENGTH: i32 = 128;
-const LIMIT_FIELDS: Array<string> = ["rates", "when", "counters", "tokens"];
+const LIMIT_FIELDS: Array<string> = ["rates", "when", "counters", "tokens", "alerts", "soft"];
 const RATE_FIELDS: Array<string> = ["limit", "window"];
 
 /**
@@ -96,6 +101,11 @@ function readLimit(r: ConfigReader, v: Value, path: string): LimitConfig | null 
   limit.when = readExpressions(r, obj, "when", "predicate", path);
   limit.counters = readExpressions(r, obj, "counters", "expression", path);
   limit.tokens = <TokenKind>r.oneOf(obj, "tokens", path, TOKEN_KIND_NAMES, TokenKind.Total);
+  limit.alerts = readAlertThresholds(r, obj, path);
+  limit.soft = r.boolean(obj, "soft", path, false);
+  if (limit.soft && limit.alerts.length == 0 && r.member(obj, "alerts") === null) {
+    r.warn(pathKey(path, "soft"), "a soft limit refuses nothing; without alerts it only counts (add alerts to be told when it is crossed)");
+  }
   return limit;
 }
 

@@ -12,9 +12,10 @@ import { UsageConfig, readUsage, readDataExtraction, checkUsage } from "./usage"
 import { CostConfig, readCost } from "./cost";
 import { AdmissionConfig, readAdmission } from "./admission";
 import { ResponseConfig, readResponse } from "./response";
-import { CountersConfig, readCounters, checkServiceWindows } from "./counters";
+import { CountersConfig, CounterBackend, readCounters, checkServiceWindows } from "./counters";
 
 export { CountersConfig, CounterBackend, COUNTER_BACKEND_NAMES } from "./counters";
+import { AlertsConfig, readAlertsConfig } from "./alerts";
 
 /**
  * A counter expression that cannot be evaluated for a request a limit's `when` selected:
@@ -43,6 +44,10 @@ export class PluginConfig {
   dryRun: bool = false;
   response: ResponseConfig = new ResponseConfig();
   counters: CountersConfig = new CountersConfig();
+  /** Where budget alerts are sent (the thresholds are per limit). */
+  alerts: AlertsConfig = new AlertsConfig();
+  /** Each request's charge as filter state for the access log (`accessLog.filterState`). */
+  accessLogFilterState: bool = true;
 
   /**
    * Every CEL expression, for compiling at configure time: the top-level `when`, then
@@ -83,8 +88,9 @@ export const MAX_CONFIG_DEPTH: i32 = 32;
 
 const TOP_FIELDS: Array<string> = [
   "limits", "when", "defaults", "overrides", "dataExtraction", "identity", "usage", "cost",
-  "admission", "onCounterError", "failureMode", "dryRun", "response", "counters",
+  "admission", "onCounterError", "failureMode", "dryRun", "response", "counters", "alerts", "accessLog",
 ];
+const ACCESS_LOG_FIELDS: Array<string> = ["filterState"];
 const TOLERATED_FIELDS: Array<string> = ["targetRef"];
 const MERGEABLE_FIELDS: Array<string> = ["limits", "when", "strategy", "dataExtraction"];
 
@@ -182,7 +188,38 @@ function readPlugin(r: ConfigReader, root: Value): PluginConfig {
   config.response = readResponse(r, r.member(obj, "response"), "response");
   config.counters = readCounters(r, r.member(obj, "counters"), "counters");
   checkServiceWindows(r, config.limits, config.counters);
+  checkLocalOnly(r, config.limits, config.counters);
+  config.alerts = readAlertsConfig(r, r.member(obj, "alerts"), "alerts");
+  if (config.alerts.webhook !== null && !anyAlerts(config.limits)) {
+    r.warn("alerts.webhook", "no limit has alerts, so nothing is ever sent (add \"alerts\": [{\"at\": \"80%\"}] to a limit)");
+  }
+  const accessLog = r.member(obj, "accessLog");
+  if (accessLog !== null) {
+    const a = r.object(accessLog, "accessLog", ACCESS_LOG_FIELDS);
+    if (a !== null) config.accessLogFilterState = r.boolean(a, "filterState", "accessLog", true);
+  }
   return config;
+}
+
+/**
+ * Budget alerts and soft limits act on each charge's counter value, which only the local
+ * backend sees: on a rate-limit service they would silently do nothing, so they are refused.
+ */
+function checkLocalOnly(r: ConfigReader, limits: Array<LimitConfig>, counters: CountersConfig): void {
+  if (counters.backend == CounterBackend.Local) return;
+  for (let i = 0; i < limits.length; i++) {
+    const l = unchecked(limits[i]);
+    const path = pathKey("limits", l.name);
+    if (l.alerts.length > 0) {
+      r.error(pathKey(path, "alerts"), "budget alerts need counters.backend \"local\" (a rate-limit service does not tell the counter's value at each charge)");
+    }
+    if (l.soft) r.error(pathKey(path, "soft"), "a soft limit needs counters.backend \"local\" (a rate-limit service refuses on its own)");
+  }
+}
+
+function anyAlerts(limits: Array<LimitConfig>): bool {
+  for (let i = 0; i < limits.length; i++) if (unchecked(limits[i]).alerts.length > 0) return true;
+  return false;
 }
 
 /** "defaults" or "overrides" when one of them is used instead of `limits`; null otherwise. */

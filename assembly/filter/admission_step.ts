@@ -12,6 +12,7 @@ import { currentContextId } from "./registry";
 import { AdmissionOutcome, admissionOutcome, reservationFor } from "../limits/admission_rules";
 import { LimitedResponse, limitedResponse, unavailableResponse, errorFormatFor } from "../limits/limited_response";
 import { Exchange, Phase } from "./exchange";
+import { recordLimitedForLog } from "./access_log";
 
 /** What a step tells the stream to do with the callback it runs in. */
 export enum StepResult {
@@ -110,6 +111,7 @@ export function rejectRequest(x: Exchange, d: Decision): void {
   x.phase = Phase.Done;
   active.metrics.requestsLimited.inc();
   countLimited(x, d);
+  recordLimitedForLog(x, d);
   sendReply(limitedResponse(d, <u32>response.status, response.message, policy.headerNames, errorFormatFor(x.path, response.format)));
 }
 

@@ -11,6 +11,7 @@ import { BodyCapture } from "../usage/body_capture";
 import { ResponseUsageReader } from "../usage/reader";
 import { FilterMetrics, LimitMetrics } from "./metrics";
 import { giveReader, giveSelection } from "./pools";
+import { AlertNotifier } from "./alert_webhook";
 
 /** A compiled policy with the metrics its streams report to. */
 export class ActivePolicy {
@@ -19,6 +20,8 @@ export class ActivePolicy {
     readonly metrics: FilterMetrics,
     /** Per-limit metrics, indexed like `policy.limits` (no lookup by name per request). */
     readonly limitMetrics: Array<LimitMetrics>,
+    /** Where the policy's limiter reports budget alerts. */
+    readonly notifier: AlertNotifier,
   ) {}
 
   /** The metrics of the limit of spec `specIndex` of `selection` (a valid index: not checked). */
@@ -70,7 +73,7 @@ export class Exchange {
   unreadable: bool = false;
   /** A HEAD request: its response has no body, so it is charged nothing without usage. */
   head: bool = false;
-  /** The stream's context id, to resume it when an admission answered later completes. */
+  /** The stream's context id: to resume it when an admission answered later completes, and to make it current again after alerts are dispatched as the root. */
   streamId: u32 = 0;
 
   /**

@@ -1,22 +1,47 @@
 // The filter's metrics. Envoy shows them in Prometheus (with its `wasmcustom` prefix);
-// per-limit series carry the limit name in the metric name, as Envoy's Wasm stats do.
+// per-limit series carry the limit name, escaped one-to-one (metric_names.ts), between
+// `tokenlimit.limit.` and the metric, where a stats tag regex turns it into a tag.
 // Limiter and identity statistics reach them through subclasses of the statistics the
 // pure modules keep, so counting costs nothing until something happens.
 import { Counter, Gauge, Histogram } from "../abi/metrics";
 import { ServiceFailure, ServiceStats, SERVICE_FAILURE_COUNT, serviceFailureName } from "../counters/service";
 import { LimiterEvent, LimiterStats, LIMITER_EVENT_COUNT } from "../limits/limiter";
 import { IdentityFailure, IdentityStats, identityFailureName, IDENTITY_FAILURE_COUNT } from "../attributes";
+import { budgetAlertMetricName, limitMetricName } from "./metric_names";
 
-/** Per-limit counters: requests admitted and limited, tokens charged. */
+/** Per-limit counters: requests admitted and limited, tokens charged, budget alerts per threshold. */
 export class LimitMetrics {
   admitted: Counter;
   limited: Counter;
   tokens: Counter;
-  constructor(name: string) {
-    this.admitted = new Counter("tokenlimit.limit." + name + ".requests_admitted");
-    this.limited = new Counter("tokenlimit.limit." + name + ".requests_limited");
-    this.tokens = new Counter("tokenlimit.limit." + name + ".tokens_charged");
+  private alerts: Map<string, Counter> = new Map<string, Counter>();
+  constructor(readonly name: string) {
+    this.admitted = new Counter(limitMetricName(name, "requests_admitted"));
+    this.limited = new Counter(limitMetricName(name, "requests_limited"));
+    this.tokens = new Counter(limitMetricName(name, "tokens_charged"));
   }
+
+  /** The budget alert counter of threshold `metricLabel` (`80pct`, `15000`), defined on first use. */
+  budgetAlerts(metricLabel: string): Counter {
+    if (this.alerts.has(metricLabel)) return this.alerts.get(metricLabel);
+    const c = new Counter(budgetAlertMetricName(this.name, metricLabel));
+    this.alerts.set(metricLabel, c);
+    return c;
+  }
+}
+
+/** What happens to budget alerts on their way to the webhook. */
+export class WebhookMetrics {
+  /** Attempts started (first ones and retries). */
+  calls: Counter = new Counter("tokenlimit.alert_webhook.calls");
+  /** Alerts the webhook accepted (2xx). */
+  delivered: Counter = new Counter("tokenlimit.alert_webhook.delivered");
+  /** Attempts that failed: 5xx, 429, timeout, connect failure, reset, or refused by the host. */
+  failures: Counter = new Counter("tokenlimit.alert_webhook.failures");
+  /** Attempts scheduled again after a failure. */
+  retries: Counter = new Counter("tokenlimit.alert_webhook.retries");
+  /** Alerts given up: attempts used up, a 4xx answer, or the queue full. */
+  dropped: Counter = new Counter("tokenlimit.alert_webhook.dropped");
 }
 
 /** Metric names of LimiterEvents, indexed by event. */
@@ -142,6 +167,9 @@ export class FilterMetrics {
   upgradesCharged: Counter = new Counter("tokenlimit.upgrades_charged");
   /** Requests refused because an expression needed a request body the filter cannot read. */
   bodiesUnreadable: Counter = new Counter("tokenlimit.request_bodies_unreadable");
+  /** Budget thresholds crossed, every limit and threshold together. */
+  budgetAlerts: Counter = new Counter("tokenlimit.budget_alerts");
+  webhook: WebhookMetrics = new WebhookMetrics();
   /** What every policy's limiter meets; shared by the policies of this VM. */
   limiter: LimiterMetrics = new LimiterMetrics();
   /** What the rate-limit service backends meet (defined when a policy first uses one). */

@@ -15,6 +15,7 @@ import { BodyCapture } from "../usage/body_capture";
 import { BodyJsonState, bodyJsonValue } from "../usage/body_json";
 import { MODE_SSE, MODE_NDJSON } from "../usage/reader";
 import { Value } from "../cel/value";
+import { recordChargeForLog } from "./access_log";
 
 // Shared by every stream of the VM: one chunk is inspected at a time.
 const borrowed = new BorrowedBytes();
@@ -98,6 +99,9 @@ export function settleStep(x: Exchange, aborted: bool): void {
     x.costRequestValues, responseValues(x));
   recordCharge(x, charge);
   policy.limiter.settle(d.handles, charge.costs, now);
+  // Alerts the settlement crossed leave now, as the root, without holding this stream.
+  x.active.notifier.flush(x.streamId);
+  recordChargeForLog(x, d, charge, usage, aborted);
 }
 
 /** The values of the cost expression's `responseBodyJSON` pointers in the response kept for them; null when none. */

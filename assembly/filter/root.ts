@@ -11,12 +11,14 @@ import { isBlank, parseConfigBuffer } from "../config";
 import { CompiledPolicy, compilePolicy, expressionErrors, PolicyEnvironment, ServiceEnvironment } from "../limits/policy";
 import { GrpcServiceTransport } from "./service_transport";
 import { ReportQueue } from "../counters/report_queue";
-import { nowMillis, setTickPeriod } from "../abi/time";
+import { nowMillis } from "../abi/time";
 import { SharedDataCounters } from "../counters/shared_data";
 import { knownAttributeNames } from "../attributes";
 import { CompileOptions } from "../cel";
 import { getSharedData, setSharedData, SharedValue } from "../abi/shared_data";
 import { WasmResult } from "../abi/status";
+import { AlertDispatcher, AlertNotifier } from "./alert_webhook";
+import { TickPeriod } from "./tick";
 
 // Attribute names the request resolver answers; CEL binds paths to them at configure time.
 const ATTRIBUTE_NAMES = ((): CompileOptions => {
@@ -34,6 +36,9 @@ export class TokenLimitRoot extends RootContext {
   /** Calls to a rate-limit service and the reports still owed; made when a policy first needs them. */
   private serviceOrNull: ServiceEnvironment | null = null;
   private transportOrNull: GrpcServiceTransport | null = null;
+  private dispatcherOrNull: AlertDispatcher | null = null;
+  /** The tick period every periodic task of this root asks for (see tick.ts). */
+  readonly tickPeriod: TickPeriod = new TickPeriod();
 
   /** Metrics, defined on first use (defining needs a live VM, not the start function). */
   get metrics(): FilterMetrics {
@@ -43,6 +48,29 @@ export class TokenLimitRoot extends RootContext {
       this.metricsOrNull = m;
     }
     return m;
+  }
+
+  /** The webhook calls of this root, kept across configurations so that retries survive them. */
+  get dispatcher(): AlertDispatcher {
+    let d = this.dispatcherOrNull;
+    if (d === null) {
+      d = new AlertDispatcher(this.id, this.metrics.webhook, this.tickPeriod);
+      this.dispatcherOrNull = d;
+    }
+    return d;
+  }
+
+  /** Alert webhook retries; the reports that failed and the cached counters' syncs, when their time has come. */
+  onTick(): void {
+    const d = this.dispatcherOrNull;
+    if (d !== null) d.onTick();
+    const service = this.serviceOrNull;
+    if (service !== null) service.tick(nowMillis());
+  }
+
+  onHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
+    const d = this.dispatcherOrNull;
+    if (d !== null) d.onResponse(token, headerCount);
   }
 
   /**
@@ -79,8 +107,9 @@ export class TokenLimitRoot extends RootContext {
       return false;
     }
     const metrics = this.metrics;
+    const notifier = new AlertNotifier(metrics, config.alerts.webhook, this.dispatcher);
     const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity,
-      config.counters.service !== null ? this.serviceEnvironment() : null);
+      config.counters.service !== null ? this.serviceEnvironment() : null, notifier);
     const policy = compilePolicy(config, env);
     if (policy.errors.length > 0) {
       for (let i = 0; i < policy.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(policy.errors[i]));
@@ -88,15 +117,9 @@ export class TokenLimitRoot extends RootContext {
     }
     for (let i = 0; i < policy.warnings.length; i++) logWarn("tokenlimit: configuration: " + unchecked(policy.warnings[i]));
     markPolicyActive();
-    this.active = new ActivePolicy(policy, metrics, limitMetricsOf(policy, metrics));
+    this.active = new ActivePolicy(policy, metrics, limitMetricsOf(policy, metrics), notifier);
     logInfo("tokenlimit: configured " + config.limits.length.toString() + " limit(s)" + (config.dryRun ? " (dry run)" : ""));
     return true;
-  }
-
-  /** Retries the reports that failed and syncs cached counters, when their time has come. */
-  onTick(): void {
-    const service = this.serviceOrNull;
-    if (service !== null) service.tick(nowMillis());
   }
 
   onGrpcReceive(token: u32, messageSize: u32): void {
@@ -118,7 +141,7 @@ export class TokenLimitRoot extends RootContext {
       s = new ServiceEnvironment(transport, new ReportQueue(transport, stats), stats, nowMillis);
       this.serviceOrNull = s;
       // Ticks drive the retries of failed reports; only a VM that calls a service needs them.
-      setTickPeriod(REPORT_TICK_MS);
+      this.tickPeriod.request(REPORT_TICK_MS);
     }
     return s;
   }
@@ -146,9 +169,20 @@ function markPolicyActive(): void {
   if (!policyWasActive()) setSharedData(POLICY_ACTIVE_KEY, ONE, 0);
 }
 
-/** The metrics of each of `policy`'s limits, in its order (defined now, so they show as 0). */
+/**
+ * The metrics of each of `policy`'s limits, in its order, with a budget alert counter per
+ * threshold (defined now, so they show as 0 before anything happens).
+ */
 function limitMetricsOf(policy: CompiledPolicy, metrics: FilterMetrics): Array<LimitMetrics> {
   const out = new Array<LimitMetrics>(0);
-  for (let i = 0; i < policy.limits.length; i++) out.push(metrics.limit(unchecked(policy.limits[i]).name));
+  for (let i = 0; i < policy.limits.length; i++) {
+    const limit = unchecked(policy.limits[i]);
+    const m = metrics.limit(limit.name);
+    if (limit.rateAlerts.length > 0) {
+      const first = unchecked(limit.rateAlerts[0]);
+      if (first !== null) for (let j = 0; j < first.metricLabels.length; j++) m.budgetAlerts(unchecked(first.metricLabels[j]));
+    }
+    out.push(m);
+  }
   return out;
 }

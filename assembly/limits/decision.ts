@@ -1,5 +1,6 @@
 // The vocabulary between the filter and a limiter: what to count (CounterSpec), what was
 // decided (Decision), and what must be settled when the response ends (CounterHandle).
+import { RateAlerts } from "./alerts";
 
 /**
  * How a request is admitted ("admission.mode" in the plugin configuration, which reads it
@@ -46,6 +47,10 @@ export class CounterSpec {
     public values: string[],
     public estimate: i64 = -1,
   ) {}
+  /** Thresholds whose crossing is reported when a charge lands; null: none. */
+  alerts: RateAlerts | null = null;
+  /** A soft limit's counter: counted and reported, never refuses nor governs the headers. */
+  soft: bool = false;
 }
 
 /** What `settle`/`release` need to find a counter again and undo its reservation. */
@@ -56,6 +61,12 @@ export class CounterHandle {
   reserved: i64 = 0;
   /** Set once settled or released; later calls skip the handle. */
   done: bool = false;
+  /** The counter's `used` after this request's charge landed (-1 until settled). */
+  used: i64 = -1;
+  /** The rate's limit, values and alerts, copied from the spec. */
+  limit: i64 = 0;
+  values: string[] = [];
+  alerts: RateAlerts | null = null;
 
   constructor(
     public key: ArrayBuffer,

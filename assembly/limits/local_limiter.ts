@@ -11,6 +11,7 @@ import { ceilSeconds, nonNegative, satAdd, satSub } from "./saturate";
 import { safeWindow, windowEnd, windowStart } from "./window";
 import { CounterStore, StoredRead, WasmResult } from "../counters/store";
 import { CounterState, decodeCounter, encodeCounter, VALUE_SIZE } from "../counters/value";
+import { AlertSink, reportCrossings } from "./alerts";
 
 /** Default number of retries after a lost compare-and-swap. */
 export const DEFAULT_MAX_RETRIES: i32 = 16;
@@ -35,10 +36,11 @@ export class LocalLimiter extends Limiter {
   /**
    * `keyPrefix` starts every key (keep it distinct per policy so two filters sharing a
    * vm_id never share counters). `maxRetries` (clamped to 0..1000) bounds the retries
-   * after a lost compare-and-swap. `stats` receives what the limiter meets (LimiterEvent).
+   * after a lost compare-and-swap. `stats` receives what the limiter meets (LimiterEvent);
+   * `alerts` every budget threshold a charge crosses (see alerts.ts).
    */
   constructor(private store: CounterStore, keyPrefix: string, maxRetries: i32 = DEFAULT_MAX_RETRIES,
-    stats: LimiterStats = new LimiterStats()) {
+    stats: LimiterStats = new LimiterStats(), private alerts: AlertSink = new AlertSink()) {
     super(stats);
     this.keys = new CounterKeyBuilder(keyPrefix);
     this.maxRetries = maxRetries < 0 ? 0 : maxRetries > 1000 ? 1000 : maxRetries;
@@ -56,9 +58,14 @@ export class LocalLimiter extends Limiter {
       const w = safeWindow(spec.windowMs);
       const h = new CounterHandle(this.keys.build(spec.limitName, spec.rateIndex, spec.values), spec.limitName, spec.rateIndex, w);
       h.windowStart = windowStart(nowMs, w);
+      h.limit = spec.limit;
+      h.values = spec.values;
+      h.alerts = spec.alerts;
       d.handles.push(h);
       if (failed) continue;
       if (rejected) {
+        // A soft counter never refuses, so it never sets when to come back either.
+        if (spec.soft) continue;
         // Already limited: look (without writing) for a counter that stays exhausted
         // longer, so retry-after does not send the client back too early.
         if (this.readCurrent(h.key, nowMs, w) == LimitStatus.Ok && satAdd(this.view.used, this.view.reserved) >= spec.limit) {
@@ -69,11 +76,12 @@ export class LocalLimiter extends Limiter {
       }
       let est: i64 = 0;
       if (mode == AdmissionMode.Reserve) est = nonNegative(spec.estimate >= 0 ? spec.estimate : estimate);
-      // A request whose known part alone exceeds the limit could never fit.
-      const step = mustFit > spec.limit ? this.refuseOne(h, nowMs) : this.admitOne(h, spec.limit, nowMs, est);
+      // A request whose known part alone exceeds the limit could never fit (a soft limit only alerts).
+      const step = mustFit > spec.limit && !spec.soft ? this.refuseOne(h, nowMs) : this.admitOne(h, spec.limit, nowMs, est, spec.soft);
       h.windowStart = this.view.windowStart;
       if (step == STEP_ADMITTED) {
         h.reserved = est;
+        if (spec.soft) continue;
         const remaining = satSub(spec.limit, satAdd(this.view.used, this.view.reserved));
         const reset = this.resetOf(nowMs, w);
         if (!d.hasCounter || remaining < d.remaining || (remaining == d.remaining && reset > d.resetMs)) {
@@ -165,14 +173,15 @@ export class LocalLimiter extends Limiter {
   }
 
   /**
-   * Reads the counter (leaving it in `view`) and admits while `used + reserved < limit`,
-   * adding `est` to `reserved` with compare-and-swap. A zero estimate writes nothing.
+   * Reads the counter (leaving it in `view`) and admits while `used + reserved < limit`
+   * (a `soft` counter always), adding `est` to `reserved` with compare-and-swap. A zero
+   * estimate writes nothing.
    */
-  private admitOne(h: CounterHandle, limit: i64, nowMs: i64, est: i64): i32 {
+  private admitOne(h: CounterHandle, limit: i64, nowMs: i64, est: i64, soft: bool): i32 {
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
       if (this.readCurrent(h.key, nowMs, h.windowMs) != LimitStatus.Ok) return STEP_STORE_ERROR;
       const v = this.view;
-      if (satAdd(v.used, v.reserved) >= limit) return STEP_REJECTED;
+      if (!soft && satAdd(v.used, v.reserved) >= limit) return STEP_REJECTED;
       if (est == 0) return STEP_ADMITTED;
       this.next.set(v.windowStart, v.windowMs, v.used, satAdd(v.reserved, est));
       const s = this.write(h.key);
@@ -197,10 +206,21 @@ export class LocalLimiter extends Limiter {
       const v = this.view;
       // A reservation belongs to its window: once that window is over it no longer counts.
       const holds = v.windowStart == h.windowStart && h.reserved > 0;
-      if (!holds && cost == 0) return LimitStatus.Ok;
+      if (!holds && cost == 0) {
+        h.used = v.used;
+        return LimitStatus.Ok;
+      }
       this.next.set(v.windowStart, v.windowMs, satAdd(v.used, cost), holds ? satSub(v.reserved, h.reserved) : v.reserved);
       const s = this.write(h.key);
-      if (s == WasmResult.Ok) return LimitStatus.Ok;
+      if (s == WasmResult.Ok) {
+        h.used = this.next.used;
+        // This write, and no other, moved `used` from v.used to next.used in this window.
+        const alerts = h.alerts;
+        if (alerts !== null && cost > 0) {
+          reportCrossings(this.alerts, alerts, h.limitName, h.rateIndex, h.values, h.limit, v.windowStart, v.windowMs, v.used, this.next.used);
+        }
+        return LimitStatus.Ok;
+      }
       if (s != WasmResult.CasMismatch) return LimitStatus.StoreError;
     }
     this.stats.record(LimiterEvent.RetriesExhausted);

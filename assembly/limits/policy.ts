@@ -19,6 +19,7 @@ import { CounterBackend, ServiceMode } from "../config/counters";
 import { ServiceStats, ServiceTransport } from "../counters/service";
 import { ReportQueue } from "../counters/report_queue";
 import { queryStringWarnings } from "./path_lint";
+import { AlertSink, RateAlerts } from "./alerts";
 
 /** One limit, ready to evaluate per request. */
 export class CompiledLimit {
@@ -27,6 +28,9 @@ export class CompiledLimit {
   when: Array<Program> = new Array<Program>();
   counters: Array<Program> = new Array<Program>();
   tokens: TokenKind = TokenKind.Total;
+  soft: bool = false;
+  /** Per rate, its thresholds in tokens (null: the limit has no alerts). */
+  rateAlerts: Array<RateAlerts | null> = new Array<RateAlerts | null>();
 }
 
 /** What a policy is compiled against: the proxy's (or a test's) store and statistics. */
@@ -42,6 +46,8 @@ export class PolicyEnvironment {
     public identityStats: IdentityStats = new IdentityStats(),
     /** How a rate-limit service is reached; null where there is none (unit tests). */
     public service: ServiceEnvironment | null = null,
+    /** Receives budget alert crossings (the filter's sends them on). */
+    public alertSink: AlertSink = new AlertSink(),
   ) {}
 }
 
@@ -241,7 +247,7 @@ function limiterOf(config: PluginConfig, env: PolicyEnvironment, errors: Array<s
   // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
   // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
   const prefix = config.counters.keyPrefix + "|";
-  const local = new LocalLimiter(env.store, prefix, DEFAULT_MAX_RETRIES, env.limiterStats);
+  const local = new LocalLimiter(env.store, prefix, DEFAULT_MAX_RETRIES, env.limiterStats, env.alertSink);
   const service = config.counters.service;
   if (service === null) return local;
   const senv = env.service;
@@ -291,8 +297,31 @@ function compileLimit(src: LimitConfig, errors: Array<string>, options: CompileO
   out.name = src.name;
   out.rates = src.rates;
   out.tokens = src.tokens;
+  out.soft = src.soft;
+  out.rateAlerts = rateAlertsOf(src);
   compileAll(src.when, out.when, errors, options);
   compileAll(src.counters, out.counters, errors, options);
+  return out;
+}
+
+/** Each rate's thresholds in tokens (percentages of that rate's limit); nulls without alerts. */
+function rateAlertsOf(src: LimitConfig): Array<RateAlerts | null> {
+  const out = new Array<RateAlerts | null>();
+  const alerts = src.alerts;
+  for (let r = 0; r < src.rates.length; r++) {
+    if (alerts.length == 0) { out.push(null); continue; }
+    const rate = unchecked(src.rates[r]);
+    const tokens = new StaticArray<i64>(alerts.length);
+    const labels = new Array<string>();
+    const metricLabels = new Array<string>();
+    for (let i = 0; i < alerts.length; i++) {
+      const a = unchecked(alerts[i]);
+      unchecked(tokens[i] = a.tokensFor(rate.limit));
+      labels.push(a.label);
+      metricLabels.push(a.metricLabel);
+    }
+    out.push(new RateAlerts(tokens, labels, metricLabels, rate.window));
+  }
   return out;
 }
 

@@ -74,7 +74,10 @@ export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver
     out.limitStarts.push(out.specs.length);
     for (let r = 0, rn = limit.rates.length; r < rn; r++) {
       const rate = unchecked(limit.rates[r]);
-      out.specs.push(new CounterSpec(limit.name, r, rate.limit, rate.windowMs, values));
+      const spec = new CounterSpec(limit.name, r, rate.limit, rate.windowMs, values);
+      spec.soft = limit.soft;
+      if (r < limit.rateAlerts.length) spec.alerts = unchecked(limit.rateAlerts[r]);
+      out.specs.push(spec);
       out.limitOfSpec.push(i);
     }
   }

@@ -1,7 +1,9 @@
 // The admin paths `tokenlimit serve` answers itself, before the filter: the filter's
-// metrics as Envoy's admin /stats/prometheus renders them.
+// metrics as Envoy's admin /stats/prometheus renders them, with the stats_tags of
+// envoy/envoy.yaml (the limit and the alert threshold as labels).
 import type { ServerResponse } from "node:http";
 import type { Host } from "../../host-test/index.ts";
+import { STATS_TAGS } from "./metric-names.ts";
 
 /** The path of the Prometheus endpoint. */
 export const PROMETHEUS_PATH = "/stats/prometheus";
@@ -14,7 +16,7 @@ export function serveAdmin(host: Host, method: string, path: string, res: Server
     res.end("method not allowed\n");
     return true;
   }
-  const text = host.prometheus();
+  const text = host.prometheus(STATS_TAGS);
   res.writeHead(200, { "content-type": "text/plain; charset=UTF-8", "content-length": Buffer.byteLength(text) });
   res.end(method === "HEAD" ? undefined : text);
   return true;

@@ -6,7 +6,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Host, HttpStream, StreamSink } from "../../host-test/index.ts";
-import { type Meter, type RequestLog, callerOf } from "./access-log.ts";
+import { type Meter, type RequestLog, CHARGE_FILTER_STATE, callerOf, parseCharge } from "./access-log.ts";
 import { type Pairs, outgoingHeaders, pairValue, requestHasBody, requestPairs, responseEndsAtHeaders, responsePairs, trailerPairs } from "./messages.ts";
 
 /** What every stream of one proxy shares. */
@@ -138,6 +138,7 @@ export function proxyStream(p: ProxyContext, req: IncomingMessage, res: ServerRe
   function finish(): void {
     if (logged) return;
     logged = true;
+    record.charge = parseCharge(stream.filterState(CHARGE_FILTER_STATE));
     p.log(record);
   }
 

@@ -70,9 +70,9 @@ test("unknown fields, limit names and missing rates: every problem of a spec at 
     code: 1,
     lines: [
       "p.yaml: policy (unnamed):",
-      "  1:1: limit: unknown field (expected one of: limits, when, defaults, overrides, dataExtraction, identity, usage, cost, admission, onCounterError, failureMode, dryRun, response, counters)",
+      "  1:1: limit: unknown field (expected one of: limits, when, defaults, overrides, dataExtraction, identity, usage, cost, admission, onCounterError, failureMode, dryRun, response, counters, alerts, accessLog)",
       "  3:3: limits.free.rates: required",
-      "  4:5: limits.free.counter: unknown field (expected one of: rates, when, counters, tokens)",
+      "  4:5: limits.free.counter: unknown field (expected one of: rates, when, counters, tokens, alerts, soft)",
       `  5:3: limits["per user"]: invalid limit name "per user" (expected 1 to 128 letters, digits, '_', '.' or '-')`,
       `  6:5: limits["per user"].rates: must contain at least one rate`,
       "  8:5: limits.ok.rates: expected an array, got object",

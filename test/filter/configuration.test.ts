@@ -13,7 +13,7 @@ const RATE = { rates: [{ limit: 1000, window: "1h" }] };
 /** [what, configuration, the error lines it must log (without the common prefix)]. */
 const INVALID: Array<[string, string | object, string[]]> = [
   ["unknown top-level field", { ...EXAMPLE_POLICY, foo: 1 }, [
-    "foo: unknown field (expected one of: limits, when, defaults, overrides, dataExtraction, identity, usage, cost, admission, onCounterError, failureMode, dryRun, response, counters)"]],
+    "foo: unknown field (expected one of: limits, when, defaults, overrides, dataExtraction, identity, usage, cost, admission, onCounterError, failureMode, dryRun, response, counters, alerts, accessLog)"]],
   ["unknown nested field (a typo)", { limits: { free: { rates: [{ limit: 1, windwo: "1h" }] } } }, [
     "limits.free.rates[0].windwo: unknown field (expected one of: limit, window)",
     "limits.free.rates[0].window: required"]],

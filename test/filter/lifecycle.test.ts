@@ -64,7 +64,7 @@ test("a configuration with 500 limits is accepted and each request is held to th
     assert.equal(r.headers["x-ratelimit-remaining-tokens"], String(i - HELLO_INPUT), "1000 + i minus the 1000 + 3 reserved");
     assert.equal(usedBy(host, `team-${String(i).padStart(3, "0")}`, "alice"), 100);
   }
-  assert.equal(metric(host, "limit.team-137.requests_admitted"), 1);
+  assert.equal(metric(host, "limit.team_h137.requests_admitted"), 1);
   assert.deepEqual(rateLimitHeaders(chat(host, "alice", ["free"], { headers: { "x-team": "t500" } })), []);
   assert.deepEqual(host.traps, []);
 });

@@ -30,12 +30,12 @@ test("openai SDK, JSON: admitted with the remaining budget, then a 429 RateLimit
   assert.deepEqual(p.logs.map((l) => l.record.status), [200, 200, 200, 429]);
   assert.deepEqual(p.logs.map((l) => l.record.outcome.tokens), [402, 402, 402, 0]);
   assert.deepEqual(p.logs[3].record.outcome.limits, { free: "limited" });
-  assert.match(p.logs[0].line, /^caller=alice POST \/v1\/chat\/completions 200 limits=free:admitted tokens=402 remaining=597 worker=0 \d+ms$/);
+  assert.match(p.logs[0].line, /^caller=alice POST \/v1\/chat\/completions 200 limits=free:admitted tokens=402 usage=2\+400=402 used=free:402\/1000 remaining=597 worker=0 \d+ms$/);
   const text = await p.prometheus();
   assert.match(text, /^tokenlimit_requests_admitted\{\} 3$/m);
   assert.match(text, /^tokenlimit_requests_limited\{\} 1$/m);
   assert.match(text, /^tokenlimit_tokens_charged\{\} 1206$/m);
-  assert.match(text, /^tokenlimit_limit_free_tokens_charged\{\} 1206$/m);
+  assert.match(text, /^tokenlimit_limit_tokens_charged\{tokenlimit_limit="free"\} 1206$/m);
 });
 
 test("openai SDK, streaming: the filter adds include_usage, charges the usage of the last chunk, and the 429 raises before any chunk", async (t) => {

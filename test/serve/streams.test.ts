@@ -48,7 +48,7 @@ test("a client that disconnects mid-stream resets it: the upstream request is re
   assert.ok(upstreamGotRequest);
   assert.equal(p.logs[0].record.reset, true);
   assert.equal(p.logs[0].record.outcome.aborted, true);
-  assert.match(p.logs[0].line, /^caller=alice POST \/v1\/chat\/completions reset limits=free:admitted tokens=\d+ remaining=\d+ aborted worker=0 \d+ms$/);
+  assert.match(p.logs[0].line, /^caller=alice POST \/v1\/chat\/completions reset limits=free:admitted tokens=(\d+) used=free:\1\/100000 remaining=\d+ aborted worker=0 \d+ms$/);
   assert.match(await p.prometheus(), /^tokenlimit_streams_aborted\{\} 1$/m);
 });
 
