@@ -54,13 +54,15 @@ export class ServiceHandle extends CounterHandle {
     limitName: string,
     rateIndex: i32,
     windowMs: i64,
-    readonly limit: i64,
+    /** The rate's limit (CounterHandle#limit). */
+    rateLimit: i64,
     /** The tokens this counter reserves (the spec's own estimate, or the request's). */
     readonly estimate: i64,
     /** The first counter of its limit (limits are contiguous in spec order). */
     readonly firstOfLimit: bool,
   ) {
     super(key, limitName, rateIndex, windowMs);
+    this.limit = rateLimit;
   }
 }
 

@@ -64,14 +64,16 @@ test("the controller owns the kept Limitador's limits: without policies counting
 });
 
 test("a limit Limitador cannot count is not enforced at all, rather than admitted by a Limitador without it", async () => {
-  const free = { rates: [{ limit: 100, window: "1500ms" }], counters: [{ expression: "auth.identity.userid" }] };
+  // Two rates with one window: Limitador would count both in one counter (a window that is
+  // not whole seconds never gets this far: the filter refuses it, so the policy is not Accepted).
+  const free = { rates: [{ limit: 100, window: "1h" }, { limit: 200, window: "60m" }], counters: [{ expression: "auth.identity.userid" }] };
   const p = await plan(world({ policies: [budgets(GLOBAL, free)], gateways: [gateway("gateway-system", "llm-gateway")], limitador: kept(limitadorObject([FREE_LIMIT])) }), OPTIONS, verdicts, NOW);
   assert.deepEqual(p.apply, []);
   assert.deepEqual((p.limitador?.spec as { limits: unknown[] }).limits, []);
   assert.deepEqual(conditionsOf(p), [
     "Accepted=True/Accepted: TokenRateLimitPolicy has been accepted",
     "Enforced=False/Invalid: Limitador cannot count the limits of WasmPlugin gateway-system/tokenlimit-llm-gateway: " +
-      'limits["gateway-system.llm-budgets.free"].rates[0].window: Limitador counts windows in whole seconds, got "1500ms"',
+      'limits["gateway-system.llm-budgets.free"].rates[1].window: same window as rates[0] (3600s): Limitador would count both rates in one counter; keep the smaller limit',
   ]);
 });
 

@@ -90,13 +90,13 @@ test("cached: a flush that fails keeps its cost pending and sends it again at th
 
 test("envoy-rls cached: once a view has no more left than a request's reservation, that request asks the service", async () => {
   const host = await serviceHost(servicePolicy("envoy-rls", CACHED));
-  let remaining = 1501;
+  let remaining = 1511;
   host.onGrpcCall(ENVOY_RLS, "ShouldRateLimit", () => ({ message: answer(Code.OK, [{ code: Code.OK, remaining: --remaining, limit: 20000 }]) }));
-  // The view: 1,500 left after the first hit; each request costs 100 and reserves 1,000.
-  // 1,401, 1,301, 1,201, 1,101, 1,001 left: answered from the view.
+  // The view: 1,510 left after the first hit; each request costs 100 and reserves 1,003
+  // (1,000 of output, 3 of input). 1,411, 1,311, 1,211, 1,111, 1,011 left: answered from the view.
   for (let i = 0; i < 6; i++) assert.equal(chat(host, "alice", ["free"]).status, 200);
   assert.equal(sent(host, "ShouldRateLimit").length, 1);
-  // 901 left is less than a reservation: other replicas' spending now matters.
+  // 911 left is less than a reservation: other replicas' spending now matters.
   assert.equal(chat(host, "alice", ["free"]).status, 200);
   assert.equal(sent(host, "ShouldRateLimit").length, 2);
   assert.equal(metric(host, "service.cache_hits"), 5);

@@ -3,7 +3,7 @@
 // real protobuf code.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chat, metric, chatRequest } from "../filter/helpers.ts";
+import { chat, metric, chatRequest, HELLO_INPUT } from "../filter/helpers.ts";
 import { CHAT_REQUEST, chatHeaders, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
 import { answer, Code, CLUSTER, ENVOY_RLS, KUADRANT_RLS, sent, serviceHost, servicePolicy } from "./helpers.ts";
 
@@ -23,8 +23,8 @@ test("envoy-rls: admission sends one descriptor per rate with hits_addend 1; the
   ]);
   assert.equal(host.grpcCalls[0].cluster, CLUSTER);
   assert.equal(host.grpcCalls[0].timeoutMs, 100);
-  // 19,999 left after the counted hit, the default reservation of 1,000 held by this request.
-  assert.equal(r.headers["x-ratelimit-remaining-tokens"], "19000");
+  // 19,999 left after the counted hit, the reservation held by this request: 1,000 of output and 3 of input.
+  assert.equal(r.headers["x-ratelimit-remaining-tokens"], String(19999 - (1000 + HELLO_INPUT) + 1));
   assert.equal(metric(host, "service.calls"), 2);
   assert.equal(metric(host, "service.reports_sent"), 1);
   assert.equal(metric(host, "requests_admitted"), 1);
