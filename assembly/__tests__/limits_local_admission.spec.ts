@@ -165,7 +165,7 @@ describe("windows in stored counters", () => {
       const d = l.admit([spec(100, "alice"), spec(100, "bob"), spec(100, "carol")], now, AdmissionMode.Reserve, 5);
       l.settleAll(d.handles, 7, now);
     }
-    expect(store.size()).toBe(3);
+    expect(store.size()).toBe(3 + 1); // and the marker that creating keys writes (CAS_MARK_KEY)
     expect(stored(store, spec(100, "bob")).used).toBe(7);
     expect(stored(store, spec(100, "bob")).windowStart).toBe(T0 + 999 * MIN);
   });
@@ -183,10 +183,17 @@ describe("windows in stored counters", () => {
     charge(l, spec(10), 10, T0 + 5 * MIN);
     expect(l.admit(one(spec(10)), T0, AdmissionMode.Check, 0).admitted).toBe(true);
   });
-  it("starts fresh when the window length of a rate changes", () => {
-    const l = new LocalLimiter(new MemoryCounters(), PREFIX);
+  it("carries what was spent, not a fresh budget, when the window length of a rate changes", () => {
+    const store = new MemoryCounters();
+    const l = new LocalLimiter(store, PREFIX);
     charge(l, spec(10, "alice", "per-user", DAY), 10, T0);
-    expect(l.admit(one(spec(10, "alice", "per-user", MIN)), T0, AdmissionMode.Check, 0).admitted).toBe(true);
+    expect(l.admit(one(spec(10, "alice", "per-user", MIN)), T0, AdmissionMode.Check, 0).admitted).toBe(false);
+    expect(l.admit(one(spec(10, "alice", "per-user", MIN)), T0 + MIN, AdmissionMode.Check, 0).admitted).toBe(true);
+  });
+  it("starts fresh under a new window length once the old window has ended", () => {
+    const l = new LocalLimiter(new MemoryCounters(), PREFIX);
+    charge(l, spec(10, "alice", "per-user", MIN), 10, T0);
+    expect(l.admit(one(spec(10, "alice", "per-user", DAY)), T0 + MIN, AdmissionMode.Check, 0).admitted).toBe(true);
   });
 });
 

@@ -25,6 +25,9 @@ const LIMITER_EVENT_METRICS: Array<string> = [
   "tokenlimit.counter_store_failures",
   "tokenlimit.counter_values_corrupt",
   "tokenlimit.reservations_lost",
+  "tokenlimit.settlements_deferred",
+  "tokenlimit.settlements_recovered",
+  "tokenlimit.settlements_lost",
 ];
 
 /** LimiterStats whose every event also increments its metric. */
@@ -36,10 +39,18 @@ export class LimiterMetrics extends LimiterStats {
     for (let i = 0; i < LIMITER_EVENT_COUNT; i++) unchecked(this.counters[i] = new Counter(unchecked(LIMITER_EVENT_METRICS[i])));
   }
 
+  /** Tokens charged to callers that never reached a counter (given-up settlements). */
+  private tokensLostCounter: Counter = new Counter("tokenlimit.tokens_lost");
+
   record(event: LimiterEvent): void {
     super.record(event);
     const i = <i32>event;
     if (i >= 0 && i < LIMITER_EVENT_COUNT) unchecked(this.counters[i]).inc();
+  }
+
+  recordLostTokens(tokens: i64): void {
+    super.recordLostTokens(tokens);
+    if (tokens > 0) this.tokensLostCounter.add(tokens);
   }
 }
 

@@ -14,6 +14,15 @@ import { knownAttributeNames } from "../attributes";
 import { CompileOptions } from "../cel";
 import { getSharedData, setSharedData, SharedValue } from "../abi/shared_data";
 import { WasmResult } from "../abi/status";
+import { nowMillis, setTickPeriod } from "../abi/time";
+import { SettlementQueue } from "../limits/settlements";
+
+/** How often failed settlements are written again. */
+const SETTLEMENT_RETRY_PERIOD_MS: u32 = 1000;
+// Settlements of this worker's streams that failed, under any policy it ran: a
+// reconfiguration replaces the root context but not the VM, so they outlive the root
+// whose policy admitted them and the next root's tick retries them.
+const SETTLEMENTS = new SettlementQueue();
 
 // Attribute names the request resolver answers; CEL binds paths to them at configure time.
 const ATTRIBUTE_NAMES = ((): CompileOptions => {
@@ -73,7 +82,7 @@ export class TokenLimitRoot extends RootContext {
       return false;
     }
     const metrics = this.metrics;
-    const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity);
+    const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity, SETTLEMENTS);
     const policy = compilePolicy(config, env);
     if (policy.errors.length > 0) {
       for (let i = 0; i < policy.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(policy.errors[i]));
@@ -83,7 +92,13 @@ export class TokenLimitRoot extends RootContext {
     markPolicyActive();
     this.active = new ActivePolicy(policy, metrics, limitMetricsOf(policy, metrics));
     logInfo("tokenlimit: configured " + config.limits.length.toString() + " limit(s)" + (config.dryRun ? " (dry run)" : ""));
+    setTickPeriod(SETTLEMENT_RETRY_PERIOD_MS);
     return true;
+  }
+
+  /** Writes again the settlements that failed (settlements.ts), relative to the counters now. */
+  onTick(): void {
+    if (SETTLEMENTS.size > 0) SETTLEMENTS.retry(nowMillis());
   }
 
   newHttpContext(id: u32): HttpContext {

@@ -11,6 +11,7 @@ import { ceilSeconds, nonNegative, satAdd, satSub } from "./saturate";
 import { safeWindow, windowEnd, windowStart } from "./window";
 import { CounterStore, StoredRead, WasmResult } from "../counters/store";
 import { CounterState, decodeCounter, encodeCounter, VALUE_SIZE } from "../counters/value";
+import { SettlementQueue } from "./settlements";
 
 /** Default number of retries after a lost compare-and-swap. */
 export const DEFAULT_MAX_RETRIES: i32 = 16;
@@ -30,6 +31,10 @@ export class LocalLimiter extends Limiter {
   private view: CounterState = new CounterState();
   private next: CounterState = new CounterState();
   private scratch: ArrayBuffer = new ArrayBuffer(VALUE_SIZE);
+  /** Whether the last read found the key (false: the next write creates it). */
+  private found: bool = false;
+  /** Whether `view` is a counter of another window length taken over by the last read. */
+  private migrated: bool = false;
   private maxRetries: i32;
 
   /**
@@ -38,7 +43,9 @@ export class LocalLimiter extends Limiter {
    * after a lost compare-and-swap. `stats` receives what the limiter meets (LimiterEvent).
    */
   constructor(private store: CounterStore, keyPrefix: string, maxRetries: i32 = DEFAULT_MAX_RETRIES,
-    stats: LimiterStats = new LimiterStats()) {
+    stats: LimiterStats = new LimiterStats(),
+    /** Where settlements that fail wait for the next tick (one per worker VM). */
+    private deferred: SettlementQueue = new SettlementQueue()) {
     super(stats);
     this.keys = new CounterKeyBuilder(keyPrefix);
     this.maxRetries = maxRetries < 0 ? 0 : maxRetries > 1000 ? 1000 : maxRetries;
@@ -61,7 +68,7 @@ export class LocalLimiter extends Limiter {
       if (rejected) {
         // Already limited: look (without writing) for a counter that stays exhausted
         // longer, so retry-after does not send the client back too early.
-        if (this.readCurrent(h.key, nowMs, w) == LimitStatus.Ok && satAdd(this.view.used, this.view.reserved) >= spec.limit) {
+        if (this.readCurrent(h.key, nowMs, w, true) == LimitStatus.Ok && satAdd(this.view.used, this.view.reserved) >= spec.limit) {
           const reset = this.resetOf(nowMs, w);
           if (reset > d.resetMs) this.govern(d, spec, i, 0, reset);
         }
@@ -96,8 +103,8 @@ export class LocalLimiter extends Limiter {
       for (let i = 0, n = d.handles.length; i < n; i++) {
         const h = unchecked(d.handles[i]);
         if (h.reserved > 0) {
-          if (this.applyOne(h, 0, nowMs) != LimitStatus.Ok) this.stats.record(LimiterEvent.LostRelease);
-          h.reserved = 0;
+          if (this.applyOne(h, 0, nowMs) != LimitStatus.Ok) this.deferred.defer(this, h, 0);
+          else h.reserved = 0;
         }
       }
       // A failed decision describes no counter: the failure mode, not a budget, decides.
@@ -124,9 +131,18 @@ export class LocalLimiter extends Limiter {
       const cost = i < known ? nonNegative(unchecked(costs[i])) : 0;
       const s = this.applyOne(h, cost, nowMs);
       if (s == LimitStatus.Ok) h.done = true;
-      else if (result == LimitStatus.Ok) result = s;
+      else {
+        this.deferred.defer(this, h, cost);
+        if (result == LimitStatus.Ok) result = s;
+      }
     }
     return result;
+  }
+
+  /** See Limiter.retrySettlement. */
+  retrySettlement(handle: CounterHandle, cost: i64, nowMs: i64): i32 {
+    if (changetype<usize>(handle) == 0 || handle.done) return LimitStatus.Ok;
+    return this.applyOne(handle, nonNegative(cost), nowMs);
   }
 
   /** Like `settle` with the same cost for every handle (limits that all count one kind). */
@@ -147,7 +163,7 @@ export class LocalLimiter extends Limiter {
       const s = this.applyOne(h, 0, nowMs);
       if (s == LimitStatus.Ok) h.done = true;
       else {
-        this.stats.record(LimiterEvent.LostRelease);
+        this.deferred.defer(this, h, 0);
         if (result == LimitStatus.Ok) result = s;
       }
     }
@@ -160,15 +176,18 @@ export class LocalLimiter extends Limiter {
    */
   private admitOne(h: CounterHandle, limit: i64, nowMs: i64, est: i64): i32 {
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      if (this.readCurrent(h.key, nowMs, h.windowMs) != LimitStatus.Ok) return STEP_STORE_ERROR;
+      if (this.readCurrent(h.key, nowMs, h.windowMs, true) != LimitStatus.Ok) return STEP_STORE_ERROR;
       const v = this.view;
-      if (satAdd(v.used, v.reserved) >= limit) return STEP_REJECTED;
-      if (est == 0) return STEP_ADMITTED;
-      this.next.set(v.windowStart, v.windowMs, v.used, satAdd(v.reserved, est));
+      const rejected = satAdd(v.used, v.reserved) >= limit;
+      const reserve = !rejected && est > 0;
+      // A counter taken over from another window length is written in its new form even
+      // when nothing is reserved, so that what it carried is carried into one window only.
+      if (!reserve && !this.migrated) return rejected ? STEP_REJECTED : STEP_ADMITTED;
+      this.next.set(v.windowStart, v.windowMs, v.used, reserve ? satAdd(v.reserved, est) : v.reserved);
       const s = this.write(h.key);
       if (s == WasmResult.Ok) {
         v.reserved = this.next.reserved;
-        return STEP_ADMITTED;
+        return rejected ? STEP_REJECTED : STEP_ADMITTED;
       }
       if (s != WasmResult.CasMismatch) return STEP_STORE_ERROR;
     }
@@ -177,16 +196,18 @@ export class LocalLimiter extends Limiter {
   }
 
   /**
-   * Gives back the handle's reservation (if it still lives in the current window) and
-   * charges `cost` to the current window, with compare-and-swap. Returns a LimitStatus.
+   * Gives back the handle's reservation (if it still lives in the counter) and adds `cost`
+   * to the counter as it is now, with compare-and-swap. Returns a LimitStatus. Relative:
+   * a counter another configuration's admissions keep (another window length) is added
+   * to, never replaced.
    */
   private applyOne(h: CounterHandle, cost: i64, nowMs: i64): i32 {
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      const r = this.readCurrent(h.key, nowMs, h.windowMs);
+      const r = this.readCurrent(h.key, nowMs, h.windowMs, false);
       if (r != LimitStatus.Ok) return r;
       const v = this.view;
       // A reservation belongs to its window: once that window is over it no longer counts.
-      const holds = v.windowStart == h.windowStart && h.reserved > 0;
+      const holds = v.windowStart == h.windowStart && v.windowMs == h.windowMs && h.reserved > 0;
       if (!holds && cost == 0) return LimitStatus.Ok;
       this.next.set(v.windowStart, v.windowMs, satAdd(v.used, cost), holds ? satSub(v.reserved, h.reserved) : v.reserved);
       const s = this.write(h.key);
@@ -198,38 +219,54 @@ export class LocalLimiter extends Limiter {
   }
 
   /**
-   * Reads `key` and sets `view` to the counter as it stands in the window containing
-   * `nowMs`, keeping the cas in `readBuf`. A stored value counts when it is for this
-   * window, or for the next one (another worker whose clock is a little ahead already
-   * rolled over; going back would wipe its counts). Anything else (an older window, a
-   * different window length, a value that does not decode, no value) is a fresh counter.
+   * Reads `key` and sets `view` to the counter as it stands at `nowMs`, keeping the cas in
+   * `readBuf`. A stored value counts while its window runs: the window containing `nowMs`
+   * or the next one (another worker whose clock is a little ahead already rolled over;
+   * going back would wipe its counts). Anything else (an ended window, a value that does
+   * not decode, no value) is a fresh counter in the window of length `w` containing `nowMs`.
+   *
+   * A running counter of another window length was kept by another configuration. To
+   * settle (`adopt` false) it is taken as it is, so that the charge is added to it. To admit
+   * (`adopt` true) under length `w`, it becomes a counter of the current `w` window that
+   * carries what was spent (`used`) but not the other configuration's reservations: a
+   * changed window never hands out a fresh budget in the middle of one.
    */
-  private readCurrent(key: ArrayBuffer, nowMs: i64, w: i64): i32 {
+  private readCurrent(key: ArrayBuffer, nowMs: i64, w: i64, adopt: bool): i32 {
     const st = this.store.read(key, this.readBuf);
     const cur = windowStart(nowMs, w);
     this.view.set(cur, w, 0, 0);
+    this.migrated = false;
     if (st == WasmResult.NotFound) {
       this.readBuf.cas = 0;
+      this.found = false;
       return LimitStatus.Ok;
     }
     if (st != WasmResult.Ok) {
       this.stats.record(LimiterEvent.StoreError);
       return LimitStatus.StoreError;
     }
+    this.found = true;
     const s = this.stored;
     if (!decodeCounter(this.readBuf.value, s)) {
       this.stats.record(LimiterEvent.CorruptValue);
       return LimitStatus.Ok;
     }
-    if (s.windowMs == w && (s.windowStart == cur || (s.windowStart > cur && s.windowStart == windowEnd(cur, w)))) {
-      this.view.set(s.windowStart, w, s.used, s.reserved);
+    const sw = s.windowMs;
+    const sCur = windowStart(nowMs, sw);
+    if (s.windowStart != sCur && !(s.windowStart > sCur && s.windowStart == windowEnd(sCur, sw))) return LimitStatus.Ok;
+    if (sw == w || !adopt) this.view.set(s.windowStart, sw, s.used, s.reserved);
+    else {
+      this.view.set(cur, w, s.used, 0);
+      this.migrated = true;
     }
     return LimitStatus.Ok;
   }
 
   /** Writes `next` with the cas of the last read; counts a lost race. */
   private write(key: ArrayBuffer): i32 {
-    const s = this.store.compareAndSwap(key, encodeCounter(this.next, this.scratch), this.readBuf.cas);
+    const value = encodeCounter(this.next, this.scratch);
+    // A key read missing is created without overwriting one another worker created since.
+    const s = this.found ? this.store.compareAndSwap(key, value, this.readBuf.cas) : this.store.createIfAbsent(key, value);
     if (s == WasmResult.CasMismatch) this.stats.record(LimiterEvent.CasConflict);
     else if (s != WasmResult.Ok) this.stats.record(LimiterEvent.StoreError);
     return s;

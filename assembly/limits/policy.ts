@@ -12,6 +12,7 @@ import { CounterStore } from "../counters/store";
 import { RateLimitHeaderNames } from "./headers";
 import { Limiter, LimiterStats } from "./limiter";
 import { LocalLimiter, DEFAULT_MAX_RETRIES } from "./local_limiter";
+import { SettlementQueue } from "./settlements";
 import { queryStringWarnings } from "./path_lint";
 
 /** One limit, ready to evaluate per request. */
@@ -34,6 +35,8 @@ export class PolicyEnvironment {
     public limiterStats: LimiterStats = new LimiterStats(),
     /** Receives identity outcomes (the filter's subclass exports them as metrics). */
     public identityStats: IdentityStats = new IdentityStats(),
+    /** Where failed settlements wait for the root's tick; one per worker, shared by its policies. */
+    public settlements: SettlementQueue = new SettlementQueue(),
   ) {}
 }
 
@@ -131,7 +134,7 @@ function weightsOf(config: PluginConfig): CostWeights | null {
 function limiterOf(config: PluginConfig, env: PolicyEnvironment): Limiter {
   // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
   // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
-  return new LocalLimiter(env.store, config.counters.keyPrefix + "|", DEFAULT_MAX_RETRIES, env.limiterStats);
+  return new LocalLimiter(env.store, config.counters.keyPrefix + "|", DEFAULT_MAX_RETRIES, env.limiterStats, env.settlements);
 }
 
 // The names a cost expression may use: `usage.<field>` for each usage field, and nothing

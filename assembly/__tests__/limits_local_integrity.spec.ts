@@ -1,0 +1,193 @@
+// Nothing lost: a counter's first writes by two workers, a settlement written after a
+// reconfiguration, and settlements that fail and are retried on a tick.
+import { LocalLimiter } from "../limits/local_limiter";
+import { MemoryCounters, WriteHook } from "../counters/memory";
+import { WasmResult } from "../counters/store";
+import { CounterSpec, LimitStatus, AdmissionMode } from "../limits/decision";
+import { LimiterStats } from "../limits/limiter";
+import { SettlementQueue } from "../limits/settlements";
+import { describeKey } from "../limits/keys";
+import { MIN, T0, PREFIX, stored } from "../limits/testing/limiter_fixtures";
+
+const DAY: i64 = 86_400_000;
+
+function spec(limit: i64, window: i64 = MIN): CounterSpec {
+  return new CounterSpec("per-user", 0, limit, window, ["alice"]);
+}
+
+/** Another worker that, once, charges `cost` to alice's counter just before the first write to it. */
+class CreatesFirst extends WriteHook {
+  limiter: LocalLimiter;
+  done: bool = false;
+  constructor(store: MemoryCounters, public cost: i64) {
+    super();
+    this.limiter = new LocalLimiter(store, PREFIX);
+  }
+  beforeWrite(store: MemoryCounters, key: ArrayBuffer, writeIndex: i32): void {
+    if (this.done || !describeKey(key).includes("alice")) return;
+    this.done = true;
+    const d = this.limiter.admit([spec(1_000_000)], T0, AdmissionMode.Check, 0);
+    this.limiter.settle(d.handles, [this.cost], T0);
+  }
+}
+
+/** Bumps the version of every counter key before each write to it: every compare-and-swap loses. */
+class Contended extends WriteHook {
+  beforeWrite(store: MemoryCounters, key: ArrayBuffer, writeIndex: i32): void {
+    if (!describeKey(key).includes("alice")) return;
+    const cur = store.get(key);
+    if (cur != null) store.put(key, cur);
+  }
+}
+
+describe("first write race", () => {
+  it("two workers creating the same counter keep both charges (100 + 200 = 300)", () => {
+    const store = new MemoryCounters();
+    const l = new LocalLimiter(store, PREFIX);
+    const d = l.admit([spec(1_000_000)], T0, AdmissionMode.Check, 0); // reads the key: missing
+    // The other worker creates the key with 200 between this worker's read and its write.
+    store.hook = new CreatesFirst(store, 200);
+    expect(l.settle(d.handles, [100], T0)).toBe(LimitStatus.Ok);
+    store.hook = null;
+    expect(stored(store, spec(1)).used).toBe(300);
+    expect(l.stats.casConflicts).toBe(1);
+  });
+  it("two workers reserving on a new counter keep both reservations", () => {
+    const store = new MemoryCounters();
+    const l = new LocalLimiter(store, PREFIX);
+    store.hook = new ReservesFirst(store, 70);
+    const d = l.admit([spec(1_000_000)], T0, AdmissionMode.Reserve, 30);
+    store.hook = null;
+    expect(d.admitted).toBe(true);
+    expect(stored(store, spec(1)).reserved).toBe(100);
+  });
+});
+
+/** Another worker that, once, reserves `est` on alice's counter just before the first write to it. */
+class ReservesFirst extends WriteHook {
+  limiter: LocalLimiter;
+  done: bool = false;
+  constructor(store: MemoryCounters, public est: i64) {
+    super();
+    this.limiter = new LocalLimiter(store, PREFIX);
+  }
+  beforeWrite(store: MemoryCounters, key: ArrayBuffer, writeIndex: i32): void {
+    if (this.done || !describeKey(key).includes("alice")) return;
+    this.done = true;
+    this.limiter.admit([spec(1_000_000)], T0, AdmissionMode.Reserve, this.est);
+  }
+}
+
+describe("relative writes across reconfiguration", () => {
+  it("a stream admitted under a 1m window and settled after the window became 24h adds to the new counter", () => {
+    const store = new MemoryCounters();
+    const before = new LocalLimiter(store, PREFIX);
+    const after = new LocalLimiter(store, PREFIX);
+    const d = before.admit([spec(100_000, MIN)], T0, AdmissionMode.Reserve, 500);
+    // The new configuration's requests spend 14,000 in the day window meanwhile.
+    const n = after.admit([spec(100_000, DAY)], T0 + 1000, AdmissionMode.Check, 0);
+    after.settle(n.handles, [14_000], T0 + 1000);
+    expect(before.settle(d.handles, [300], T0 + 2000)).toBe(LimitStatus.Ok);
+    const c = stored(store, spec(1));
+    expect(c.windowMs).toBe(DAY);
+    expect(c.used).toBe(14_300);
+    expect(c.reserved).toBe(0);
+  });
+  it("a changed window length carries what was spent into the window running at the change, once", () => {
+    const store = new MemoryCounters();
+    const daily = new LocalLimiter(store, PREFIX);
+    const d = daily.admit([spec(20_000, DAY)], T0, AdmissionMode.Check, 0);
+    daily.settle(d.handles, [19_000], T0);
+    const minutely = new LocalLimiter(store, PREFIX);
+    expect(minutely.admit([spec(1000, MIN)], T0 + 5, AdmissionMode.Check, 0).admitted).toBe(false);
+    expect(stored(store, spec(1)).windowMs).toBe(MIN);
+    expect(minutely.admit([spec(1000, MIN)], T0 + MIN, AdmissionMode.Check, 0).admitted).toBe(true);
+  });
+  it("an unchanged name and rate keep the budget across limiters (a reconfiguration)", () => {
+    const store = new MemoryCounters();
+    const first = new LocalLimiter(store, PREFIX);
+    const d = first.admit([spec(1000)], T0, AdmissionMode.Check, 0);
+    first.settle(d.handles, [1000], T0);
+    expect(new LocalLimiter(store, PREFIX).admit([spec(2000)], T0, AdmissionMode.Check, 0).remaining).toBe(1000);
+  });
+});
+
+describe("lost settlements retried", () => {
+  it("a settlement that loses every compare-and-swap waits in the queue and reaches the counter on the next retry", () => {
+    const store = new MemoryCounters();
+    const queue = new SettlementQueue();
+    const stats = new LimiterStats();
+    const l = new LocalLimiter(store, PREFIX, 16, stats, queue);
+    const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 100);
+    store.hook = new Contended();
+    expect(l.settle(d.handles, [60], T0)).toBe(LimitStatus.Conflict);
+    expect(queue.size).toBe(1);
+    expect(stats.settlementsDeferred).toBe(1);
+    expect(queue.retry(T0 + 1000)).toBe(1); // still contended: kept
+    store.hook = null;
+    expect(queue.retry(T0 + 2000)).toBe(0);
+    expect(stats.settlementsRecovered).toBe(1);
+    expect(stored(store, spec(1)).used).toBe(60);
+    expect(stored(store, spec(1)).reserved).toBe(0);
+    expect(d.handles[0].done).toBe(true);
+  });
+  it("a settlement that fails maxAttempts times is counted as lost with its tokens", () => {
+    const store = new MemoryCounters();
+    const queue = new SettlementQueue(3);
+    const stats = new LimiterStats();
+    const l = new LocalLimiter(store, PREFIX, 16, stats, queue);
+    const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 100);
+    store.writeFailure = WasmResult.InternalFailure;
+    l.settle(d.handles, [75], T0);
+    queue.retry(T0 + 1000);
+    queue.retry(T0 + 2000);
+    expect(stats.settlementsLost).toBe(0);
+    queue.retry(T0 + 3000);
+    expect(queue.size).toBe(0);
+    expect(stats.settlementsLost).toBe(1);
+    expect(stats.tokensLost).toBe(75);
+  });
+  it("a full queue counts one more failed settlement as lost at once", () => {
+    const store = new MemoryCounters();
+    const queue = new SettlementQueue(60, 2);
+    const stats = new LimiterStats();
+    const l = new LocalLimiter(store, PREFIX, 0, stats, queue);
+    const handles = [l.admit([spec(1000)], T0, AdmissionMode.Check, 0), l.admit([spec(1000)], T0, AdmissionMode.Check, 0),
+      l.admit([spec(1000)], T0, AdmissionMode.Check, 0)];
+    store.writeFailure = WasmResult.InternalFailure;
+    for (let i = 0; i < 3; i++) l.settle(handles[i].handles, [10], T0);
+    expect(queue.size).toBe(2);
+    expect(stats.tokensLost).toBe(10);
+    store.writeFailure = WasmResult.Ok;
+    queue.retry(T0 + 1000);
+    expect(stored(store, spec(1)).used).toBe(20);
+  });
+  it("a retried settlement is written relative to the counter as it is then, in the window of the retry", () => {
+    const store = new MemoryCounters();
+    const queue = new SettlementQueue();
+    const l = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), queue);
+    const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 100);
+    store.readFailure = WasmResult.InternalFailure;
+    l.settle(d.handles, [40], T0 + 100);
+    store.readFailure = WasmResult.Ok;
+    queue.retry(T0 + MIN + 5); // the minute rolled over meanwhile: charged to the new one
+    const c = stored(store, spec(1));
+    expect(c.windowStart).toBe(T0 + MIN);
+    expect(c.used).toBe(40);
+    expect(c.reserved).toBe(0);
+  });
+  it("a failed release is retried too, so the reservation does not stay held", () => {
+    const store = new MemoryCounters();
+    const queue = new SettlementQueue();
+    const stats = new LimiterStats();
+    const l = new LocalLimiter(store, PREFIX, 16, stats, queue);
+    const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 100);
+    store.writeFailure = WasmResult.InternalFailure;
+    l.release(d.handles, T0);
+    store.writeFailure = WasmResult.Ok;
+    expect(stored(store, spec(1)).reserved).toBe(100);
+    queue.retry(T0 + 1000);
+    expect(stored(store, spec(1)).reserved).toBe(0);
+    expect(stats.lostReleases).toBe(0);
+  });
+});

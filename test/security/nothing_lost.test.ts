@@ -1,0 +1,196 @@
+// Nothing lost: every token charged reaches a counter or is counted as lost; a counter's
+// first writes by two workers keep both; a settlement written after a reconfiguration adds
+// to the counter as it is then.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Host } from "../../host-test/index.ts";
+import { chatHeaders, chatResponse, EXAMPLE_POLICY, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
+import { filterHost, chat, chatRequest, counterEntries, counterOf, decodeCounter, metric, prng, sendResponse, NINE_AM } from "../filter/helpers.ts";
+
+/** Makes every write to a counter key lose its compare-and-swap while `on()` (another writer bumps its version). */
+function outage(host: Host, on: () => boolean): () => void {
+  return host.sharedData.beforeFilterWrite((key) => {
+    if (!on() || !key.startsWith("tokenlimit|")) return;
+    const e = host.sharedData.get(key);
+    if (e) host.sharedData.set(key, e.value);
+  });
+}
+
+/** Tokens stored in every counter of the filter. */
+function storedTokens(host: Host): number {
+  return counterEntries(host).reduce((sum, e) => sum + decodeCounter(e.value).used, 0);
+}
+
+test("tokens_charged always equals what reached the counters plus tokens_lost, under injected store failures", async () => {
+  const host = await filterHost({ workers: 2 });
+  const r = prng(7);
+  let down = false;
+  outage(host, () => down);
+  for (let i = 0; i < 400; i++) {
+    // Outages come and go; some last past the retry limit (60 ticks of 1 s).
+    if (i % 40 === 0) down = r.next() < 0.5;
+    const user = r.pick(["ann", "ben", "cat", "dan"]);
+    const res = chat(host, user, ["free"], { worker: r.int(2), response: chatResponse(1 + r.int(50)) });
+    assert.equal(res.status, 200);
+    host.clock.advance(r.next() < 0.1 ? 61_000 : 100);
+  }
+  down = false;
+  host.clock.advance(2000);
+  const charged = metric(host, "tokens_charged");
+  const lost = metric(host, "tokens_lost");
+  assert.ok(metric(host, "settlements_deferred") > 0, "some settlements failed");
+  assert.ok(metric(host, "settlements_recovered") > 0, "some were written on a later tick");
+  assert.ok(lost > 0, "some were given up");
+  assert.equal(charged, storedTokens(host) + lost);
+  assert.equal(metric(host, "settlements_deferred"), metric(host, "settlements_recovered") + metric(host, "settlements_lost"));
+  assert.deepEqual(host.traps, []);
+});
+
+test("a settlement that loses every compare-and-swap is written on the next tick of the root", async () => {
+  const host = await filterHost();
+  chat(host, "alice", ["free"]); // creates alice's counter: 100 tokens
+  let down = true;
+  outage(host, () => down);
+  const s = host.newStream();
+  s.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
+  s.sendRequestBody(chatRequest(400), true);
+  sendResponse(s, chatResponse(250));
+  assert.equal(metric(host, "settlements_deferred"), 1);
+  assert.equal(counterOf(host, "free", "alice")?.used, 100);
+  down = false;
+  host.clock.advance(1000);
+  assert.equal(metric(host, "settlements_recovered"), 1);
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 350, reserved: 0 });
+  assert.equal(metric(host, "tokens_lost"), 0);
+});
+
+test("a settlement still failing after 60 ticks is counted in settlements_lost and tokens_lost", async () => {
+  const host = await filterHost();
+  chat(host, "alice", ["free"]);
+  outage(host, () => true);
+  chat(host, "alice", ["free"], { response: chatResponse(250) });
+  host.clock.advance(59_000);
+  assert.equal(metric(host, "settlements_lost"), 0);
+  host.clock.advance(1000);
+  assert.equal(metric(host, "settlements_lost"), 1);
+  assert.equal(metric(host, "tokens_lost"), 250);
+  assert.equal(metric(host, "tokens_charged"), 350);
+  assert.equal(counterOf(host, "free", "alice")?.used, 100);
+});
+
+/** A counter value as a worker writes it (assembly/counters/value.ts, version 1). */
+function counterValue(windowStart: number, windowMs: number, used: number, reserved: number): Uint8Array {
+  const v = new Uint8Array(34);
+  const dv = new DataView(v.buffer);
+  v[0] = 0xc7;
+  v[1] = 1;
+  dv.setBigInt64(2, BigInt(windowStart), true);
+  dv.setBigInt64(10, BigInt(windowMs), true);
+  dv.setBigUint64(18, BigInt(used), true);
+  dv.setBigUint64(26, BigInt(reserved), true);
+  return v;
+}
+
+const TODAY = Date.UTC(2026, 10, 29);
+
+/**
+ * Between the filter's read of alice's (missing) counter and its first write, another
+ * worker creates the counter with `used` and `reserved`: its write lands first.
+ */
+function anotherWorkerCreatesFirst(host: Host, used: number, reserved: number): () => boolean {
+  let raced = false;
+  host.sharedData.beforeFilterWrite((key) => {
+    if (raced || key !== "tokenlimit|free|0|alice") return;
+    raced = true;
+    assert.equal(host.sharedData.get(key), undefined, "the counter is still missing");
+    host.sharedData.set(key, counterValue(TODAY, 86_400_000, used, reserved));
+  });
+  return () => raced;
+}
+
+test("first write race: two workers creating the same counter keep both charges (100 + 200 = 300)", async () => {
+  const host = await filterHost({ pluginConfig: { ...EXAMPLE_POLICY, admission: { mode: "check" } } });
+  // Check mode: admission only reads; the settlement's write is the counter's first.
+  const raced = anotherWorkerCreatesFirst(host, 200, 0);
+  assert.equal(chat(host, "alice", ["free"], { response: chatResponse(100) }).status, 200);
+  assert.equal(raced(), true);
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: TODAY, windowMs: 86_400_000, used: 300, reserved: 0 });
+  assert.equal(metric(host, "counter_cas_conflicts"), 1);
+});
+
+test("first write race: reservations of two workers on a new counter are both kept", async () => {
+  const host = await filterHost();
+  const raced = anotherWorkerCreatesFirst(host, 0, 700);
+  const s = host.newStream();
+  s.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
+  s.sendRequestBody(chatRequest(300), true);
+  assert.equal(raced(), true);
+  assert.equal(counterOf(host, "free", "alice")?.reserved, 1000);
+  sendResponse(s, chatResponse(100));
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: TODAY, windowMs: 86_400_000, used: 100, reserved: 700 });
+});
+
+test("first write race: four workers creating many counters at random interleavings lose no charge", async () => {
+  const host = await filterHost({ workers: 4, pluginConfig: { ...EXAMPLE_POLICY, admission: { mode: "check" } } });
+  const r = prng(11);
+  const expected = new Map<string, number>();
+  const open: Array<{ s: ReturnType<Host["newStream"]>; user: string; cost: number }> = [];
+  // Every stream's admission runs before any settles, so each counter is created by
+  // whichever settlement comes first, on any worker, while the others read it missing.
+  for (let i = 0; i < 60; i++) {
+    const user = `u${r.int(15)}`;
+    const cost = 1 + r.int(300);
+    const s = host.newStream({ worker: r.int(4) });
+    s.sendRequestHeaders(chatHeaders(user, ["free"]), false);
+    s.sendRequestBody(chatRequest(), true);
+    open.push({ s, user, cost });
+    expected.set(user, (expected.get(user) ?? 0) + cost);
+  }
+  for (const f of r.shuffle(open)) sendResponse(f.s, chatResponse(f.cost));
+  for (const [user, sum] of expected) assert.equal(counterOf(host, "free", user)?.used, sum, user);
+});
+
+test("a stream admitted under a 1h window and settled after the window became 24h adds to the new counter: the 14,000 stay", async () => {
+  const hourly = { limits: { free: { ...EXAMPLE_POLICY.limits.free, rates: [{ limit: 20000, window: "1h" }] } } };
+  const host = await filterHost({ pluginConfig: hourly });
+  const old = host.newStream();
+  old.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
+  old.sendRequestBody(chatRequest(500), true);
+  assert.equal(host.reconfigure({ limits: { free: { ...EXAMPLE_POLICY.limits.free, rates: [{ limit: 20000, window: "24h" }] } } }), true);
+  assert.equal(chat(host, "alice", ["free"], { response: chatResponse(14_000) }).status, 200);
+  sendResponse(old, chatResponse(300));
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 14_300, reserved: 0 });
+});
+
+test("a budget carries over a reconfiguration that keeps the limit's name and window, whatever else changes", async () => {
+  const host = await filterHost();
+  chat(host, "alice", ["free"], { response: chatResponse(15_000) });
+  const raised = { limits: { free: { ...EXAMPLE_POLICY.limits.free, rates: [{ limit: 30000, window: "24h" }] } }, admission: { mode: "check" } };
+  assert.equal(host.reconfigure(raised), true);
+  const r = chat(host, "alice", ["free"], { response: chatResponse(100) });
+  assert.equal(r.headers["x-ratelimit-remaining-tokens"], "15000");
+  assert.equal(counterOf(host, "free", "alice")?.used, 15_100);
+});
+
+test("a renamed limit starts with a fresh budget; the old name's counter is left as it was", async () => {
+  const host = await filterHost();
+  chat(host, "alice", ["free"], { response: chatResponse(20_000) });
+  assert.equal(chat(host, "alice", ["free"]).status, 429);
+  assert.equal(host.reconfigure({ limits: { basic: EXAMPLE_POLICY.limits.free } }), true);
+  assert.equal(chat(host, "alice", ["free"], { response: chatResponse(50) }).status, 200);
+  assert.equal(counterOf(host, "basic", "alice")?.used, 50);
+  assert.equal(counterOf(host, "free", "alice")?.used, 20_000);
+});
+
+test("a changed window carries what was spent into the window running at the change, and the next window starts fresh", async () => {
+  const host = await filterHost();
+  chat(host, "alice", ["free"], { response: chatResponse(19_000) });
+  const hourly = { limits: { free: { ...EXAMPLE_POLICY.limits.free, rates: [{ limit: 1000, window: "1h" }] } } };
+  assert.equal(host.reconfigure(hourly), true);
+  const r = chat(host, "alice", ["free"]);
+  assert.equal(r.status, 429, "the 19,000 spent today count in the running hour");
+  assert.equal(r.headers["retry-after"], "3600");
+  host.clock.advance(3_600_000);
+  assert.equal(chat(host, "alice", ["free"]).status, 200);
+  assert.equal(counterOf(host, "free", "alice")?.windowStart, NINE_AM + 3_600_000);
+});
