@@ -191,3 +191,46 @@ describe("lost settlements retried", () => {
     expect(stats.lostReleases).toBe(0);
   });
 });
+
+describe("reservation TTL", () => {
+  const TTL: i64 = 10 * MIN;
+  it("a reservation never settled stops counting after one to two TTL periods, within the window", () => {
+    const store = new MemoryCounters();
+    const trapped = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), new SettlementQueue(), TTL);
+    const l = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), new SettlementQueue(), TTL);
+    const day = new CounterSpec("per-user", 0, 1000, 86_400_000, ["alice"]);
+    // T0 is 13:45, so the periods start at 13:40, 13:50, 14:00.
+    expect(trapped.admit([day], T0, AdmissionMode.Reserve, 1000).admitted).toBe(true);
+    expect(l.admit([day], T0 + 4 * MIN, AdmissionMode.Check, 0).admitted).toBe(false); // 13:49
+    expect(l.admit([day], T0 + 14 * MIN, AdmissionMode.Check, 0).admitted).toBe(false); // 13:59: the previous period
+    expect(l.admit([day], T0 + 15 * MIN, AdmissionMode.Check, 0).admitted).toBe(true); // 14:00: expired
+  });
+  it("a request that settles within the TTL gives back exactly its reservation, across a period boundary", () => {
+    const store = new MemoryCounters();
+    const l = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), new SettlementQueue(), TTL);
+    const day = new CounterSpec("per-user", 0, 100_000, 86_400_000, ["alice"]);
+    const a = l.admit([day], T0, AdmissionMode.Reserve, 300); // period 13:40
+    const b = l.admit([day], T0 + 6 * MIN, AdmissionMode.Reserve, 200); // period 13:50
+    expect(stored(store, day).totalReserved()).toBe(500);
+    l.settle(a.handles, [10], T0 + 7 * MIN);
+    expect(stored(store, day).totalReserved()).toBe(200);
+    l.settle(b.handles, [20], T0 + 16 * MIN); // 14:01: b's period is now the previous one
+    const c = stored(store, day);
+    expect(c.totalReserved()).toBe(0);
+    expect(c.used).toBe(30);
+  });
+  it("an expired reservation's late settlement charges its cost and gives back nothing", () => {
+    const store = new MemoryCounters();
+    const l = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), new SettlementQueue(), TTL);
+    const day = new CounterSpec("per-user", 0, 100_000, 86_400_000, ["alice"]);
+    const late = l.admit([day], T0, AdmissionMode.Reserve, 300);
+    const now = T0 + 30 * MIN;
+    const fresh = l.admit([day], now, AdmissionMode.Reserve, 50);
+    l.settle(late.handles, [80], now);
+    const c = stored(store, day);
+    expect(c.used).toBe(80);
+    expect(c.totalReserved()).toBe(50);
+    l.settle(fresh.handles, [5], now);
+    expect(stored(store, day).totalReserved()).toBe(0);
+  });
+});

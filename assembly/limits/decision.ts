@@ -12,6 +12,13 @@ export enum AdmissionMode {
   Check = 1,
 }
 
+/**
+ * Default reservation TTL (`admission.reservationTtl`): ten minutes, the default request
+ * timeout of the official OpenAI and Anthropic SDKs, so no request they make outlives its
+ * reservation. A reservation expires one to two TTLs after it was taken.
+ */
+export const DEFAULT_RESERVATION_TTL_MS: i64 = 600_000;
+
 /** The configuration's names of AdmissionMode, indexed by value. */
 export const ADMISSION_MODE_NAMES: Array<string> = ["reserve", "check"];
 
@@ -49,6 +56,8 @@ export class CounterHandle {
   windowStart: i64 = 0;
   /** Tokens this request holds reserved on the counter (0 in check mode or after rollback). */
   reserved: i64 = 0;
+  /** Start of the reservation period the reservation was taken in (it expires with it). */
+  reservedSince: i64 = 0;
   /** Set once settled or released; later calls skip the handle. */
   done: bool = false;
 

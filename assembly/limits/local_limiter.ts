@@ -4,7 +4,7 @@
 // and the whole read-decide-write step is retried, at most `maxRetries` more times.
 // Admission and charging semantics, and the overshoot they allow, are in
 // assembly/limits/README.md.
-import { AdmissionMode, CounterHandle, CounterSpec, Decision, LimitStatus } from "./decision";
+import { AdmissionMode, CounterHandle, CounterSpec, Decision, LimitStatus, DEFAULT_RESERVATION_TTL_MS } from "./decision";
 import { CounterKeyBuilder } from "./keys";
 import { Limiter, LimiterEvent, LimiterStats } from "./limiter";
 import { ceilSeconds, nonNegative, satAdd, satSub } from "./saturate";
@@ -36,6 +36,8 @@ export class LocalLimiter extends Limiter {
   /** Whether `view` is a counter of another window length taken over by the last read. */
   private migrated: bool = false;
   private maxRetries: i32;
+  /** Length of a reservation period: a reservation expires after one to two of them. */
+  private reservationTtlMs: i64;
 
   /**
    * `keyPrefix` starts every key (keep it distinct per policy so two filters sharing a
@@ -45,8 +47,10 @@ export class LocalLimiter extends Limiter {
   constructor(private store: CounterStore, keyPrefix: string, maxRetries: i32 = DEFAULT_MAX_RETRIES,
     stats: LimiterStats = new LimiterStats(),
     /** Where settlements that fail wait for the next tick (one per worker VM). */
-    private deferred: SettlementQueue = new SettlementQueue()) {
+    private deferred: SettlementQueue = new SettlementQueue(),
+    reservationTtlMs: i64 = DEFAULT_RESERVATION_TTL_MS) {
     super(stats);
+    this.reservationTtlMs = safeWindow(reservationTtlMs);
     this.keys = new CounterKeyBuilder(keyPrefix);
     this.maxRetries = maxRetries < 0 ? 0 : maxRetries > 1000 ? 1000 : maxRetries;
   }
@@ -68,7 +72,7 @@ export class LocalLimiter extends Limiter {
       if (rejected) {
         // Already limited: look (without writing) for a counter that stays exhausted
         // longer, so retry-after does not send the client back too early.
-        if (this.readCurrent(h.key, nowMs, w, true) == LimitStatus.Ok && satAdd(this.view.used, this.view.reserved) >= spec.limit) {
+        if (this.readCurrent(h.key, nowMs, w, true) == LimitStatus.Ok && satAdd(this.view.used, this.view.totalReserved()) >= spec.limit) {
           const reset = this.resetOf(nowMs, w);
           if (reset > d.resetMs) this.govern(d, spec, i, 0, reset);
         }
@@ -78,9 +82,10 @@ export class LocalLimiter extends Limiter {
       if (mode == AdmissionMode.Reserve) est = nonNegative(spec.estimate >= 0 ? spec.estimate : estimate);
       const step = this.admitOne(h, spec.limit, nowMs, est);
       h.windowStart = this.view.windowStart;
+      h.reservedSince = this.view.reservedSince;
       if (step == STEP_ADMITTED) {
         h.reserved = est;
-        const remaining = satSub(spec.limit, satAdd(this.view.used, this.view.reserved));
+        const remaining = satSub(spec.limit, satAdd(this.view.used, this.view.totalReserved()));
         const reset = this.resetOf(nowMs, w);
         if (!d.hasCounter || remaining < d.remaining || (remaining == d.remaining && reset > d.resetMs)) {
           this.govern(d, spec, i, remaining, reset);
@@ -178,12 +183,12 @@ export class LocalLimiter extends Limiter {
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
       if (this.readCurrent(h.key, nowMs, h.windowMs, true) != LimitStatus.Ok) return STEP_STORE_ERROR;
       const v = this.view;
-      const rejected = satAdd(v.used, v.reserved) >= limit;
+      const rejected = satAdd(v.used, v.totalReserved()) >= limit;
       const reserve = !rejected && est > 0;
       // A counter taken over from another window length is written in its new form even
       // when nothing is reserved, so that what it carried is carried into one window only.
       if (!reserve && !this.migrated) return rejected ? STEP_REJECTED : STEP_ADMITTED;
-      this.next.set(v.windowStart, v.windowMs, v.used, reserve ? satAdd(v.reserved, est) : v.reserved);
+      this.next.set(v.windowStart, v.windowMs, v.used, reserve ? satAdd(v.reserved, est) : v.reserved, v.reservedSince, v.reservedPrev);
       const s = this.write(h.key);
       if (s == WasmResult.Ok) {
         v.reserved = this.next.reserved;
@@ -207,9 +212,15 @@ export class LocalLimiter extends Limiter {
       if (r != LimitStatus.Ok) return r;
       const v = this.view;
       // A reservation belongs to its window: once that window is over it no longer counts.
-      const holds = v.windowStart == h.windowStart && v.windowMs == h.windowMs && h.reserved > 0;
+      // And to its reservation period: once expired (see readCurrent) it no longer counts.
+      let cur = v.reserved;
+      let prev = v.reservedPrev;
+      let holds = v.windowStart == h.windowStart && v.windowMs == h.windowMs && h.reserved > 0;
+      if (holds && h.reservedSince == v.reservedSince) cur = satSub(cur, h.reserved);
+      else if (holds && h.reservedSince == v.reservedSince - this.reservationTtlMs) prev = satSub(prev, h.reserved);
+      else holds = false;
       if (!holds && cost == 0) return LimitStatus.Ok;
-      this.next.set(v.windowStart, v.windowMs, satAdd(v.used, cost), holds ? satSub(v.reserved, h.reserved) : v.reserved);
+      this.next.set(v.windowStart, v.windowMs, satAdd(v.used, cost), cur, v.reservedSince, prev);
       const s = this.write(h.key);
       if (s == WasmResult.Ok) return LimitStatus.Ok;
       if (s != WasmResult.CasMismatch) return LimitStatus.StoreError;
@@ -234,7 +245,8 @@ export class LocalLimiter extends Limiter {
   private readCurrent(key: ArrayBuffer, nowMs: i64, w: i64, adopt: bool): i32 {
     const st = this.store.read(key, this.readBuf);
     const cur = windowStart(nowMs, w);
-    this.view.set(cur, w, 0, 0);
+    const period = windowStart(nowMs, this.reservationTtlMs);
+    this.view.set(cur, w, 0, 0, period);
     this.migrated = false;
     if (st == WasmResult.NotFound) {
       this.readBuf.cas = 0;
@@ -254,9 +266,23 @@ export class LocalLimiter extends Limiter {
     const sw = s.windowMs;
     const sCur = windowStart(nowMs, sw);
     if (s.windowStart != sCur && !(s.windowStart > sCur && s.windowStart == windowEnd(sCur, sw))) return LimitStatus.Ok;
-    if (sw == w || !adopt) this.view.set(s.windowStart, sw, s.used, s.reserved);
-    else {
-      this.view.set(cur, w, s.used, 0);
+    if (sw == w || !adopt) {
+      // Reservations of the period before the previous one (or of another period length)
+      // have expired: the request that took them is gone or will settle into nothing.
+      // A worker whose clock is a little ahead may have started the next period already.
+      let reserved: i64 = 0;
+      let prev: i64 = 0;
+      let since = period;
+      if (s.reservedSince == period || s.reservedSince == period + this.reservationTtlMs) {
+        reserved = s.reserved;
+        prev = s.reservedPrev;
+        since = s.reservedSince;
+      } else if (s.reservedSince == period - this.reservationTtlMs) {
+        prev = s.reserved;
+      }
+      this.view.set(s.windowStart, sw, s.used, reserved, since, prev);
+    } else {
+      this.view.set(cur, w, s.used, 0, period);
       this.migrated = true;
     }
     return LimitStatus.Ok;

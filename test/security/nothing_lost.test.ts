@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Host } from "../../host-test/index.ts";
 import { chatHeaders, chatResponse, EXAMPLE_POLICY, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, chatRequest, counterEntries, counterOf, decodeCounter, metric, prng, sendResponse, NINE_AM } from "../filter/helpers.ts";
+import { filterHost, chat, chatRequest, counterEntries, counterOf, decodeCounter, encodeCounter, metric, prng, sendResponse, NINE_AM } from "../filter/helpers.ts";
 
 /** Makes every write to a counter key lose its compare-and-swap while `on()` (another writer bumps its version). */
 function outage(host: Host, on: () => boolean): () => void {
@@ -78,19 +78,6 @@ test("a settlement still failing after 60 ticks is counted in settlements_lost a
   assert.equal(counterOf(host, "free", "alice")?.used, 100);
 });
 
-/** A counter value as a worker writes it (assembly/counters/value.ts, version 1). */
-function counterValue(windowStart: number, windowMs: number, used: number, reserved: number): Uint8Array {
-  const v = new Uint8Array(34);
-  const dv = new DataView(v.buffer);
-  v[0] = 0xc7;
-  v[1] = 1;
-  dv.setBigInt64(2, BigInt(windowStart), true);
-  dv.setBigInt64(10, BigInt(windowMs), true);
-  dv.setBigUint64(18, BigInt(used), true);
-  dv.setBigUint64(26, BigInt(reserved), true);
-  return v;
-}
-
 const TODAY = Date.UTC(2026, 10, 29);
 
 /**
@@ -103,7 +90,7 @@ function anotherWorkerCreatesFirst(host: Host, used: number, reserved: number): 
     if (raced || key !== "tokenlimit|free|0|alice") return;
     raced = true;
     assert.equal(host.sharedData.get(key), undefined, "the counter is still missing");
-    host.sharedData.set(key, counterValue(TODAY, 86_400_000, used, reserved));
+    host.sharedData.set(key, encodeCounter({ windowStart: TODAY, windowMs: 86_400_000, used, reserved }, Math.floor(NINE_AM / 600_000) * 600_000));
   });
   return () => raced;
 }
@@ -193,4 +180,35 @@ test("a changed window carries what was spent into the window running at the cha
   host.clock.advance(3_600_000);
   assert.equal(chat(host, "alice", ["free"]).status, 200);
   assert.equal(counterOf(host, "free", "alice")?.windowStart, NINE_AM + 3_600_000);
+});
+
+test("a reservation made by a VM that then traps stops blocking the user after admission.reservationTtl, not at the end of the day", async () => {
+  const policy = { ...EXAMPLE_POLICY, admission: { reservationTtl: "5m" } };
+  const host = await filterHost({ workers: 2, pluginConfig: policy });
+  chat(host, "alice", ["free"], { response: chatResponse(12_000) });
+  const doomed = host.newStream({ worker: 1 });
+  doomed.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
+  doomed.sendRequestBody(chatRequest(8_000), true);
+  assert.equal(counterOf(host, "free", "alice")?.reserved, 8_000);
+  // Worker 1 traps before the response: its reservation is never given back.
+  host.probe("proxy_on_response_headers", () => { throw new WebAssembly.RuntimeError("unreachable"); }, { vm: "worker 1", once: true });
+  doomed.sendResponseHeaders(JSON_RESPONSE_HEADERS, false);
+  assert.equal(host.worker(1).failed, true);
+  assert.equal(chat(host, "alice", ["free"]).status, 429, "12,000 used + 8,000 reserved");
+  // 09:00 is a period start: the reservation counts in its period (09:00-09:05) and the next.
+  host.clock.advance(9 * 60_000);
+  assert.equal(chat(host, "alice", ["free"]).status, 429);
+  host.clock.advance(60_000);
+  const r = chat(host, "alice", ["free"], { response: chatResponse(100) });
+  assert.equal(r.status, 200);
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: TODAY, windowMs: 86_400_000, used: 12_100, reserved: 0 });
+});
+
+test("admission.reservationTtl must be a duration of at least 1s: the error names the path", async () => {
+  const host = await filterHost({ pluginConfig: { ...EXAMPLE_POLICY, admission: { reservationTtl: "500ms" } } });
+  assert.equal(host.accepted, false);
+  assert.ok(host.logs("error").some((l) => l.includes("admission.reservationTtl: must be at least 1s")), host.logs("error").join("\n"));
+  const typo = await filterHost({ pluginConfig: { ...EXAMPLE_POLICY, admission: { reservationTtl: "10 minutes" } } });
+  assert.equal(typo.accepted, false);
+  assert.ok(typo.logs("error").some((l) => l.includes("admission.reservationTtl")));
 });

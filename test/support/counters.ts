@@ -9,16 +9,33 @@ export interface StoredCounter {
   reserved: number;
 }
 
-/** Decodes a stored counter: 34 bytes, magic 0xC7, version 1, little-endian i64/u64 fields. */
+/**
+ * Decodes a stored counter (version 2, 50 bytes, magic 0xC7, little-endian): `reserved`
+ * is what both reservation periods hold, as admission counts it until they expire.
+ */
 export function decodeCounter(v: Uint8Array): StoredCounter {
-  if (v.length !== 34 || v[0] !== 0xc7 || v[1] !== 1) throw new Error(`not a counter value: ${Buffer.from(v).toString("hex")}`);
+  if (v.length !== 50 || v[0] !== 0xc7 || v[1] !== 2) throw new Error(`not a counter value: ${Buffer.from(v).toString("hex")}`);
   const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
   return {
     windowStart: Number(dv.getBigInt64(2, true)),
     windowMs: Number(dv.getBigInt64(10, true)),
     used: Number(dv.getBigUint64(18, true)),
-    reserved: Number(dv.getBigUint64(26, true)),
+    reserved: Number(dv.getBigUint64(26, true) + dv.getBigUint64(34, true)),
   };
+}
+
+/** A counter value as the filter writes it, its reservations all in the period starting at `reservedSince`. */
+export function encodeCounter(c: StoredCounter, reservedSince = 0): Uint8Array {
+  const v = new Uint8Array(50);
+  const dv = new DataView(v.buffer);
+  v[0] = 0xc7;
+  v[1] = 2;
+  dv.setBigInt64(2, BigInt(c.windowStart), true);
+  dv.setBigInt64(10, BigInt(c.windowMs), true);
+  dv.setBigUint64(18, BigInt(c.used), true);
+  dv.setBigUint64(26, BigInt(c.reserved), true);
+  dv.setBigInt64(42, BigInt(reservedSince), true);
+  return v;
 }
 
 /**
