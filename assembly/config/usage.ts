@@ -56,9 +56,15 @@ export class UsageConfig {
   includeStreamUsage: bool = true;
   /** Strip accept-encoding from requests so that response bodies can be read. */
   removeAcceptEncoding: bool = true;
+  /**
+   * Responses read at once per worker VM, at most. Each holds a usage reader (about 2 KB
+   * of Wasm memory, which never shrinks once grown); a response beyond this is not read
+   * and is charged as one without usage (`onMissing`), counted in a metric.
+   */
+  maxConcurrentReads: i32 = 10000;
 }
 
-const USAGE_FIELDS: Array<string> = ["provider", "paths", "onMissing", "charge5xx", "includeStreamUsage", "removeAcceptEncoding"];
+const USAGE_FIELDS: Array<string> = ["provider", "paths", "onMissing", "charge5xx", "includeStreamUsage", "removeAcceptEncoding", "maxConcurrentReads"];
 const PATH_FIELDS: Array<string> = ["total", "input", "output", "cached", "reasoning"];
 const PATH_HINT = "expected a dotted path like usage.total_tokens or a JSON pointer like /usage/total_tokens";
 
@@ -75,6 +81,7 @@ export function readUsage(r: ConfigReader, v: Value | null, path: string): Usage
       out.charge5xx = r.boolean(obj, "charge5xx", path, out.charge5xx);
       out.includeStreamUsage = r.boolean(obj, "includeStreamUsage", path, out.includeStreamUsage);
       out.removeAcceptEncoding = r.boolean(obj, "removeAcceptEncoding", path, out.removeAcceptEncoding);
+      out.maxConcurrentReads = <i32>r.integer(obj, "maxConcurrentReads", path, out.maxConcurrentReads, 1, 1_000_000);
     }
   }
   return out;

@@ -94,6 +94,8 @@ export class FilterMetrics {
   tokensCharged: Counter = new Counter("tokenlimit.tokens_charged");
   usageMissing: Counter = new Counter("tokenlimit.usage_missing");
   usageUnreadable: Counter = new Counter("tokenlimit.usage_unreadable");
+  /** Responses not read because usage.maxConcurrentReads were being read (charged onMissing). */
+  usageNotReadAtCapacity: Counter = new Counter("tokenlimit.usage_not_read_at_capacity");
   fallbackCharges: Counter = new Counter("tokenlimit.fallback_charges");
   upstreamErrorsUncharged: Counter = new Counter("tokenlimit.upstream_errors_uncharged");
   expressionErrors: Counter = new Counter("tokenlimit.expression_errors");

@@ -10,7 +10,7 @@ import { ChargeResult, chargeFor, RESPONSE_ABORTED, REQUEST_HEAD } from "../limi
 import { isReadableEncoding, parseStatusCode } from "../usage/http";
 import { Usage } from "../usage/usage";
 import { Exchange, Phase } from "./exchange";
-import { takeReader } from "./pools";
+import { takeReaderWithin } from "./pools";
 
 // Shared by every stream of the VM: one chunk is inspected at a time.
 const borrowed = new BorrowedBytes();
@@ -37,9 +37,13 @@ export function responseHeadersStep(x: Exchange, endOfStream: bool): void {
     active.metrics.usageUnreadable.inc();
   }
   const contentType = getHeader(HeaderMapType.ResponseHeaders, "content-type");
-  const reader = takeReader(x.preset);
-  reader.begin(contentType === null ? "" : contentType, x.preset);
-  x.reader = reader;
+  const reader = takeReaderWithin(x.preset, policy.config.usage.maxConcurrentReads);
+  if (reader !== null) {
+    reader.begin(contentType === null ? "" : contentType, x.preset);
+    x.reader = reader;
+  } else {
+    active.metrics.usageNotReadAtCapacity.inc();
+  }
   const d = x.decision;
   if (d !== null && policy.config.response.admittedHeaders) writeAdmittedHeaders(d, policy.headerNames, RESPONSE_HEADERS);
   if (endOfStream) settleStep(x, false);

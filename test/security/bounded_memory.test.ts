@@ -1,0 +1,54 @@
+// Bounded memory: a worker's Wasm memory never shrinks once grown, so what a burst of
+// concurrent streams may take is bounded (usage.maxConcurrentReads), and what a burst took
+// is reused by the next one instead of growing again.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Host, HttpStream } from "../../host-test/index.ts";
+import { chatHeaders, EXAMPLE_POLICY, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
+import { filterHost, chatRequest, metric, usedBy } from "../filter/helpers.ts";
+
+const USAGE_TAIL = 'ok"}}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}';
+
+/** Opens `n` streams of distinct gold users whose responses have started, and leaves them open. */
+function openBurst(host: Host, n: number, from = 0): HttpStream[] {
+  const out: HttpStream[] = [];
+  for (let i = from; i < from + n; i++) {
+    const s = host.newStream();
+    s.sendRequestHeaders(chatHeaders(`user-${i}`, ["gold"]), false);
+    s.sendRequestBody(chatRequest(10), true);
+    s.sendResponseHeaders(JSON_RESPONSE_HEADERS, false);
+    s.sendResponseBody('{"id":"x","choices":[{"message":{"content":"', false);
+    out.push(s);
+  }
+  return out;
+}
+
+test("responses beyond usage.maxConcurrentReads take no usage reader: they grow memory less, and are charged the reservation, counted", async () => {
+  const host = await filterHost({ pluginConfig: { ...EXAMPLE_POLICY, usage: { maxConcurrentReads: 200 } } });
+  const base = host.memoryBytes(0);
+  const read = openBurst(host, 200);
+  const withReaders = host.memoryBytes(0);
+  const unread = openBurst(host, 400, 200);
+  const withoutReaders = host.memoryBytes(0);
+  assert.equal(metric(host, "usage_not_read_at_capacity"), 400);
+  // The first 200 took readers (and request state); the next 400 request state only.
+  const perStreamRead = (withReaders - base) / 200;
+  const perStreamUnread = (withoutReaders - withReaders) / 400;
+  assert.ok(perStreamUnread < 0.75 * perStreamRead, `per stream: ${perStreamRead} bytes, then ${perStreamUnread} bytes`);
+  for (const s of [...read, ...unread]) s.sendResponseBody(USAGE_TAIL, true);
+  assert.equal(usedBy(host, "gold", "user-0"), 2, "a stream with a reader is charged its usage");
+  assert.equal(usedBy(host, "gold", "user-599"), 10, "one without is charged its reservation (max_tokens 10)");
+  assert.equal(metric(host, "usage_missing"), 400);
+  assert.deepEqual(host.traps, []);
+});
+
+test("the memory a burst of concurrent streams took is reused by the next burst: the second grows nothing", async () => {
+  const host = await filterHost();
+  for (const s of openBurst(host, 1500)) s.sendResponseBody(USAGE_TAIL, true);
+  const afterFirst = host.memoryBytes(0);
+  const second = openBurst(host, 1500, 1500);
+  assert.equal(host.memoryBytes(0), afterFirst);
+  for (const s of second) s.sendResponseBody(USAGE_TAIL, true);
+  assert.equal(host.memoryBytes(0), afterFirst);
+  assert.equal(metric(host, "requests_admitted"), 3000);
+});
