@@ -24,7 +24,7 @@ class CreatesFirst extends WriteHook {
     this.limiter = new LocalLimiter(store, PREFIX);
   }
   beforeWrite(store: MemoryCounters, key: ArrayBuffer, writeIndex: i32): void {
-    if (this.done || !describeKey(key).includes("alice")) return;
+    if (this.done || !describeKey(key).includes("per-user|0|#")) return;
     this.done = true;
     const d = this.limiter.admit([spec(1_000_000)], T0, AdmissionMode.Check, 0);
     this.limiter.settle(d.handles, [this.cost], T0);
@@ -34,7 +34,7 @@ class CreatesFirst extends WriteHook {
 /** Bumps the version of every counter key before each write to it: every compare-and-swap loses. */
 class Contended extends WriteHook {
   beforeWrite(store: MemoryCounters, key: ArrayBuffer, writeIndex: i32): void {
-    if (!describeKey(key).includes("alice")) return;
+    if (!describeKey(key).includes("per-user|0|#")) return;
     const cur = store.get(key);
     if (cur != null) store.put(key, cur);
   }
@@ -72,7 +72,7 @@ class ReservesFirst extends WriteHook {
     this.limiter = new LocalLimiter(store, PREFIX);
   }
   beforeWrite(store: MemoryCounters, key: ArrayBuffer, writeIndex: i32): void {
-    if (this.done || !describeKey(key).includes("alice")) return;
+    if (this.done || !describeKey(key).includes("per-user|0|#")) return;
     this.done = true;
     this.limiter.admit([spec(1_000_000)], T0, AdmissionMode.Reserve, this.est);
   }
@@ -232,5 +232,91 @@ describe("reservation TTL", () => {
     expect(c.totalReserved()).toBe(50);
     l.settle(fresh.handles, [5], now);
     expect(stored(store, day).totalReserved()).toBe(0);
+  });
+});
+
+function user(name: string, limit: i64 = 1000): CounterSpec {
+  return new CounterSpec("per-user", 0, limit, MIN, [name]);
+}
+
+describe("bounded keys", () => {
+  it("keys of past windows are reclaimed: 20 minutes of 500 new users a minute leave at most maxCounters keys", () => {
+    const store = new MemoryCounters();
+    const stats = new LimiterStats();
+    const l = new LocalLimiter(store, PREFIX, 16, stats, new SettlementQueue(), 600_000, 1000);
+    for (let m = 0; m < 20; m++) {
+      for (let i = 0; i < 500; i++) {
+        const now = T0 + <i64>m * MIN;
+        const d = l.admit([user("m" + m.toString() + "-u" + i.toString())], now, AdmissionMode.Reserve, 5);
+        l.settle(d.handles, [3], now);
+      }
+    }
+    expect(store.size()).toBeLessThanOrEqual(1000 + 2); // the slots, the overflow counter, the creation marker
+    // Half full, eight probes: hardly anyone overflows.
+    expect(stats.counterOverflows).toBeLessThan(20 * 500 / 100);
+  });
+  it("at the cap a new caller is counted in the rate's overflow counter; callers with a counter keep theirs", () => {
+    const store = new MemoryCounters();
+    const stats = new LimiterStats();
+    const l = new LocalLimiter(store, PREFIX, 16, stats, new SettlementQueue(), 600_000, 16);
+    let placed = 0;
+    let i = 0;
+    // Callers arrive until one finds every slot it probes taken (at 16 at the latest).
+    while (stats.counterOverflows == 0) {
+      const d = l.admit([user("u" + i.toString(), 100)], T0, AdmissionMode.Check, 0);
+      if (stats.counterOverflows == 0) placed++;
+      l.settle(d.handles, [10], T0);
+      i++;
+    }
+    expect(placed).toBeLessThanOrEqual(16);
+    expect(placed).toBeGreaterThan(0);
+    // The first to overflow was charged 10 in the overflow counter; everyone overflowing
+    // shares that budget of 100, while a caller with a counter keeps its own.
+    let shared = 1;
+    let refused = false;
+    for (let k = 0; k < 1000 && !refused; k++) {
+      const before = stats.counterOverflows;
+      const d = l.admit([user("more" + k.toString(), 100)], T0, AdmissionMode.Check, 0);
+      if (stats.counterOverflows == before) {
+        l.settle(d.handles, [10], T0);
+        continue;
+      }
+      if (shared < 10) {
+        expect(d.admitted).toBe(true);
+        l.settle(d.handles, [10], T0);
+        shared++;
+      } else {
+        refused = !d.admitted;
+        break;
+      }
+    }
+    expect(refused).toBe(true);
+    expect(l.admit([user("u0", 100)], T0, AdmissionMode.Check, 0).remaining).toBe(90);
+    expect(store.size()).toBeLessThanOrEqual(16 + 1 + 1); // the slots, the overflow counter, the creation marker
+    // Next minute every window has ended: a newcomer gets a slot again.
+    const before = stats.counterOverflows;
+    expect(l.admit([user("newcomer", 100)], T0 + MIN, AdmissionMode.Check, 0).admitted).toBe(true);
+    expect(stats.counterOverflows).toBe(before);
+  });
+  it("a counter's slot is read only as its own: two callers with the same home slot never share counts", () => {
+    const store = new MemoryCounters();
+    const l = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), new SettlementQueue(), 600_000, 16);
+    // With 16 slots, some pair among 17 callers shares a home slot.
+    for (let i = 0; i < 8; i++) {
+      const d = l.admit([user("u" + i.toString())], T0, AdmissionMode.Check, 0);
+      l.settle(d.handles, [<i64>(i + 1)], T0);
+    }
+    for (let i = 0; i < 8; i++) expect(stored(store, user("u" + i.toString()), 16).used).toBe(<i64>(i + 1));
+  });
+  it("a late settlement whose slot another caller took after its window ended charges a fresh counter, not the new owner", () => {
+    const store = new MemoryCounters();
+    const l = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), new SettlementQueue(), 600_000, 1);
+    const a = l.admit([user("ann")], T0, AdmissionMode.Reserve, 50);
+    const next = T0 + MIN;
+    const b = l.admit([user("bob")], next, AdmissionMode.Check, 0); // the one slot, reclaimed
+    l.settle(b.handles, [7], next);
+    l.settle(a.handles, [30], next);
+    expect(stored(store, user("bob"), 1).used).toBe(7);
+    expect(l.stats.counterOverflows).toBe(1); // ann's charge went to the overflow counter
   });
 });

@@ -2,6 +2,7 @@
 // TokenRateLimitPolicy, verbatim, plus optional settings of this filter. Reading it
 // reports every problem at once, one line each, naming the JSON path.
 
+import { DEFAULT_MAX_COUNTERS } from "../limits/slots";
 import { Value, MapValue } from "../cel/value";
 import { parseJsonBytes } from "../json/parse";
 import { pathKey } from "../json/path";
@@ -32,6 +33,11 @@ export class CountersConfig {
   backend: CounterBackend = CounterBackend.Local;
   /** Start of every counter key; [A-Za-z0-9_.:/-], 1..64 characters. */
   keyPrefix: string = "tokenlimit";
+  /**
+   * Counters each rate of each limit keeps at most (its slots in shared data, reused once
+   * a counter's window ends); callers beyond share the rate's overflow counter.
+   */
+  maxCounters: i32 = DEFAULT_MAX_COUNTERS;
 }
 
 export class PluginConfig {
@@ -93,7 +99,7 @@ const TOP_FIELDS: Array<string> = [
 ];
 const TOLERATED_FIELDS: Array<string> = ["targetRef"];
 const MERGEABLE_FIELDS: Array<string> = ["limits", "when", "strategy", "dataExtraction"];
-const COUNTERS_FIELDS: Array<string> = ["backend", "keyPrefix"];
+const COUNTERS_FIELDS: Array<string> = ["backend", "keyPrefix", "maxCounters"];
 
 // The buffer `parseConfigBuffer` is reading: reading allocates, so the collector may
 // run, and the JSON parser holds the bytes only by address. A global is a GC root.
@@ -221,6 +227,7 @@ function readCounters(r: ConfigReader, v: Value | null, path: string): CountersC
   } else {
     out.keyPrefix = prefix;
   }
+  out.maxCounters = <i32>r.integer(obj, "maxCounters", path, out.maxCounters, 16, 10_000_000);
   return out;
 }
 

@@ -10,6 +10,8 @@
 //                                  reservation period starting at `reservedSince`
 //   34     8    reservedPrev  u64  the same for the period before it
 //   42     8    reservedSince i64  ms since the epoch: start of the current reservation period
+//   50     n    identity           the counter's identity key (limits/keys.ts), whose slot
+//                                  this is (limits/slots.ts); the rest of the value
 //
 // Reservations expire: the limiter drops those of periods older than the previous one
 // (see local_limiter.ts), so a reservation whose request never settles (its VM trapped)
@@ -84,13 +86,41 @@ export function encodeCounter(s: CounterState, out: ArrayBuffer): ArrayBuffer {
 }
 
 /**
+ * Encodes `s` followed by `identity` into `out` when it has exactly the size needed (the
+ * caller reuses it), else into a new buffer, which is returned.
+ */
+export function encodeCounterOf(s: CounterState, identity: ArrayBuffer, out: ArrayBuffer): ArrayBuffer {
+  const size = VALUE_SIZE + identity.byteLength;
+  const buf = out.byteLength == size ? out : new ArrayBuffer(size);
+  const p = changetype<usize>(buf);
+  store<u8>(p, VALUE_MAGIC);
+  store<u8>(p + 1, VALUE_VERSION);
+  store<i64>(p + 2, s.windowStart);
+  store<i64>(p + 10, s.windowMs);
+  store<u64>(p + 18, <u64>nonNegative(s.used));
+  store<u64>(p + 26, <u64>nonNegative(s.reserved));
+  store<u64>(p + 34, <u64>nonNegative(s.reservedPrev));
+  store<i64>(p + 42, s.reservedSince);
+  memory.copy(p + <usize>VALUE_SIZE, changetype<usize>(identity), <usize>identity.byteLength);
+  return buf;
+}
+
+/** Whether `bytes` is a version 2 value whose identity (after the counts) is exactly `identity`. */
+export function identityIs(bytes: ArrayBuffer, identity: ArrayBuffer): bool {
+  const n = identity.byteLength;
+  const p = changetype<usize>(bytes);
+  if (bytes.byteLength != VALUE_SIZE + n || load<u8>(p) != VALUE_MAGIC || load<u8>(p + 1) != VALUE_VERSION) return false;
+  return memory.compare(p + <usize>VALUE_SIZE, changetype<usize>(identity), <usize>n) == 0;
+}
+
+/**
  * Decodes `bytes` into `out`. Returns false (and zeroes `out`) when the value does not
  * decode: wrong size, magic or version, or a window length <= 0. Never traps.
  */
 export function decodeCounter(bytes: ArrayBuffer, out: CounterState): bool {
   const p = changetype<usize>(bytes);
   const size = bytes.byteLength;
-  const v2 = size == VALUE_SIZE && size > 1 && load<u8>(p + 1) == VALUE_VERSION;
+  const v2 = size >= VALUE_SIZE && load<u8>(p + 1) == VALUE_VERSION;
   const v1 = size == VALUE_V1_SIZE && load<u8>(p + 1) == 1;
   if ((!v1 && !v2) || load<u8>(p) != VALUE_MAGIC) {
     out.set(0, 0, 0, 0);

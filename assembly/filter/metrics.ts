@@ -28,6 +28,7 @@ const LIMITER_EVENT_METRICS: Array<string> = [
   "tokenlimit.settlements_deferred",
   "tokenlimit.settlements_recovered",
   "tokenlimit.settlements_lost",
+  "tokenlimit.counters_overflowed",
 ];
 
 /** LimiterStats whose every event also increments its metric. */

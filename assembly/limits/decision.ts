@@ -60,13 +60,25 @@ export class CounterHandle {
   reservedSince: i64 = 0;
   /** Set once settled or released; later calls skip the handle. */
   done: bool = false;
+  /**
+   * The counter's identity key (limits/keys.ts). `key` is where it lives: its slot, found
+   * by the limiter (limits/slots.ts), or the rate's overflow counter (then `identity` is
+   * that key too).
+   */
+  identity: ArrayBuffer;
+  /** Whether `key` is the counter's slot (false: the limiter looks for it). */
+  located: bool = false;
+  /** Whether the counter found no slot: `key` is its rate's overflow counter for good. */
+  overflowed: bool = false;
 
   constructor(
     public key: ArrayBuffer,
     public limitName: string,
     public rateIndex: i32,
     public windowMs: i64,
-  ) {}
+  ) {
+    this.identity = key;
+  }
 }
 
 /** Answer of `Limiter.admit`. */

@@ -23,10 +23,12 @@ export enum LimiterEvent {
   SettlementRecovered = 6,
   /** A charge given up: its tokens never reached the counter (see `tokensLost`). */
   SettlementLost = 7,
+  /** A counter found no slot (every one probed holds a running counter): counted in its rate's overflow counter. */
+  CounterOverflow = 8,
 }
 
 /** Number of LimiterEvent kinds. */
-export const LIMITER_EVENT_COUNT: i32 = 8;
+export const LIMITER_EVENT_COUNT: i32 = 9;
 
 /**
  * Running totals of LimiterEvents. The filter passes a subclass whose `record` also
@@ -41,6 +43,7 @@ export class LimiterStats {
   settlementsDeferred: i64 = 0;
   settlementsRecovered: i64 = 0;
   settlementsLost: i64 = 0;
+  counterOverflows: i64 = 0;
   /** Tokens of given-up charges: charged to the caller, never written to a counter. */
   tokensLost: i64 = 0;
 
@@ -60,6 +63,7 @@ export class LimiterStats {
       case LimiterEvent.SettlementDeferred: this.settlementsDeferred++; break;
       case LimiterEvent.SettlementRecovered: this.settlementsRecovered++; break;
       case LimiterEvent.SettlementLost: this.settlementsLost++; break;
+      case LimiterEvent.CounterOverflow: this.counterOverflows++; break;
       default: break;
     }
   }

@@ -10,7 +10,8 @@ import { Limiter, LimiterEvent, LimiterStats } from "./limiter";
 import { ceilSeconds, nonNegative, satAdd, satSub } from "./saturate";
 import { safeWindow, windowEnd, windowStart } from "./window";
 import { CounterStore, StoredRead, WasmResult } from "../counters/store";
-import { CounterState, decodeCounter, encodeCounter, VALUE_SIZE } from "../counters/value";
+import { CounterState, decodeCounter, encodeCounterOf, identityIs, VALUE_SIZE } from "../counters/value";
+import { DEFAULT_MAX_COUNTERS, PROBE_SLOTS, SlotKeys, homeSlot } from "./slots";
 import { SettlementQueue } from "./settlements";
 
 /** Default number of retries after a lost compare-and-swap. */
@@ -25,6 +26,9 @@ const STEP_STORE_ERROR: i32 = 3;
 /** Limiter over a CounterStore with compare-and-swap. One per worker VM (root context). */
 export class LocalLimiter extends Limiter {
   private keys: CounterKeyBuilder;
+  private slots: SlotKeys;
+  /** Slots per rate of a limit (`counters.maxCounters`). */
+  private capacity: i32;
   private readBuf: StoredRead = new StoredRead();
   private stored: CounterState = new CounterState();
   /** The counter as it stands in the current window after the last read (see `current`). */
@@ -48,8 +52,11 @@ export class LocalLimiter extends Limiter {
     stats: LimiterStats = new LimiterStats(),
     /** Where settlements that fail wait for the next tick (one per worker VM). */
     private deferred: SettlementQueue = new SettlementQueue(),
-    reservationTtlMs: i64 = DEFAULT_RESERVATION_TTL_MS) {
+    reservationTtlMs: i64 = DEFAULT_RESERVATION_TTL_MS,
+    maxCounters: i32 = DEFAULT_MAX_COUNTERS) {
     super(stats);
+    this.slots = new SlotKeys(keyPrefix);
+    this.capacity = maxCounters < 1 ? 1 : maxCounters;
     this.reservationTtlMs = safeWindow(reservationTtlMs);
     this.keys = new CounterKeyBuilder(keyPrefix);
     this.maxRetries = maxRetries < 0 ? 0 : maxRetries > 1000 ? 1000 : maxRetries;
@@ -72,7 +79,7 @@ export class LocalLimiter extends Limiter {
       if (rejected) {
         // Already limited: look (without writing) for a counter that stays exhausted
         // longer, so retry-after does not send the client back too early.
-        if (this.readCurrent(h.key, nowMs, w, true) == LimitStatus.Ok && satAdd(this.view.used, this.view.totalReserved()) >= spec.limit) {
+        if (this.readCurrent(h, nowMs, w, true) == LimitStatus.Ok && satAdd(this.view.used, this.view.totalReserved()) >= spec.limit) {
           const reset = this.resetOf(nowMs, w);
           if (reset > d.resetMs) this.govern(d, spec, i, 0, reset);
         }
@@ -181,7 +188,7 @@ export class LocalLimiter extends Limiter {
    */
   private admitOne(h: CounterHandle, limit: i64, nowMs: i64, est: i64): i32 {
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      if (this.readCurrent(h.key, nowMs, h.windowMs, true) != LimitStatus.Ok) return STEP_STORE_ERROR;
+      if (this.readCurrent(h, nowMs, h.windowMs, true) != LimitStatus.Ok) return STEP_STORE_ERROR;
       const v = this.view;
       const rejected = satAdd(v.used, v.totalReserved()) >= limit;
       const reserve = !rejected && est > 0;
@@ -189,7 +196,7 @@ export class LocalLimiter extends Limiter {
       // when nothing is reserved, so that what it carried is carried into one window only.
       if (!reserve && !this.migrated) return rejected ? STEP_REJECTED : STEP_ADMITTED;
       this.next.set(v.windowStart, v.windowMs, v.used, reserve ? satAdd(v.reserved, est) : v.reserved, v.reservedSince, v.reservedPrev);
-      const s = this.write(h.key);
+      const s = this.write(h);
       if (s == WasmResult.Ok) {
         v.reserved = this.next.reserved;
         return rejected ? STEP_REJECTED : STEP_ADMITTED;
@@ -208,7 +215,7 @@ export class LocalLimiter extends Limiter {
    */
   private applyOne(h: CounterHandle, cost: i64, nowMs: i64): i32 {
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      const r = this.readCurrent(h.key, nowMs, h.windowMs, false);
+      const r = this.readCurrent(h, nowMs, h.windowMs, false);
       if (r != LimitStatus.Ok) return r;
       const v = this.view;
       // A reservation belongs to its window: once that window is over it no longer counts.
@@ -221,7 +228,7 @@ export class LocalLimiter extends Limiter {
       else holds = false;
       if (!holds && cost == 0) return LimitStatus.Ok;
       this.next.set(v.windowStart, v.windowMs, satAdd(v.used, cost), cur, v.reservedSince, prev);
-      const s = this.write(h.key);
+      const s = this.write(h);
       if (s == WasmResult.Ok) return LimitStatus.Ok;
       if (s != WasmResult.CasMismatch) return LimitStatus.StoreError;
     }
@@ -230,25 +237,31 @@ export class LocalLimiter extends Limiter {
   }
 
   /**
-   * Reads `key` and sets `view` to the counter as it stands at `nowMs`, keeping the cas in
-   * `readBuf`. A stored value counts while its window runs: the window containing `nowMs`
-   * or the next one (another worker whose clock is a little ahead already rolled over;
-   * going back would wipe its counts). Anything else (an ended window, a value that does
-   * not decode, no value) is a fresh counter in the window of length `w` containing `nowMs`.
-   *
-   * A running counter of another window length was kept by another configuration. To
-   * settle (`adopt` false) it is taken as it is, so that the charge is added to it. To admit
-   * (`adopt` true) under length `w`, it becomes a counter of the current `w` window that
-   * carries what was spent (`used`) but not the other configuration's reservations: a
-   * changed window never hands out a fresh budget in the middle of one.
+   * Reads `h`'s counter and sets `view` to it as it stands at `nowMs`, keeping the cas in
+   * `readBuf` (see `judge`). The counter is read at the slot where it was found last, else
+   * looked for (`locate`).
    */
-  private readCurrent(key: ArrayBuffer, nowMs: i64, w: i64, adopt: bool): i32 {
-    const st = this.store.read(key, this.readBuf);
-    const cur = windowStart(nowMs, w);
-    const period = windowStart(nowMs, this.reservationTtlMs);
-    this.view.set(cur, w, 0, 0, period);
-    this.migrated = false;
+  private readCurrent(h: CounterHandle, nowMs: i64, w: i64, adopt: bool): i32 {
+    if (h.overflowed) return this.readOverflow(h, nowMs, w, adopt);
+    if (h.located) {
+      const st = this.store.read(h.key, this.readBuf);
+      if (st == WasmResult.Ok && identityIs(this.readBuf.value, h.identity)) return this.judge(nowMs, w, adopt);
+      if (st != WasmResult.Ok && st != WasmResult.NotFound) {
+        this.stats.record(LimiterEvent.StoreError);
+        return LimitStatus.StoreError;
+      }
+      // Its window ended and another counter took the slot: it starts afresh elsewhere.
+      h.located = false;
+    }
+    return this.locate(h, nowMs, w, adopt);
+  }
+
+  /** Reads the overflow counter `h` was sent to (it keeps it for the rest of the request). */
+  private readOverflow(h: CounterHandle, nowMs: i64, w: i64, adopt: bool): i32 {
+    const st = this.store.read(h.key, this.readBuf);
     if (st == WasmResult.NotFound) {
+      this.migrated = false;
+      this.view.set(windowStart(nowMs, w), w, 0, 0, windowStart(nowMs, this.reservationTtlMs));
       this.readBuf.cas = 0;
       this.found = false;
       return LimitStatus.Ok;
@@ -257,6 +270,93 @@ export class LocalLimiter extends Limiter {
       this.stats.record(LimiterEvent.StoreError);
       return LimitStatus.StoreError;
     }
+    return this.judge(nowMs, w, adopt);
+  }
+
+  /**
+   * Looks for `h`'s counter over the slots from its home slot (limits/slots.ts): the slot
+   * holding it, else the first slot free or held by a counter whose window ended (reclaimed
+   * by the next write, with compare-and-swap), else the rate's overflow counter. Sets
+   * `h.key` and reads like `readCurrent`.
+   */
+  private locate(h: CounterHandle, nowMs: i64, w: i64, adopt: bool): i32 {
+    const cap = this.capacity;
+    const home = homeSlot(h.identity, cap);
+    const probes = cap < PROBE_SLOTS ? cap : PROBE_SLOTS;
+    let freeKey: ArrayBuffer | null = null;
+    let freeCas: u32 = 0;
+    let freeExists = false;
+    for (let j = 0; j < probes; j++) {
+      const key = this.slots.slot(h.limitName, h.rateIndex, (home + j) % cap);
+      const st = this.store.read(key, this.readBuf);
+      if (st == WasmResult.NotFound) {
+        // Counters are placed in the first slot available, so none lies past a slot never used.
+        if (freeKey === null) freeKey = key;
+        break;
+      }
+      if (st != WasmResult.Ok) {
+        this.stats.record(LimiterEvent.StoreError);
+        return LimitStatus.StoreError;
+      }
+      if (identityIs(this.readBuf.value, h.identity)) {
+        h.key = key;
+        h.located = true;
+        return this.judge(nowMs, w, adopt);
+      }
+      if (freeKey === null && this.ended(this.readBuf.value, nowMs)) {
+        freeKey = key;
+        freeCas = this.readBuf.cas;
+        freeExists = true;
+      }
+    }
+    this.migrated = false;
+    this.view.set(windowStart(nowMs, w), w, 0, 0, windowStart(nowMs, this.reservationTtlMs));
+    if (freeKey !== null) {
+      h.key = freeKey;
+      h.located = true;
+      this.readBuf.cas = freeCas;
+      this.found = freeExists;
+      return LimitStatus.Ok;
+    }
+    // Every slot probed holds someone else's running counter: the rate's overflow counter.
+    this.stats.record(LimiterEvent.CounterOverflow);
+    const overflow = this.slots.overflow(h.limitName, h.rateIndex);
+    h.key = overflow;
+    h.identity = overflow;
+    h.located = true;
+    h.overflowed = true;
+    return this.readOverflow(h, nowMs, w, adopt);
+  }
+
+  /** Whether a stored value is reclaimable: it does not decode, or its window has ended. */
+  private ended(value: ArrayBuffer, nowMs: i64): bool {
+    const s = this.stored;
+    if (!decodeCounter(value, s)) {
+      this.stats.record(LimiterEvent.CorruptValue);
+      return true;
+    }
+    const sCur = windowStart(nowMs, s.windowMs);
+    return s.windowStart != sCur && !(s.windowStart > sCur && s.windowStart == windowEnd(sCur, s.windowMs));
+  }
+
+  /**
+   * Sets `view` from the value just read into `readBuf` (found): the counter as it stands
+   * at `nowMs`. A stored value counts while its window runs: the window containing `nowMs`
+   * or the next one (another worker whose clock is a little ahead already rolled over;
+   * going back would wipe its counts). Anything else (an ended window, a value that does
+   * not decode) is a fresh counter in the window of length `w` containing `nowMs`.
+   *
+   * A running counter of another window length was kept by another configuration. To
+   * settle (`adopt` false) it is taken as it is, so that the charge is added to it. To admit
+   * (`adopt` true) under length `w`, it becomes a counter of the current `w` window that
+   * carries what was spent (`used`) but not the other configuration's reservations: a
+   * changed window never hands out a fresh budget in the middle of one.
+   */
+  private judge(nowMs: i64, w: i64, adopt: bool): i32 {
+    const cur = windowStart(nowMs, w);
+    const period = windowStart(nowMs, this.reservationTtlMs);
+    this.view.set(cur, w, 0, 0, period);
+    this.migrated = false;
     this.found = true;
     const s = this.stored;
     if (!decodeCounter(this.readBuf.value, s)) {
@@ -289,10 +389,11 @@ export class LocalLimiter extends Limiter {
   }
 
   /** Writes `next` with the cas of the last read; counts a lost race. */
-  private write(key: ArrayBuffer): i32 {
-    const value = encodeCounter(this.next, this.scratch);
+  private write(h: CounterHandle): i32 {
+    const value = encodeCounterOf(this.next, h.identity, this.scratch);
+    this.scratch = value;
     // A key read missing is created without overwriting one another worker created since.
-    const s = this.found ? this.store.compareAndSwap(key, value, this.readBuf.cas) : this.store.createIfAbsent(key, value);
+    const s = this.found ? this.store.compareAndSwap(h.key, value, this.readBuf.cas) : this.store.createIfAbsent(h.key, value);
     if (s == WasmResult.CasMismatch) this.stats.record(LimiterEvent.CasConflict);
     else if (s != WasmResult.Ok) this.stats.record(LimiterEvent.StoreError);
     return s;

@@ -135,7 +135,7 @@ function limiterOf(config: PluginConfig, env: PolicyEnvironment): Limiter {
   // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
   // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
   return new LocalLimiter(env.store, config.counters.keyPrefix + "|", DEFAULT_MAX_RETRIES, env.limiterStats, env.settlements,
-    config.admission.reservationTtlMs);
+    config.admission.reservationTtlMs, config.counters.maxCounters);
 }
 
 // The names a cost expression may use: `usage.<field>` for each usage field, and nothing

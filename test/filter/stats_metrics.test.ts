@@ -4,10 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, metric, counterKey, counterOf } from "./helpers.ts";
+import { filterHost, chat, metric, homeSlotKey, counterOf } from "./helpers.ts";
 import type { Host } from "../../host-test/index.ts";
 
-const ALICE = counterKey("free", 0, "alice");
+// The slot alice's counter takes: its home slot, in an empty table.
+const ALICE = homeSlotKey("free", "alice");
 
 /** Another worker charges `tokens` to the counter at `key` (an unconditional write, as its own would be). */
 function chargeAsAnotherWorker(host: Host, key: string, tokens: number): void {

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Host } from "../../host-test/index.ts";
 import { chatHeaders, chatResponse, EXAMPLE_POLICY, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, chatRequest, counterEntries, counterOf, decodeCounter, encodeCounter, metric, prng, sendResponse, NINE_AM } from "../filter/helpers.ts";
+import { filterHost, chat, chatRequest, counterEntries, counterOf, decodeCounter, encodeCounter, homeSlotKey, metric, prng, sendResponse, NINE_AM } from "../filter/helpers.ts";
 
 /** Makes every write to a counter key lose its compare-and-swap while `on()` (another writer bumps its version). */
 function outage(host: Host, on: () => boolean): () => void {
@@ -87,10 +87,10 @@ const TODAY = Date.UTC(2026, 10, 29);
 function anotherWorkerCreatesFirst(host: Host, used: number, reserved: number): () => boolean {
   let raced = false;
   host.sharedData.beforeFilterWrite((key) => {
-    if (raced || key !== "tokenlimit|free|0|alice") return;
+    if (raced || key !== homeSlotKey("free", "alice")) return;
     raced = true;
     assert.equal(host.sharedData.get(key), undefined, "the counter is still missing");
-    host.sharedData.set(key, encodeCounter({ windowStart: TODAY, windowMs: 86_400_000, used, reserved }, Math.floor(NINE_AM / 600_000) * 600_000));
+    host.sharedData.set(key, encodeCounter({ windowStart: TODAY, windowMs: 86_400_000, used, reserved }, "tokenlimit|free|0|alice", NINE_AM));
   });
   return () => raced;
 }
