@@ -1,13 +1,13 @@
 // How many shared-data keys, and bytes, the local limiter leaves after N distinct callers
 // spread over a day, each counted by two rates (24h and 1m) of one limit. Run:
-//   ASPECT_ENTRIES=bench/keys.spec.ts npx asp -n
+//   ASPECT_ENTRIES=assembly/__bench__/keys.spec.ts npx asp -n
 // (N = 1,000,000 takes a few minutes on a shared core.)
-import { LocalLimiter } from "../assembly/limits/local_limiter";
-import { MemoryCounters } from "../assembly/counters/memory";
-import { CounterSpec, AdmissionMode } from "../assembly/limits/decision";
-import { LimiterStats } from "../assembly/limits/limiter";
-import { SettlementQueue } from "../assembly/limits/settlements";
-import { DEFAULT_MAX_COUNTERS } from "../assembly/limits/slots";
+import { LocalLimiter } from "../limits/local_limiter";
+import { MemoryCounters } from "../counters/memory";
+import { CounterSpec, AdmissionMode } from "../limits/decision";
+import { LimiterStats } from "../limits/limiter";
+import { SettlementQueue } from "../limits/settlements";
+import { DEFAULT_MAX_COUNTERS } from "../limits/slots";
 
 const N: i32 = 1_000_000;
 const DAY: i64 = 86_400_000;
