@@ -7,7 +7,7 @@ import { CounterSpec, LimitStatus, AdmissionMode } from "../limits/decision";
 import { LimiterStats } from "../limits/limiter";
 import { SettlementQueue } from "../limits/settlements";
 import { describeKey } from "../limits/keys";
-import { MIN, T0, PREFIX, stored } from "../limits/testing/limiter_fixtures";
+import { MIN, T0, PREFIX, stored, identityOf } from "../limits/testing/limiter_fixtures";
 
 const DAY: i64 = 86_400_000;
 
@@ -318,5 +318,26 @@ describe("bounded keys", () => {
     l.settle(a.handles, [30], next);
     expect(stored(store, user("bob"), 1).used).toBe(7);
     expect(l.stats.counterOverflows).toBe(1); // ann's charge went to the overflow counter
+  });
+});
+
+describe("upgrade from one key per counter", () => {
+  it("a counter an earlier version kept under its identity key carries what it spent in the running window", () => {
+    const counters = new MemoryCounters();
+    const bytes = new ArrayBuffer(34); // version 1: magic, version, windowStart, windowMs, used, reserved
+    const p = changetype<usize>(bytes);
+    store<u8>(p, 0xc7);
+    store<u8>(p + 1, 1);
+    store<i64>(p + 2, T0);
+    store<i64>(p + 10, MIN);
+    store<u64>(p + 18, 900);
+    store<u64>(p + 26, 50);
+    counters.put(identityOf(user("ann")), bytes);
+    const l = new LocalLimiter(counters, PREFIX);
+    const d = l.admit([user("ann")], T0 + 1000, AdmissionMode.Check, 0);
+    expect(d.remaining).toBe(100);
+    l.settle(d.handles, [10], T0 + 1000);
+    expect(stored(counters, user("ann")).used).toBe(910);
+    expect(l.admit([user("ann")], T0 + MIN, AdmissionMode.Check, 0).remaining).toBe(1000);
   });
 });

@@ -30,6 +30,7 @@ export class LocalLimiter extends Limiter {
   /** Slots per rate of a limit (`counters.maxCounters`). */
   private capacity: i32;
   private readBuf: StoredRead = new StoredRead();
+  private legacyRead: StoredRead = new StoredRead();
   private stored: CounterState = new CounterState();
   /** The counter as it stands in the current window after the last read (see `current`). */
   private view: CounterState = new CounterState();
@@ -314,6 +315,7 @@ export class LocalLimiter extends Limiter {
     if (freeKey !== null) {
       h.key = freeKey;
       h.located = true;
+      this.carryLegacy(h, nowMs, w);
       this.readBuf.cas = freeCas;
       this.found = freeExists;
       return LimitStatus.Ok;
@@ -326,6 +328,18 @@ export class LocalLimiter extends Limiter {
     h.located = true;
     h.overflowed = true;
     return this.readOverflow(h, nowMs, w, adopt);
+  }
+
+  /**
+   * A counter placed in a slot for the first time carries what an earlier version of the
+   * filter (one key per counter, its identity key) counted in the running window, so an
+   * upgrade in the middle of a window hands out no fresh budget. One read per placement.
+   */
+  private carryLegacy(h: CounterHandle, nowMs: i64, w: i64): void {
+    if (this.store.read(h.identity, this.legacyRead) != WasmResult.Ok) return;
+    const s = this.stored;
+    if (!decodeCounter(this.legacyRead.value, s) || s.windowMs != w || this.ended(this.legacyRead.value, nowMs)) return;
+    this.view.used = s.used;
   }
 
   /** Whether a stored value is reclaimable: it does not decode, or its window has ended. */
