@@ -131,9 +131,9 @@ describe("lost settlements retried", () => {
     expect(stored(store, spec(1)).reserved).toBe(0);
     expect(d.handles[0].done).toBe(true);
   });
-  it("a settlement that fails maxAttempts times is counted as lost with its tokens", () => {
+  it("a settlement still failing maxAgeMs after its first retry is counted as lost with its tokens", () => {
     const store = new MemoryCounters();
-    const queue = new SettlementQueue(3);
+    const queue = new SettlementQueue(2000);
     const stats = new LimiterStats();
     const l = new LocalLimiter(store, PREFIX, 16, stats, queue);
     const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 100);

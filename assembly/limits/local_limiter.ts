@@ -2,6 +2,8 @@
 // compare-and-swap. Each counter is read, decided on and written back with the cas it
 // was read at; when another worker wrote in between, the write fails with CasMismatch
 // and the whole read-decide-write step is retried, at most `maxRetries` more times.
+// Counters live in a fixed table of slots per rate (slots.ts); every write is relative to
+// the counter as stored, and one that fails waits in the worker's SettlementQueue.
 // Admission and charging semantics, and the overshoot they allow, are in
 // assembly/limits/README.md.
 import { AdmissionMode, CounterHandle, CounterSpec, Decision, LimitStatus, DEFAULT_RESERVATION_TTL_MS } from "./decision";

@@ -7,13 +7,14 @@ import { CounterHandle, LimitStatus } from "./decision";
 import { Limiter, LimiterEvent } from "./limiter";
 import { nonNegative } from "./saturate";
 
-/** Retries of one settlement before it is given up (one per tick: a minute at 1 s). */
-export const DEFAULT_MAX_ATTEMPTS: i32 = 60;
+/** How long a settlement is retried before it is given up, whatever the tick period. */
+export const DEFAULT_MAX_AGE_MS: i64 = 60_000;
 /** Settlements held at most; one more is counted as lost at once (memory stays bounded). */
 export const DEFAULT_MAX_PENDING: i32 = 4096;
 
 class PendingSettlement {
-  attempts: i32 = 0;
+  /** When the first retry ran (-1: not yet); the age counts from there. */
+  firstRetryMs: i64 = -1;
   constructor(readonly limiter: Limiter, readonly handle: CounterHandle, readonly cost: i64) {}
 }
 
@@ -22,7 +23,7 @@ export class SettlementQueue {
   private pending: Array<PendingSettlement> = new Array<PendingSettlement>();
 
   constructor(
-    readonly maxAttempts: i32 = DEFAULT_MAX_ATTEMPTS,
+    readonly maxAgeMs: i64 = DEFAULT_MAX_AGE_MS,
     readonly maxPending: i32 = DEFAULT_MAX_PENDING,
   ) {}
 
@@ -46,7 +47,8 @@ export class SettlementQueue {
 
   /**
    * Writes every held settlement once more at `nowMs`. Those that succeed are counted as
-   * recovered; those that failed `maxAttempts` times are given up and counted as lost.
+   * recovered; those still failing `maxAgeMs` after their first retry are given up and
+   * counted as lost.
    * Returns how many are still held. Never traps.
    */
   retry(nowMs: i64): i32 {
@@ -56,13 +58,13 @@ export class SettlementQueue {
       const p = unchecked(held[i]);
       const h = p.handle;
       if (h.done) continue;
-      p.attempts++;
+      if (p.firstRetryMs < 0) p.firstRetryMs = nowMs;
       if (p.limiter.retrySettlement(h, p.cost, nowMs) == LimitStatus.Ok) {
         h.done = true;
         p.limiter.stats.record(LimiterEvent.SettlementRecovered);
         continue;
       }
-      if (p.attempts >= this.maxAttempts) {
+      if (nowMs - p.firstRetryMs >= this.maxAgeMs) {
         giveUp(p.limiter, h, p.cost);
         continue;
       }

@@ -193,6 +193,7 @@ test("the release build imports exactly the hostcalls the filter uses, with Envo
     "env.proxy_send_local_response i32 i32 i32 i32 i32 i32 i32 i32 -> i32",
     "env.proxy_set_buffer_bytes i32 i32 i32 i32 i32 -> i32",
     "env.proxy_set_shared_data i32 i32 i32 i32 i32 -> i32",
+    "env.proxy_set_tick_period_milliseconds i32 -> i32",
     "wasi_snapshot_preview1.proc_exit i32 -> void",
   ]);
 });
