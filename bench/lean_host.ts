@@ -417,6 +417,8 @@ export class LeanHost {
         this.view.setBigUint64(ptr, this.nanos, true);
         return OK;
       },
+      // The filter's tick (failed settlements) never fires here: the bench host has no timers.
+      proxy_set_tick_period_milliseconds: (_period: number) => OK,
       proxy_define_metric: (_type: number, ptr: number, size: number, idPtr: number) => {
         const name = this.readAscii(ptr, size);
         let id = this.metricNames.indexOf(name);

@@ -1,4 +1,4 @@
-import { CounterState, decodeCounter, encodeCounter, VALUE_MAGIC, VALUE_SIZE, VALUE_VERSION } from "../counters/value";
+import { CounterState, decodeCounter, encodeCounter, VALUE_MAGIC, VALUE_SIZE, VALUE_V1_SIZE, VALUE_VERSION } from "../counters/value";
 
 function state(ws: i64, w: i64, used: i64, reserved: i64): CounterState {
   return new CounterState().set(ws, w, used, reserved);
@@ -14,9 +14,33 @@ describe("counter value encoding", () => {
     expect(back.used).toBe(12345);
     expect(back.reserved).toBe(678);
   });
+  it("round-trips both reservation periods and the current period's start", () => {
+    const bytes = encodeCounter(new CounterState().set(0, 1000, 1, 22, 1710460800000, 33), new ArrayBuffer(VALUE_SIZE));
+    const back = new CounterState();
+    expect(decodeCounter(bytes, back)).toBe(true);
+    expect(back.reserved).toBe(22);
+    expect(back.reservedPrev).toBe(33);
+    expect(back.reservedSince).toBe(1710460800000);
+    expect(back.totalReserved()).toBe(55);
+  });
+  it("reads a version 1 value (34 bytes) with what it charged and no reservation", () => {
+    const bytes = new ArrayBuffer(VALUE_V1_SIZE);
+    const p = changetype<usize>(bytes);
+    store<u8>(p, VALUE_MAGIC);
+    store<u8>(p + 1, 1);
+    store<i64>(p + 2, 60_000);
+    store<i64>(p + 10, 60_000);
+    store<u64>(p + 18, 42);
+    store<u64>(p + 26, 99);
+    const out = new CounterState();
+    expect(decodeCounter(bytes, out)).toBe(true);
+    expect(out.windowStart).toBe(60_000);
+    expect(out.used).toBe(42);
+    expect(out.totalReserved()).toBe(0);
+  });
   it("lays fields out little-endian after magic and version", () => {
-    const bytes = encodeCounter(state(0x0102, 1000, 5, 7), new ArrayBuffer(VALUE_SIZE));
-    expect(bytes.byteLength).toBe(34);
+    const bytes = encodeCounter(new CounterState().set(0x0102, 1000, 5, 7, 0x0304, 9), new ArrayBuffer(VALUE_SIZE));
+    expect(bytes.byteLength).toBe(50);
     const p = changetype<usize>(bytes);
     expect(load<u8>(p)).toBe(VALUE_MAGIC);
     expect(load<u8>(p + 1)).toBe(VALUE_VERSION);
@@ -24,6 +48,9 @@ describe("counter value encoding", () => {
     expect(load<u8>(p + 3)).toBe(0x01);
     expect(load<u8>(p + 18)).toBe(5);
     expect(load<u8>(p + 26)).toBe(7);
+    expect(load<u8>(p + 34)).toBe(9);
+    expect(load<u8>(p + 42)).toBe(0x04);
+    expect(load<u8>(p + 43)).toBe(0x03);
   });
   it("writes into the caller's buffer when it has the right size", () => {
     const scratch = new ArrayBuffer(VALUE_SIZE);
@@ -42,9 +69,9 @@ describe("counter value encoding", () => {
     const bytes = encodeCounter(state(0, 1000, 5, 0), new ArrayBuffer(VALUE_SIZE));
     store<u8>(changetype<usize>(bytes), 0x7b); // '{'
     expect(decodeCounter(bytes, new CounterState())).toBe(false);
-    const v2 = encodeCounter(state(0, 1000, 5, 0), new ArrayBuffer(VALUE_SIZE));
-    store<u8>(changetype<usize>(v2) + 1, 2);
-    expect(decodeCounter(v2, new CounterState())).toBe(false);
+    const v3 = encodeCounter(state(0, 1000, 5, 0), new ArrayBuffer(VALUE_SIZE));
+    store<u8>(changetype<usize>(v3) + 1, 3);
+    expect(decodeCounter(v3, new CounterState())).toBe(false);
   });
   it("rejects a value whose window length is not positive", () => {
     const bytes = encodeCounter(state(0, 1000, 5, 0), new ArrayBuffer(VALUE_SIZE));

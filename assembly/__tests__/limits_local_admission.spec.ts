@@ -1,9 +1,8 @@
 import { LocalLimiter } from "../limits/local_limiter";
 import { MemoryCounters } from "../counters/memory";
-import { CounterState, encodeCounter, VALUE_SIZE } from "../counters/value";
+import { CounterState, encodeCounterOf } from "../counters/value";
 import { CounterSpec, Decision, LimitStatus, AdmissionMode } from "../limits/decision";
-import { CounterKeyBuilder } from "../limits/keys";
-import { MIN, T0, PREFIX, stored } from "../limits/testing/limiter_fixtures";
+import { MIN, T0, PREFIX, stored, homeSlotKey, identityOf } from "../limits/testing/limiter_fixtures";
 
 const DAY: i64 = 86_400_000;
 
@@ -165,7 +164,7 @@ describe("windows in stored counters", () => {
       const d = l.admit([spec(100, "alice"), spec(100, "bob"), spec(100, "carol")], now, AdmissionMode.Reserve, 5);
       l.settleAll(d.handles, 7, now);
     }
-    expect(store.size()).toBe(3);
+    expect(store.size()).toBe(3 + 1); // and the marker that creating keys writes (CAS_MARK_KEY)
     expect(stored(store, spec(100, "bob")).used).toBe(7);
     expect(stored(store, spec(100, "bob")).windowStart).toBe(T0 + 999 * MIN);
   });
@@ -183,10 +182,17 @@ describe("windows in stored counters", () => {
     charge(l, spec(10), 10, T0 + 5 * MIN);
     expect(l.admit(one(spec(10)), T0, AdmissionMode.Check, 0).admitted).toBe(true);
   });
-  it("starts fresh when the window length of a rate changes", () => {
-    const l = new LocalLimiter(new MemoryCounters(), PREFIX);
+  it("carries what was spent, not a fresh budget, when the window length of a rate changes", () => {
+    const store = new MemoryCounters();
+    const l = new LocalLimiter(store, PREFIX);
     charge(l, spec(10, "alice", "per-user", DAY), 10, T0);
-    expect(l.admit(one(spec(10, "alice", "per-user", MIN)), T0, AdmissionMode.Check, 0).admitted).toBe(true);
+    expect(l.admit(one(spec(10, "alice", "per-user", MIN)), T0, AdmissionMode.Check, 0).admitted).toBe(false);
+    expect(l.admit(one(spec(10, "alice", "per-user", MIN)), T0 + MIN, AdmissionMode.Check, 0).admitted).toBe(true);
+  });
+  it("starts fresh under a new window length once the old window has ended", () => {
+    const l = new LocalLimiter(new MemoryCounters(), PREFIX);
+    charge(l, spec(10, "alice", "per-user", MIN), 10, T0);
+    expect(l.admit(one(spec(10, "alice", "per-user", DAY)), T0 + MIN, AdmissionMode.Check, 0).admitted).toBe(true);
   });
 });
 
@@ -194,8 +200,7 @@ describe("hostile stored values", () => {
   it("treats a value that does not decode as fresh, counts it, and overwrites it", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX);
-    const key = new CounterKeyBuilder(PREFIX).build("per-user", 0, ["alice"]);
-    store.put(key, String.UTF8.encode("{\"used\":999}"));
+    store.put(homeSlotKey(spec(10)), String.UTF8.encode("{\"used\":999}"));
     const d = l.admit(one(spec(10)), T0, AdmissionMode.Reserve, 3);
     expect(d.admitted).toBe(true);
     expect(l.stats.corruptValues).toBe(1);
@@ -204,8 +209,7 @@ describe("hostile stored values", () => {
   it("saturates instead of overflowing on huge counts and estimates", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX);
-    const key = new CounterKeyBuilder(PREFIX).build("per-user", 0, ["alice"]);
-    store.put(key, encodeCounter(new CounterState().set(T0, MIN, i64.MAX_VALUE - 5, 0), new ArrayBuffer(VALUE_SIZE)));
+    store.put(homeSlotKey(spec(1)), encodeCounterOf(new CounterState().set(T0, MIN, i64.MAX_VALUE - 5, 0), identityOf(spec(1)), new ArrayBuffer(0)));
     const d = l.admit(one(spec(i64.MAX_VALUE)), T0, AdmissionMode.Reserve, i64.MAX_VALUE);
     expect(d.admitted).toBe(true);
     expect(stored(store, spec(1)).reserved).toBe(i64.MAX_VALUE);

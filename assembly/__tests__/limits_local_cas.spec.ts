@@ -40,7 +40,8 @@ describe("compare-and-swap conflicts", () => {
     const store = new MemoryCounters();
     const l = new LocalLimiter(store, PREFIX);
     l.admit([spec(1000)], T0, AdmissionMode.Check, 0); // nothing written yet
-    const other = new OtherWorker(store, 2, 25);
+    // Writes 1-2 create the counter (the creation marker, then the key); write 3 settles.
+    const other = new OtherWorker(store, 3, 25);
     const d = l.admit([spec(1000)], T0, AdmissionMode.Reserve, 100);
     store.hook = other;
     expect(l.settle(d.handles, [60], T0)).toBe(LimitStatus.Ok);
@@ -133,11 +134,14 @@ describe("store failures", () => {
     const l = new LocalLimiter(store, PREFIX);
     const first = l.admit([spec(1000, "a")], T0, AdmissionMode.Reserve, 10);
     l.release(first.handles, T0);
-    // Writes 1-2 were the admit and release above; write 3 reserves "a", write 4 ("b") fails.
-    store.hook = new FailFrom(4);
+    // Writes 1-3 were the admit (the creation marker, then the key) and release above;
+    // write 4 reserves "a", write 5 (creating "b") fails.
+    store.hook = new FailFrom(5);
     const d = l.admit([spec(1000, "a"), spec(1000, "b")], T0, AdmissionMode.Reserve, 10);
     expect(d.status).toBe(LimitStatus.StoreError);
-    expect(l.stats.lostReleases).toBe(1); // the rollback of "a" could not be written either
+    // The rollback of "a" could not be written either: it waits for the next retry.
+    expect(l.stats.settlementsDeferred).toBe(1);
+    expect(d.handles[0].reserved).toBe(10);
   });
   it("lets settle charge a failed admission's handles once the store recovers", () => {
     const store = new MemoryCounters();

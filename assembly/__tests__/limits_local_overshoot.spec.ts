@@ -2,10 +2,8 @@
 // README.md (assembly/limits) states the bound these tests hold the limiter to.
 import { LocalLimiter } from "../limits/local_limiter";
 import { MemoryCounters } from "../counters/memory";
-import { CounterState, decodeCounter } from "../counters/value";
 import { CounterHandle, CounterSpec, Decision, AdmissionMode } from "../limits/decision";
-import { CounterKeyBuilder } from "../limits/keys";
-import { MIN, T0, PREFIX } from "../limits/testing/limiter_fixtures";
+import { MIN, T0, PREFIX, stored } from "../limits/testing/limiter_fixtures";
 
 const LIMIT: i64 = 1000;
 
@@ -14,10 +12,7 @@ function spec(): CounterSpec {
 }
 
 function used(store: MemoryCounters): i64 {
-  const out = new CounterState();
-  const raw = store.get(new CounterKeyBuilder(PREFIX).build("per-user", 0, ["alice"]));
-  if (raw != null) decodeCounter(raw, out);
-  return out.used;
+  return stored(store, spec()).used;
 }
 
 class Outcome {

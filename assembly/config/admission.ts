@@ -5,7 +5,14 @@
 import { Value } from "../cel/value";
 import { pathKey } from "../json/path";
 import { ConfigReader, MAX_SAFE_INTEGER } from "./reader";
-import { AdmissionMode, ADMISSION_MODE_NAMES } from "../limits/decision";
+import { AdmissionMode, ADMISSION_MODE_NAMES, DEFAULT_RESERVATION_TTL_MS } from "../limits/decision";
+import { Kind } from "../cel/value";
+import { describe } from "./reader";
+import { parseDuration, DURATION_EXAMPLES } from "./duration";
+import { quoteJson } from "../json/path";
+
+/** Shortest reservation TTL accepted. */
+const MIN_RESERVATION_TTL_MS: i64 = 1000;
 
 export { AdmissionMode };
 
@@ -40,9 +47,17 @@ export class AdmissionConfig {
   maxRequestBodyBytes: i32 = 1048576;
   /** A body the selection needs but cannot read: refused, or evaluated (the function is an error). */
   onUnreadableBody: OnUnreadableBody = OnUnreadableBody.Reject;
+  /**
+   * How long a reservation counts when its request never settles (its VM trapped): it
+   * expires after one to two of these. Longer than any request the route lets run.
+   */
+  reservationTtl: string = "10m";
+  reservationTtlMs: i64 = DEFAULT_RESERVATION_TTL_MS;
 }
 
-const ADMISSION_FIELDS: Array<string> = ["mode", "defaultReservation", "maxReservation", "bytesPerToken", "readRequestBody", "maxRequestBodyBytes", "onUnreadableBody"];
+const ADMISSION_FIELDS: Array<string> = [
+  "mode", "defaultReservation", "maxReservation", "bytesPerToken", "readRequestBody", "maxRequestBodyBytes", "onUnreadableBody", "reservationTtl",
+];
 
 /** Reads `admission` (absent: all defaults). */
 export function readAdmission(r: ConfigReader, v: Value | null, path: string): AdmissionConfig {
@@ -57,6 +72,21 @@ export function readAdmission(r: ConfigReader, v: Value | null, path: string): A
   out.readRequestBody = r.boolean(obj, "readRequestBody", path, out.readRequestBody);
   out.maxRequestBodyBytes = <i32>r.integer(obj, "maxRequestBodyBytes", path, out.maxRequestBodyBytes, 0, MAX_REQUEST_BODY_BYTES);
   out.onUnreadableBody = <OnUnreadableBody>r.oneOf(obj, "onUnreadableBody", path, ON_UNREADABLE_BODY_NAMES, OnUnreadableBody.Reject);
+  const ttl = r.member(obj, "reservationTtl");
+  if (ttl !== null) {
+    const ttlPath = pathKey(path, "reservationTtl");
+    if (ttl.kind != Kind.String) {
+      r.error(ttlPath, "expected a duration string (" + DURATION_EXAMPLES + "), got " + describe(ttl));
+    } else {
+      const d = parseDuration(ttl.str);
+      if (d.error.length > 0) r.error(ttlPath, d.error);
+      else if (d.ms < MIN_RESERVATION_TTL_MS) r.error(ttlPath, "must be at least 1s (a reservation must outlive its request), got " + quoteJson(ttl.str));
+      else {
+        out.reservationTtl = ttl.str;
+        out.reservationTtlMs = d.ms;
+      }
+    }
+  }
   if (out.defaultReservation > out.maxReservation) {
     r.error(pathKey(path, "defaultReservation"), "must not exceed admission.maxReservation (" +
       out.maxReservation.toString() + "), got " + out.defaultReservation.toString());

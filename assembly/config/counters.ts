@@ -7,6 +7,7 @@ import { pathKey } from "../json/path";
 import { ConfigReader, describe } from "./reader";
 import { parseDuration, DURATION_EXAMPLES, MS_PER_SECOND, MS_PER_MINUTE, MS_PER_HOUR } from "./duration";
 import { LimitConfig } from "./limits";
+import { DEFAULT_MAX_COUNTERS } from "../limits/slots";
 
 export enum CounterBackend {
   Local = 0,
@@ -54,11 +55,16 @@ export class CountersConfig {
   backend: CounterBackend = CounterBackend.Local;
   /** Start of every counter key; [A-Za-z0-9_.:/-], 1..64 characters. */
   keyPrefix: string = "tokenlimit";
+  /**
+   * Counters each rate of each limit keeps at most (its slots in shared data, reused once
+   * a counter's window ends); callers beyond share the rate's overflow counter.
+   */
+  maxCounters: i32 = DEFAULT_MAX_COUNTERS;
   /** Set exactly when `backend` is not Local. */
   service: ServiceConfig | null = null;
 }
 
-const COUNTERS_FIELDS: Array<string> = ["backend", "keyPrefix", "service"];
+const COUNTERS_FIELDS: Array<string> = ["backend", "keyPrefix", "maxCounters", "service"];
 const SERVICE_FIELDS: Array<string> = ["cluster", "domain", "timeout", "failureMode", "mode", "cache"];
 const CACHE_FIELDS: Array<string> = ["ttl", "flushInterval"];
 
@@ -75,6 +81,7 @@ export function readCounters(r: ConfigReader, v: Value | null, path: string): Co
   } else {
     out.keyPrefix = prefix;
   }
+  out.maxCounters = <i32>r.integer(obj, "maxCounters", path, out.maxCounters, 16, 10_000_000);
   const service = r.member(obj, "service");
   const servicePath = pathKey(path, "service");
   if (out.backend == CounterBackend.Local) {

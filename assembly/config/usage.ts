@@ -64,12 +64,20 @@ export class UsageConfig {
    * is not HTTP any more, so no usage can be read from it.
    */
   upgradeTokens: i64 = DEFAULT_UPGRADE_TOKENS;
+  /**
+   * Responses read at once per worker VM, at most. Each holds a usage reader (about 2 KB
+   * of Wasm memory, which never shrinks once grown); a response beyond this is not read
+   * and is charged as one without usage (`onMissing`), counted in a metric.
+   */
+  maxConcurrentReads: i32 = 10000;
 }
 
 /** `usage.upgradeTokens` by default: the default admission.maxReservation, the most one request reserves. */
 export const DEFAULT_UPGRADE_TOKENS: i64 = 32000;
 
-const USAGE_FIELDS: Array<string> = ["provider", "paths", "onMissing", "charge5xx", "includeStreamUsage", "removeAcceptEncoding", "upgradeTokens"];
+const USAGE_FIELDS: Array<string> = [
+  "provider", "paths", "onMissing", "charge5xx", "includeStreamUsage", "removeAcceptEncoding", "upgradeTokens", "maxConcurrentReads",
+];
 const PATH_FIELDS: Array<string> = ["total", "input", "output", "cached", "reasoning"];
 const PATH_HINT = "expected a dotted path like usage.total_tokens or a JSON pointer like /usage/total_tokens";
 
@@ -87,6 +95,7 @@ export function readUsage(r: ConfigReader, v: Value | null, path: string): Usage
       out.includeStreamUsage = r.boolean(obj, "includeStreamUsage", path, out.includeStreamUsage);
       out.removeAcceptEncoding = r.boolean(obj, "removeAcceptEncoding", path, out.removeAcceptEncoding);
       out.upgradeTokens = r.integer(obj, "upgradeTokens", path, out.upgradeTokens, 0, MAX_SAFE_INTEGER);
+      out.maxConcurrentReads = <i32>r.integer(obj, "maxConcurrentReads", path, out.maxConcurrentReads, 1, 1_000_000);
     }
   }
   return out;

@@ -93,4 +93,15 @@ export class MemoryCounters extends CounterStore {
   size(): i32 {
     return this.entries.size;
   }
+
+  /** Bytes of every key and value held (what the proxy stores, before its own overhead). */
+  bytes(): i64 {
+    let n: i64 = 0;
+    const keys = this.entries.keys();
+    for (let i = 0; i < keys.length; i++) {
+      const k = unchecked(keys[i]);
+      n += <i64>k.length + <i64>this.entries.get(k).value.byteLength;
+    }
+    return n;
+  }
 }

@@ -51,6 +51,10 @@ const LIMITER_EVENT_METRICS: Array<string> = [
   "tokenlimit.counter_store_failures",
   "tokenlimit.counter_values_corrupt",
   "tokenlimit.reservations_lost",
+  "tokenlimit.settlements_deferred",
+  "tokenlimit.settlements_recovered",
+  "tokenlimit.settlements_lost",
+  "tokenlimit.counters_overflowed",
 ];
 
 /** LimiterStats whose every event also increments its metric. */
@@ -62,10 +66,18 @@ export class LimiterMetrics extends LimiterStats {
     for (let i = 0; i < LIMITER_EVENT_COUNT; i++) unchecked(this.counters[i] = new Counter(unchecked(LIMITER_EVENT_METRICS[i])));
   }
 
+  /** Tokens charged to callers that never reached a counter (given-up settlements). */
+  private tokensLostCounter: Counter = new Counter("tokenlimit.tokens_lost");
+
   record(event: LimiterEvent): void {
     super.record(event);
     const i = <i32>event;
     if (i >= 0 && i < LIMITER_EVENT_COUNT) unchecked(this.counters[i]).inc();
+  }
+
+  recordLostTokens(tokens: i64): void {
+    super.recordLostTokens(tokens);
+    if (tokens > 0) this.tokensLostCounter.add(tokens);
   }
 }
 
@@ -156,6 +168,8 @@ export class FilterMetrics {
   tokensCharged: Counter = new Counter("tokenlimit.tokens_charged");
   usageMissing: Counter = new Counter("tokenlimit.usage_missing");
   usageUnreadable: Counter = new Counter("tokenlimit.usage_unreadable");
+  /** Responses not read because usage.maxConcurrentReads were being read (charged onMissing). */
+  usageNotReadAtCapacity: Counter = new Counter("tokenlimit.usage_not_read_at_capacity");
   fallbackCharges: Counter = new Counter("tokenlimit.fallback_charges");
   upstreamErrorsUncharged: Counter = new Counter("tokenlimit.upstream_errors_uncharged");
   expressionErrors: Counter = new Counter("tokenlimit.expression_errors");

@@ -12,6 +12,8 @@ import { ResponseUsageReader } from "../usage/reader";
 
 const selections = new Array<Selection>();
 const readers = new Array<ResponseUsageReader>();
+/** Readers taken and not given back: the responses being read now. */
+let readersOut: i32 = 0;
 
 /** An empty selection, reused when one is spare. */
 export function takeSelection(): Selection {
@@ -27,8 +29,19 @@ export function giveSelection(s: Selection): void {
   if (selections.length < POOL_LIMIT) selections.push(s);
 }
 
+/**
+ * A usage reader, reused when one is spare; `begin(contentType, preset)` starts it afresh.
+ * Null when `max` readers are out already: a burst of concurrent responses cannot grow
+ * the VM's memory (which never shrinks) past what `max` of them hold.
+ */
+export function takeReaderWithin(preset: Preset, max: i32): ResponseUsageReader | null {
+  if (readersOut >= max) return null;
+  readersOut++;
+  return takeReader(preset);
+}
+
 /** A usage reader, reused when one is spare; `begin(contentType, preset)` starts it afresh. */
-export function takeReader(preset: Preset): ResponseUsageReader {
+function takeReader(preset: Preset): ResponseUsageReader {
   const n = readers.length;
   if (n == 0) return new ResponseUsageReader(preset);
   const r = unchecked(readers[n - 1]);
@@ -38,5 +51,6 @@ export function takeReader(preset: Preset): ResponseUsageReader {
 
 /** Gives back a reader whose response is over. */
 export function giveReader(r: ResponseUsageReader): void {
+  if (readersOut > 0) readersOut--;
   if (readers.length < POOL_LIMIT) readers.push(r);
 }

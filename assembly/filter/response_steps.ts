@@ -10,7 +10,7 @@ import { ChargeResult, chargeFor, RESPONSE_ABORTED, REQUEST_HEAD } from "../limi
 import { isReadableEncoding, parseStatusCode } from "../usage/http";
 import { Usage } from "../usage/usage";
 import { Exchange, Phase } from "./exchange";
-import { takeReader } from "./pools";
+import { takeReaderWithin } from "./pools";
 import { BodyCapture } from "../usage/body_capture";
 import { BodyJsonState, bodyJsonValue } from "../usage/body_json";
 import { MODE_SSE, MODE_NDJSON } from "../usage/reader";
@@ -42,12 +42,16 @@ export function responseHeadersStep(x: Exchange, endOfStream: bool): void {
     active.metrics.usageUnreadable.inc();
   }
   const contentType = getHeader(HeaderMapType.ResponseHeaders, "content-type");
-  const reader = takeReader(x.preset);
-  reader.begin(contentType === null ? "" : contentType, x.preset);
-  x.reader = reader;
-  if (policy.costResponsePointers.length > 0) {
-    // Only for a cost expression that reads the response body: a stream keeps its end.
-    x.responseCapture = new BodyCapture(reader.mode == MODE_SSE || reader.mode == MODE_NDJSON);
+  const reader = takeReaderWithin(x.preset, policy.config.usage.maxConcurrentReads);
+  if (reader !== null) {
+    reader.begin(contentType === null ? "" : contentType, x.preset);
+    x.reader = reader;
+    if (policy.costResponsePointers.length > 0) {
+      // Only for a cost expression that reads the response body: a stream keeps its end.
+      x.responseCapture = new BodyCapture(reader.mode == MODE_SSE || reader.mode == MODE_NDJSON);
+    }
+  } else {
+    active.metrics.usageNotReadAtCapacity.inc();
   }
   const d = x.decision;
   if (d !== null && policy.config.response.admittedHeaders) writeAdmittedHeaders(d, policy.headerNames, RESPONSE_HEADERS);

@@ -19,6 +19,14 @@ import { getSharedData, setSharedData, SharedValue } from "../abi/shared_data";
 import { WasmResult } from "../abi/status";
 import { AlertDispatcher, AlertNotifier } from "./alert_webhook";
 import { TickPeriod } from "./tick";
+import { SettlementQueue } from "../limits/settlements";
+
+/** How often failed settlements are written again. */
+const SETTLEMENT_RETRY_PERIOD_MS: u32 = 1000;
+// Settlements of this worker's streams that failed, under any policy it ran: a
+// reconfiguration replaces the root context but not the VM, so they outlive the root
+// whose policy admitted them and the next root's tick retries them.
+const SETTLEMENTS = new SettlementQueue();
 
 // Attribute names the request resolver answers; CEL binds paths to them at configure time.
 const ATTRIBUTE_NAMES = ((): CompileOptions => {
@@ -60,8 +68,10 @@ export class TokenLimitRoot extends RootContext {
     return d;
   }
 
-  /** Alert webhook retries; the reports that failed and the cached counters' syncs, when their time has come. */
+  /** Settlement and alert webhook retries; the reports that failed and the cached counters' syncs, when their time has come. */
   onTick(): void {
+    // Settlements that failed (settlements.ts), written again relative to the counters now.
+    if (SETTLEMENTS.size > 0) SETTLEMENTS.retry(nowMillis());
     const d = this.dispatcherOrNull;
     if (d !== null) d.onTick();
     const service = this.serviceOrNull;
@@ -109,7 +119,7 @@ export class TokenLimitRoot extends RootContext {
     const metrics = this.metrics;
     const notifier = new AlertNotifier(metrics, config.alerts.webhook, this.dispatcher);
     const env = new PolicyEnvironment(ATTRIBUTE_NAMES, new SharedDataCounters(), metrics.limiter, metrics.identity,
-      config.counters.service !== null ? this.serviceEnvironment() : null, notifier);
+      config.counters.service !== null ? this.serviceEnvironment() : null, notifier, SETTLEMENTS);
     const policy = compilePolicy(config, env);
     if (policy.errors.length > 0) {
       for (let i = 0; i < policy.errors.length; i++) logError("tokenlimit: invalid configuration: " + unchecked(policy.errors[i]));
@@ -119,6 +129,7 @@ export class TokenLimitRoot extends RootContext {
     markPolicyActive();
     this.active = new ActivePolicy(policy, metrics, limitMetricsOf(policy, metrics), notifier);
     logInfo("tokenlimit: configured " + config.limits.length.toString() + " limit(s)" + (config.dryRun ? " (dry run)" : ""));
+    this.tickPeriod.request(SETTLEMENT_RETRY_PERIOD_MS);
     return true;
   }
 

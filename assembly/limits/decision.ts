@@ -13,6 +13,13 @@ export enum AdmissionMode {
   Check = 1,
 }
 
+/**
+ * Default reservation TTL (`admission.reservationTtl`): ten minutes, the default request
+ * timeout of the official OpenAI and Anthropic SDKs, so no request they make outlives its
+ * reservation. A reservation expires one to two TTLs after it was taken.
+ */
+export const DEFAULT_RESERVATION_TTL_MS: i64 = 600_000;
+
 /** The configuration's names of AdmissionMode, indexed by value. */
 export const ADMISSION_MODE_NAMES: Array<string> = ["reserve", "check"];
 
@@ -59,6 +66,8 @@ export class CounterHandle {
   windowStart: i64 = 0;
   /** Tokens this request holds reserved on the counter (0 in check mode or after rollback). */
   reserved: i64 = 0;
+  /** Start of the reservation period the reservation was taken in (it expires with it). */
+  reservedSince: i64 = 0;
   /** Set once settled or released; later calls skip the handle. */
   done: bool = false;
   /** The counter's `used` after this request's charge landed (-1 until settled). */
@@ -67,13 +76,25 @@ export class CounterHandle {
   limit: i64 = 0;
   values: string[] = [];
   alerts: RateAlerts | null = null;
+  /**
+   * The counter's identity key (limits/keys.ts). `key` is where it lives: its slot, found
+   * by the limiter (limits/slots.ts), or the rate's overflow counter (then `identity` is
+   * that key too).
+   */
+  identity: ArrayBuffer;
+  /** Whether `key` is the counter's slot (false: the limiter looks for it). */
+  located: bool = false;
+  /** Whether the counter found no slot: `key` is its rate's overflow counter for good. */
+  overflowed: bool = false;
 
   constructor(
     public key: ArrayBuffer,
     public limitName: string,
     public rateIndex: i32,
     public windowMs: i64,
-  ) {}
+  ) {
+    this.identity = key;
+  }
 }
 
 /** Answer of `Limiter.admit`. */

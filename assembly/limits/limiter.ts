@@ -3,7 +3,7 @@
 // data. A rate-limit-service backend would answer `admit` with LimitStatus.Pending and
 // complete the Decision from its gRPC callback; the filter's admission step
 // (filter/admission_step.ts) already treats a pending answer as "hold the request".
-import { AdmissionMode, CounterHandle, CounterSpec, Decision } from "./decision";
+import { AdmissionMode, CounterHandle, CounterSpec, Decision, LimitStatus } from "./decision";
 
 /** What a limiter meets besides its decisions; each kind is exported as a metric. */
 export enum LimiterEvent {
@@ -15,12 +15,20 @@ export enum LimiterEvent {
   StoreError = 2,
   /** A stored value did not decode and was treated as a fresh counter. */
   CorruptValue = 3,
-  /** A reservation could not be rolled back or released; it lapses with its window. */
+  /** A reservation could not be rolled back or released; it lapses with its TTL or window. */
   LostRelease = 4,
+  /** A settlement or release failed and waits for the next tick (settlements.ts). */
+  SettlementDeferred = 5,
+  /** A deferred settlement or release reached its counter on a later tick. */
+  SettlementRecovered = 6,
+  /** A charge given up: its tokens never reached the counter (see `tokensLost`). */
+  SettlementLost = 7,
+  /** A counter found no slot (every one probed holds a running counter): counted in its rate's overflow counter. */
+  CounterOverflow = 8,
 }
 
 /** Number of LimiterEvent kinds. */
-export const LIMITER_EVENT_COUNT: i32 = 5;
+export const LIMITER_EVENT_COUNT: i32 = 9;
 
 /**
  * Running totals of LimiterEvents. The filter passes a subclass whose `record` also
@@ -32,6 +40,17 @@ export class LimiterStats {
   storeErrors: i64 = 0;
   corruptValues: i64 = 0;
   lostReleases: i64 = 0;
+  settlementsDeferred: i64 = 0;
+  settlementsRecovered: i64 = 0;
+  settlementsLost: i64 = 0;
+  counterOverflows: i64 = 0;
+  /** Tokens of given-up charges: charged to the caller, never written to a counter. */
+  tokensLost: i64 = 0;
+
+  /** Counts `tokens` (> 0) that a given-up charge carried. */
+  recordLostTokens(tokens: i64): void {
+    if (tokens > 0) this.tokensLost += tokens;
+  }
 
   /** Counts one `event`. Never traps (an unknown kind is ignored). */
   record(event: LimiterEvent): void {
@@ -41,6 +60,10 @@ export class LimiterStats {
       case LimiterEvent.StoreError: this.storeErrors++; break;
       case LimiterEvent.CorruptValue: this.corruptValues++; break;
       case LimiterEvent.LostRelease: this.lostReleases++; break;
+      case LimiterEvent.SettlementDeferred: this.settlementsDeferred++; break;
+      case LimiterEvent.SettlementRecovered: this.settlementsRecovered++; break;
+      case LimiterEvent.SettlementLost: this.settlementsLost++; break;
+      case LimiterEvent.CounterOverflow: this.counterOverflows++; break;
       default: break;
     }
   }
@@ -80,4 +103,13 @@ export abstract class Limiter {
 
   /** Drops each handle's reservation without charging anything (aborted streams). */
   abstract release(handles: CounterHandle[], nowMs: i64): i32;
+
+  /**
+   * One more attempt at a settlement of `cost` tokens (0: a release) that failed before,
+   * relative to the counter as it is at `nowMs`; called by the SettlementQueue on a tick.
+   * Returns a LimitStatus and never defers again. A backend that never defers keeps this.
+   */
+  retrySettlement(handle: CounterHandle, cost: i64, nowMs: i64): i32 {
+    return LimitStatus.Ok;
+  }
 }

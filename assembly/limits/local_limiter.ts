@@ -2,15 +2,19 @@
 // compare-and-swap. Each counter is read, decided on and written back with the cas it
 // was read at; when another worker wrote in between, the write fails with CasMismatch
 // and the whole read-decide-write step is retried, at most `maxRetries` more times.
+// Counters live in a fixed table of slots per rate (slots.ts); every write is relative to
+// the counter as stored, and one that fails waits in the worker's SettlementQueue.
 // Admission and charging semantics, and the overshoot they allow, are in
 // assembly/limits/README.md.
-import { AdmissionMode, CounterHandle, CounterSpec, Decision, LimitStatus } from "./decision";
+import { AdmissionMode, CounterHandle, CounterSpec, Decision, LimitStatus, DEFAULT_RESERVATION_TTL_MS } from "./decision";
 import { CounterKeyBuilder } from "./keys";
 import { Limiter, LimiterEvent, LimiterStats } from "./limiter";
 import { ceilSeconds, nonNegative, satAdd, satSub } from "./saturate";
 import { safeWindow, windowEnd, windowStart } from "./window";
 import { CounterStore, StoredRead, WasmResult } from "../counters/store";
-import { CounterState, decodeCounter, encodeCounter, VALUE_SIZE } from "../counters/value";
+import { CounterState, decodeCounter, encodeCounterOf, identityIs, VALUE_SIZE } from "../counters/value";
+import { DEFAULT_MAX_COUNTERS, PROBE_SLOTS, SlotKeys, homeSlot } from "./slots";
+import { SettlementQueue } from "./settlements";
 import { AlertSink, reportCrossings } from "./alerts";
 
 /** Default number of retries after a lost compare-and-swap. */
@@ -25,13 +29,23 @@ const STEP_STORE_ERROR: i32 = 3;
 /** Limiter over a CounterStore with compare-and-swap. One per worker VM (root context). */
 export class LocalLimiter extends Limiter {
   private keys: CounterKeyBuilder;
+  private slots: SlotKeys;
+  /** Slots per rate of a limit (`counters.maxCounters`). */
+  private capacity: i32;
   private readBuf: StoredRead = new StoredRead();
+  private legacyRead: StoredRead = new StoredRead();
   private stored: CounterState = new CounterState();
   /** The counter as it stands in the current window after the last read (see `current`). */
   private view: CounterState = new CounterState();
   private next: CounterState = new CounterState();
   private scratch: ArrayBuffer = new ArrayBuffer(VALUE_SIZE);
+  /** Whether the last read found the key (false: the next write creates it). */
+  private found: bool = false;
+  /** Whether `view` is a counter of another window length taken over by the last read. */
+  private migrated: bool = false;
   private maxRetries: i32;
+  /** Length of a reservation period: a reservation expires after one to two of them. */
+  private reservationTtlMs: i64;
 
   /**
    * `keyPrefix` starts every key (keep it distinct per policy so two filters sharing a
@@ -40,8 +54,16 @@ export class LocalLimiter extends Limiter {
    * `alerts` every budget threshold a charge crosses (see alerts.ts).
    */
   constructor(private store: CounterStore, keyPrefix: string, maxRetries: i32 = DEFAULT_MAX_RETRIES,
-    stats: LimiterStats = new LimiterStats(), private alerts: AlertSink = new AlertSink()) {
+    stats: LimiterStats = new LimiterStats(),
+    /** Where settlements that fail wait for the next tick (one per worker VM). */
+    private deferred: SettlementQueue = new SettlementQueue(),
+    reservationTtlMs: i64 = DEFAULT_RESERVATION_TTL_MS,
+    maxCounters: i32 = DEFAULT_MAX_COUNTERS,
+    private alerts: AlertSink = new AlertSink()) {
     super(stats);
+    this.slots = new SlotKeys(keyPrefix);
+    this.capacity = maxCounters < 1 ? 1 : maxCounters;
+    this.reservationTtlMs = safeWindow(reservationTtlMs);
     this.keys = new CounterKeyBuilder(keyPrefix);
     this.maxRetries = maxRetries < 0 ? 0 : maxRetries > 1000 ? 1000 : maxRetries;
   }
@@ -68,7 +90,7 @@ export class LocalLimiter extends Limiter {
         if (spec.soft) continue;
         // Already limited: look (without writing) for a counter that stays exhausted
         // longer, so retry-after does not send the client back too early.
-        if (this.readCurrent(h.key, nowMs, w) == LimitStatus.Ok && satAdd(this.view.used, this.view.reserved) >= spec.limit) {
+        if (this.readCurrent(h, nowMs, w, true) == LimitStatus.Ok && satAdd(this.view.used, this.view.totalReserved()) >= spec.limit) {
           const reset = this.resetOf(nowMs, w);
           if (reset > d.resetMs) this.govern(d, spec, i, 0, reset);
         }
@@ -79,10 +101,11 @@ export class LocalLimiter extends Limiter {
       // A request whose known part alone exceeds the limit could never fit (a soft limit only alerts).
       const step = mustFit > spec.limit && !spec.soft ? this.refuseOne(h, nowMs) : this.admitOne(h, spec.limit, nowMs, est, spec.soft);
       h.windowStart = this.view.windowStart;
+      h.reservedSince = this.view.reservedSince;
       if (step == STEP_ADMITTED) {
         h.reserved = est;
         if (spec.soft) continue;
-        const remaining = satSub(spec.limit, satAdd(this.view.used, this.view.reserved));
+        const remaining = satSub(spec.limit, satAdd(this.view.used, this.view.totalReserved()));
         const reset = this.resetOf(nowMs, w);
         if (!d.hasCounter || remaining < d.remaining || (remaining == d.remaining && reset > d.resetMs)) {
           this.govern(d, spec, i, remaining, reset);
@@ -105,8 +128,8 @@ export class LocalLimiter extends Limiter {
       for (let i = 0, n = d.handles.length; i < n; i++) {
         const h = unchecked(d.handles[i]);
         if (h.reserved > 0) {
-          if (this.applyOne(h, 0, nowMs) != LimitStatus.Ok) this.stats.record(LimiterEvent.LostRelease);
-          h.reserved = 0;
+          if (this.applyOne(h, 0, nowMs) != LimitStatus.Ok) this.deferred.defer(this, h, 0);
+          else h.reserved = 0;
         }
       }
       // A failed decision describes no counter: the failure mode, not a budget, decides.
@@ -133,9 +156,18 @@ export class LocalLimiter extends Limiter {
       const cost = i < known ? nonNegative(unchecked(costs[i])) : 0;
       const s = this.applyOne(h, cost, nowMs);
       if (s == LimitStatus.Ok) h.done = true;
-      else if (result == LimitStatus.Ok) result = s;
+      else {
+        this.deferred.defer(this, h, cost);
+        if (result == LimitStatus.Ok) result = s;
+      }
     }
     return result;
+  }
+
+  /** See Limiter.retrySettlement. */
+  retrySettlement(handle: CounterHandle, cost: i64, nowMs: i64): i32 {
+    if (changetype<usize>(handle) == 0 || handle.done) return LimitStatus.Ok;
+    return this.applyOne(handle, nonNegative(cost), nowMs);
   }
 
   /** Like `settle` with the same cost for every handle (limits that all count one kind). */
@@ -156,7 +188,7 @@ export class LocalLimiter extends Limiter {
       const s = this.applyOne(h, 0, nowMs);
       if (s == LimitStatus.Ok) h.done = true;
       else {
-        this.stats.record(LimiterEvent.LostRelease);
+        this.deferred.defer(this, h, 0);
         if (result == LimitStatus.Ok) result = s;
       }
     }
@@ -169,7 +201,7 @@ export class LocalLimiter extends Limiter {
    * limit by its whole size.
    */
   private refuseOne(h: CounterHandle, nowMs: i64): i32 {
-    return this.readCurrent(h.key, nowMs, h.windowMs) == LimitStatus.Ok ? STEP_REJECTED : STEP_STORE_ERROR;
+    return this.readCurrent(h, nowMs, h.windowMs, true) == LimitStatus.Ok ? STEP_REJECTED : STEP_STORE_ERROR;
   }
 
   /**
@@ -179,15 +211,18 @@ export class LocalLimiter extends Limiter {
    */
   private admitOne(h: CounterHandle, limit: i64, nowMs: i64, est: i64, soft: bool): i32 {
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      if (this.readCurrent(h.key, nowMs, h.windowMs) != LimitStatus.Ok) return STEP_STORE_ERROR;
+      if (this.readCurrent(h, nowMs, h.windowMs, true) != LimitStatus.Ok) return STEP_STORE_ERROR;
       const v = this.view;
-      if (!soft && satAdd(v.used, v.reserved) >= limit) return STEP_REJECTED;
-      if (est == 0) return STEP_ADMITTED;
-      this.next.set(v.windowStart, v.windowMs, v.used, satAdd(v.reserved, est));
-      const s = this.write(h.key);
+      const rejected = !soft && satAdd(v.used, v.totalReserved()) >= limit;
+      const reserve = !rejected && est > 0;
+      // A counter taken over from another window length is written in its new form even
+      // when nothing is reserved, so that what it carried is carried into one window only.
+      if (!reserve && !this.migrated) return rejected ? STEP_REJECTED : STEP_ADMITTED;
+      this.next.set(v.windowStart, v.windowMs, v.used, reserve ? satAdd(v.reserved, est) : v.reserved, v.reservedSince, v.reservedPrev);
+      const s = this.write(h);
       if (s == WasmResult.Ok) {
         v.reserved = this.next.reserved;
-        return STEP_ADMITTED;
+        return rejected ? STEP_REJECTED : STEP_ADMITTED;
       }
       if (s != WasmResult.CasMismatch) return STEP_STORE_ERROR;
     }
@@ -196,22 +231,30 @@ export class LocalLimiter extends Limiter {
   }
 
   /**
-   * Gives back the handle's reservation (if it still lives in the current window) and
-   * charges `cost` to the current window, with compare-and-swap. Returns a LimitStatus.
+   * Gives back the handle's reservation (if it still lives in the counter) and adds `cost`
+   * to the counter as it is now, with compare-and-swap. Returns a LimitStatus. Relative:
+   * a counter another configuration's admissions keep (another window length) is added
+   * to, never replaced.
    */
   private applyOne(h: CounterHandle, cost: i64, nowMs: i64): i32 {
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      const r = this.readCurrent(h.key, nowMs, h.windowMs);
+      const r = this.readCurrent(h, nowMs, h.windowMs, false);
       if (r != LimitStatus.Ok) return r;
       const v = this.view;
       // A reservation belongs to its window: once that window is over it no longer counts.
-      const holds = v.windowStart == h.windowStart && h.reserved > 0;
+      // And to its reservation period: once expired (see readCurrent) it no longer counts.
+      let cur = v.reserved;
+      let prev = v.reservedPrev;
+      let holds = v.windowStart == h.windowStart && v.windowMs == h.windowMs && h.reserved > 0;
+      if (holds && h.reservedSince == v.reservedSince) cur = satSub(cur, h.reserved);
+      else if (holds && h.reservedSince == v.reservedSince - this.reservationTtlMs) prev = satSub(prev, h.reserved);
+      else holds = false;
       if (!holds && cost == 0) {
         h.used = v.used;
         return LimitStatus.Ok;
       }
-      this.next.set(v.windowStart, v.windowMs, satAdd(v.used, cost), holds ? satSub(v.reserved, h.reserved) : v.reserved);
-      const s = this.write(h.key);
+      this.next.set(v.windowStart, v.windowMs, satAdd(v.used, cost), cur, v.reservedSince, prev);
+      const s = this.write(h);
       if (s == WasmResult.Ok) {
         h.used = this.next.used;
         // This write, and no other, moved `used` from v.used to next.used in this window.
@@ -228,38 +271,176 @@ export class LocalLimiter extends Limiter {
   }
 
   /**
-   * Reads `key` and sets `view` to the counter as it stands in the window containing
-   * `nowMs`, keeping the cas in `readBuf`. A stored value counts when it is for this
-   * window, or for the next one (another worker whose clock is a little ahead already
-   * rolled over; going back would wipe its counts). Anything else (an older window, a
-   * different window length, a value that does not decode, no value) is a fresh counter.
+   * Reads `h`'s counter and sets `view` to it as it stands at `nowMs`, keeping the cas in
+   * `readBuf` (see `judge`). The counter is read at the slot where it was found last, else
+   * looked for (`locate`).
    */
-  private readCurrent(key: ArrayBuffer, nowMs: i64, w: i64): i32 {
-    const st = this.store.read(key, this.readBuf);
-    const cur = windowStart(nowMs, w);
-    this.view.set(cur, w, 0, 0);
+  private readCurrent(h: CounterHandle, nowMs: i64, w: i64, adopt: bool): i32 {
+    if (h.overflowed) return this.readOverflow(h, nowMs, w, adopt);
+    if (h.located) {
+      const st = this.store.read(h.key, this.readBuf);
+      if (st == WasmResult.Ok && identityIs(this.readBuf.value, h.identity)) return this.judge(nowMs, w, adopt);
+      if (st != WasmResult.Ok && st != WasmResult.NotFound) {
+        this.stats.record(LimiterEvent.StoreError);
+        return LimitStatus.StoreError;
+      }
+      // Its window ended and another counter took the slot: it starts afresh elsewhere.
+      h.located = false;
+    }
+    return this.locate(h, nowMs, w, adopt);
+  }
+
+  /** Reads the overflow counter `h` was sent to (it keeps it for the rest of the request). */
+  private readOverflow(h: CounterHandle, nowMs: i64, w: i64, adopt: bool): i32 {
+    const st = this.store.read(h.key, this.readBuf);
     if (st == WasmResult.NotFound) {
+      this.migrated = false;
+      this.view.set(windowStart(nowMs, w), w, 0, 0, windowStart(nowMs, this.reservationTtlMs));
       this.readBuf.cas = 0;
+      this.found = false;
       return LimitStatus.Ok;
     }
     if (st != WasmResult.Ok) {
       this.stats.record(LimiterEvent.StoreError);
       return LimitStatus.StoreError;
     }
+    return this.judge(nowMs, w, adopt);
+  }
+
+  /**
+   * Looks for `h`'s counter over the slots from its home slot (limits/slots.ts): the slot
+   * holding it, else the first slot free or held by a counter whose window ended (reclaimed
+   * by the next write, with compare-and-swap), else the rate's overflow counter. Sets
+   * `h.key` and reads like `readCurrent`.
+   */
+  private locate(h: CounterHandle, nowMs: i64, w: i64, adopt: bool): i32 {
+    const cap = this.capacity;
+    const home = homeSlot(h.identity, cap);
+    const probes = cap < PROBE_SLOTS ? cap : PROBE_SLOTS;
+    let freeKey: ArrayBuffer | null = null;
+    let freeCas: u32 = 0;
+    let freeExists = false;
+    for (let j = 0; j < probes; j++) {
+      const key = this.slots.slot(h.limitName, h.rateIndex, (home + j) % cap);
+      const st = this.store.read(key, this.readBuf);
+      if (st == WasmResult.NotFound) {
+        // Counters are placed in the first slot available, so none lies past a slot never used.
+        if (freeKey === null) freeKey = key;
+        break;
+      }
+      if (st != WasmResult.Ok) {
+        this.stats.record(LimiterEvent.StoreError);
+        return LimitStatus.StoreError;
+      }
+      if (identityIs(this.readBuf.value, h.identity)) {
+        h.key = key;
+        h.located = true;
+        return this.judge(nowMs, w, adopt);
+      }
+      if (freeKey === null && this.ended(this.readBuf.value, nowMs)) {
+        freeKey = key;
+        freeCas = this.readBuf.cas;
+        freeExists = true;
+      }
+    }
+    this.migrated = false;
+    this.view.set(windowStart(nowMs, w), w, 0, 0, windowStart(nowMs, this.reservationTtlMs));
+    if (freeKey !== null) {
+      h.key = freeKey;
+      h.located = true;
+      this.carryLegacy(h, nowMs, w);
+      this.readBuf.cas = freeCas;
+      this.found = freeExists;
+      return LimitStatus.Ok;
+    }
+    // Every slot probed holds someone else's running counter: the rate's overflow counter.
+    this.stats.record(LimiterEvent.CounterOverflow);
+    const overflow = this.slots.overflow(h.limitName, h.rateIndex);
+    h.key = overflow;
+    h.identity = overflow;
+    h.located = true;
+    h.overflowed = true;
+    return this.readOverflow(h, nowMs, w, adopt);
+  }
+
+  /**
+   * A counter placed in a slot for the first time carries what an earlier version of the
+   * filter (one key per counter, its identity key) counted in the running window, so an
+   * upgrade in the middle of a window hands out no fresh budget. One read per placement.
+   */
+  private carryLegacy(h: CounterHandle, nowMs: i64, w: i64): void {
+    if (this.store.read(h.identity, this.legacyRead) != WasmResult.Ok) return;
+    const s = this.stored;
+    if (!decodeCounter(this.legacyRead.value, s) || s.windowMs != w || this.ended(this.legacyRead.value, nowMs)) return;
+    this.view.used = s.used;
+  }
+
+  /** Whether a stored value is reclaimable: it does not decode, or its window has ended. */
+  private ended(value: ArrayBuffer, nowMs: i64): bool {
+    const s = this.stored;
+    if (!decodeCounter(value, s)) {
+      this.stats.record(LimiterEvent.CorruptValue);
+      return true;
+    }
+    const sCur = windowStart(nowMs, s.windowMs);
+    return s.windowStart != sCur && !(s.windowStart > sCur && s.windowStart == windowEnd(sCur, s.windowMs));
+  }
+
+  /**
+   * Sets `view` from the value just read into `readBuf` (found): the counter as it stands
+   * at `nowMs`. A stored value counts while its window runs: the window containing `nowMs`
+   * or the next one (another worker whose clock is a little ahead already rolled over;
+   * going back would wipe its counts). Anything else (an ended window, a value that does
+   * not decode) is a fresh counter in the window of length `w` containing `nowMs`.
+   *
+   * A running counter of another window length was kept by another configuration. To
+   * settle (`adopt` false) it is taken as it is, so that the charge is added to it. To admit
+   * (`adopt` true) under length `w`, it becomes a counter of the current `w` window that
+   * carries what was spent (`used`) but not the other configuration's reservations: a
+   * changed window never hands out a fresh budget in the middle of one.
+   */
+  private judge(nowMs: i64, w: i64, adopt: bool): i32 {
+    const cur = windowStart(nowMs, w);
+    const period = windowStart(nowMs, this.reservationTtlMs);
+    this.view.set(cur, w, 0, 0, period);
+    this.migrated = false;
+    this.found = true;
     const s = this.stored;
     if (!decodeCounter(this.readBuf.value, s)) {
       this.stats.record(LimiterEvent.CorruptValue);
       return LimitStatus.Ok;
     }
-    if (s.windowMs == w && (s.windowStart == cur || (s.windowStart > cur && s.windowStart == windowEnd(cur, w)))) {
-      this.view.set(s.windowStart, w, s.used, s.reserved);
+    const sw = s.windowMs;
+    const sCur = windowStart(nowMs, sw);
+    if (s.windowStart != sCur && !(s.windowStart > sCur && s.windowStart == windowEnd(sCur, sw))) return LimitStatus.Ok;
+    if (sw == w || !adopt) {
+      // Reservations of the period before the previous one (or of another period length)
+      // have expired: the request that took them is gone or will settle into nothing.
+      // A worker whose clock is a little ahead may have started the next period already.
+      let reserved: i64 = 0;
+      let prev: i64 = 0;
+      let since = period;
+      if (s.reservedSince == period || s.reservedSince == period + this.reservationTtlMs) {
+        reserved = s.reserved;
+        prev = s.reservedPrev;
+        since = s.reservedSince;
+      } else if (s.reservedSince == period - this.reservationTtlMs) {
+        prev = s.reserved;
+      }
+      this.view.set(s.windowStart, sw, s.used, reserved, since, prev);
+    } else {
+      this.view.set(cur, w, s.used, 0, period);
+      this.migrated = true;
     }
     return LimitStatus.Ok;
   }
 
   /** Writes `next` with the cas of the last read; counts a lost race. */
-  private write(key: ArrayBuffer): i32 {
-    const s = this.store.compareAndSwap(key, encodeCounter(this.next, this.scratch), this.readBuf.cas);
+  private write(h: CounterHandle): i32 {
+    const value = encodeCounterOf(this.next, h.identity, this.scratch);
+    this.scratch = value;
+    // A key read missing is created without overwriting one another worker created since.
+    const s = this.found ? this.store.compareAndSwap(h.key, value, this.readBuf.cas) : this.store.createIfAbsent(h.key, value);
     if (s == WasmResult.CasMismatch) this.stats.record(LimiterEvent.CasConflict);
     else if (s != WasmResult.Ok) this.stats.record(LimiterEvent.StoreError);
     return s;

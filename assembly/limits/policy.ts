@@ -18,6 +18,7 @@ import { CachedCounters } from "./cached_counters";
 import { CounterBackend, ServiceMode } from "../config/counters";
 import { ServiceStats, ServiceTransport } from "../counters/service";
 import { ReportQueue } from "../counters/report_queue";
+import { SettlementQueue } from "./settlements";
 import { queryStringWarnings } from "./path_lint";
 import { AlertSink, RateAlerts } from "./alerts";
 
@@ -48,6 +49,8 @@ export class PolicyEnvironment {
     public service: ServiceEnvironment | null = null,
     /** Receives budget alert crossings (the filter's sends them on). */
     public alertSink: AlertSink = new AlertSink(),
+    /** Where failed settlements wait for the root's tick; one per worker, shared by its policies. */
+    public settlements: SettlementQueue = new SettlementQueue(),
   ) {}
 }
 
@@ -247,7 +250,8 @@ function limiterOf(config: PluginConfig, env: PolicyEnvironment, errors: Array<s
   // '|' ends the prefix: it is allowed in neither prefixes nor limit names, so prefix
   // "gw" with limit "a-b" and prefix "gw-a" with limit "-b" cannot share a key.
   const prefix = config.counters.keyPrefix + "|";
-  const local = new LocalLimiter(env.store, prefix, DEFAULT_MAX_RETRIES, env.limiterStats, env.alertSink);
+  const local = new LocalLimiter(env.store, prefix, DEFAULT_MAX_RETRIES, env.limiterStats, env.settlements,
+    config.admission.reservationTtlMs, config.counters.maxCounters, env.alertSink);
   const service = config.counters.service;
   if (service === null) return local;
   const senv = env.service;

@@ -4,10 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, metric, counterKey, counterOf } from "./helpers.ts";
+import { filterHost, chat, metric, homeSlotKey, counterOf } from "./helpers.ts";
 import type { Host } from "../../host-test/index.ts";
 
-const ALICE = counterKey("free", 0, "alice");
+// The slot alice's counter takes: its home slot, in an empty table.
+const ALICE = homeSlotKey("free", "alice");
 
 /** Another worker charges `tokens` to the counter at `key` (an unconditional write, as its own would be). */
 function chargeAsAnotherWorker(host: Host, key: string, tokens: number): void {
@@ -87,14 +88,14 @@ test("a stored value that does not decode is counted at each read and replaced b
   assert.deepEqual(host.traps, []);
 });
 
-test("a reservation whose rollback keeps losing is counted as lost and stays until its window ends", async () => {
+test("a reservation whose rollback keeps losing is deferred, and given back on the next tick once writes succeed", async () => {
   const free = EXAMPLE_POLICY.limits.free;
   const host = await filterHost({
     pluginConfig: { limits: { free: { ...free, rates: [{ limit: 20000, window: "24h" }, { limit: 100, window: "1m" }] } }, admission: { readRequestBody: false } },
   });
   chat(host, "alice", ["free"]); // 100 tokens: the minute's budget is gone
   let daily = 0;
-  host.sharedData.beforeFilterWrite((key) => {
+  const stop = host.sharedData.beforeFilterWrite((key) => {
     // The first write reserves on the daily counter; every later one (the rollback) loses.
     if (key === ALICE && ++daily > 1) chargeAsAnotherWorker(host, key, 1);
   });
@@ -102,9 +103,14 @@ test("a reservation whose rollback keeps losing is counted as lost and stays unt
   const headers = { ...chatHeaders("alice", ["free"]), "content-type": "text/plain" };
   const r = host.exchange({ request: { headers, body: "hello" }, response: { headers: JSON_RESPONSE_HEADERS, body: CHAT_RESPONSE } });
   assert.equal(r.status, 429);
-  assert.equal(metric(host, "reservations_lost"), 1);
+  assert.equal(metric(host, "settlements_deferred"), 1);
   assert.equal(metric(host, "counter_cas_conflicts"), 17);
   assert.equal(metric(host, "counter_retries_exhausted"), 1);
   assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 117, reserved: 1000 });
+  stop();
+  host.clock.advance(1000);
+  assert.equal(metric(host, "settlements_recovered"), 1);
+  assert.equal(metric(host, "reservations_lost"), 0);
+  assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: Date.UTC(2026, 10, 29), windowMs: 86_400_000, used: 117, reserved: 0 });
   assert.deepEqual(host.traps, []);
 });
