@@ -476,7 +476,6 @@ export class LeanHost {
         return this.copyOut(data.subarray(start, end), ptrPtr, sizePtr);
       },
       proxy_set_buffer_bytes: () => OK,
-      proxy_set_tick_period_milliseconds: () => OK,
       proxy_record_metric: (id: number, value: bigint) => {
         if (id >= this.metricValues.length) return NOT_FOUND;
         this.metricValues[id] = Number(value);
