@@ -1,9 +1,11 @@
 import { LocalLimiter } from "../limits/local_limiter";
 import { MemoryCounters } from "../counters/memory";
-import { CounterSpec, AdmissionMode } from "../limits/decision";
+import { CounterSpec, AdmissionMode, DEFAULT_RESERVATION_TTL_MS } from "../limits/decision";
 import { LimiterStats } from "../limits/limiter";
 import { AlertSink, BudgetAlert, RateAlerts } from "../limits/alerts";
 import { MIN, T0, PREFIX, stored } from "../limits/testing/limiter_fixtures";
+import { SettlementQueue } from "../limits/settlements";
+import { DEFAULT_MAX_COUNTERS } from "../limits/slots";
 
 /** Records every crossing as `<label>:<before>-><after>`. */
 class Recorder extends AlertSink {
@@ -36,7 +38,7 @@ function charge(l: LocalLimiter, cost: i64, now: i64 = T0): void {
 describe("budget alert crossings", () => {
   it("reports a threshold when a charge moves used from below it to at or above it", () => {
     const r = new Recorder();
-    const l = new LocalLimiter(new MemoryCounters(), PREFIX, 16, new LimiterStats(), r);
+    const l = new LocalLimiter(new MemoryCounters(), PREFIX, 16, new LimiterStats(), new SettlementQueue(), DEFAULT_RESERVATION_TTL_MS, DEFAULT_MAX_COUNTERS, r);
     charge(l, 599);
     expect(r.seen.length).toBe(0);
     charge(l, 1);
@@ -44,13 +46,13 @@ describe("budget alert crossings", () => {
   });
   it("reports every threshold one charge crosses", () => {
     const r = new Recorder();
-    const l = new LocalLimiter(new MemoryCounters(), PREFIX, 16, new LimiterStats(), r);
+    const l = new LocalLimiter(new MemoryCounters(), PREFIX, 16, new LimiterStats(), new SettlementQueue(), DEFAULT_RESERVATION_TTL_MS, DEFAULT_MAX_COUNTERS, r);
     charge(l, 1200);
     expect(r.seen.join(",")).toBe("80%:0->1200,100%:0->1200,600:0->1200");
   });
   it("never reports a threshold twice in a window, and again in the next", () => {
     const r = new Recorder();
-    const l = new LocalLimiter(new MemoryCounters(), PREFIX, 16, new LimiterStats(), r);
+    const l = new LocalLimiter(new MemoryCounters(), PREFIX, 16, new LimiterStats(), new SettlementQueue(), DEFAULT_RESERVATION_TTL_MS, DEFAULT_MAX_COUNTERS, r);
     charge(l, 900);
     charge(l, 50);
     charge(l, 50);
@@ -63,7 +65,7 @@ describe("budget alert crossings", () => {
   });
   it("describes the counter: limit, values, window, used before and after", () => {
     const r = new Recorder();
-    const l = new LocalLimiter(new MemoryCounters(), PREFIX, 16, new LimiterStats(), r);
+    const l = new LocalLimiter(new MemoryCounters(), PREFIX, 16, new LimiterStats(), new SettlementQueue(), DEFAULT_RESERVATION_TTL_MS, DEFAULT_MAX_COUNTERS, r);
     charge(l, 700);
     const a = r.last!;
     expect(a.limitName).toBe("team-daily");
@@ -77,7 +79,7 @@ describe("budget alert crossings", () => {
   it("reports nothing for a release, a zero charge, or a counter without alerts", () => {
     const r = new Recorder();
     const store = new MemoryCounters();
-    const l = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), r);
+    const l = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), new SettlementQueue(), DEFAULT_RESERVATION_TTL_MS, DEFAULT_MAX_COUNTERS, r);
     const d = l.admit([spec()], T0, AdmissionMode.Reserve, 900);
     l.release(d.handles, T0);
     charge(l, 0);
@@ -89,8 +91,8 @@ describe("budget alert crossings", () => {
   it("two limiters (two workers) writing the same counter report each crossing once between them", () => {
     const store = new MemoryCounters();
     const r = new Recorder();
-    const a = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), r);
-    const b = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), r);
+    const a = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), new SettlementQueue(), DEFAULT_RESERVATION_TTL_MS, DEFAULT_MAX_COUNTERS, r);
+    const b = new LocalLimiter(store, PREFIX, 16, new LimiterStats(), new SettlementQueue(), DEFAULT_RESERVATION_TTL_MS, DEFAULT_MAX_COUNTERS, r);
     const da = a.admit([spec()], T0, AdmissionMode.Reserve, 100);
     const db = b.admit([spec()], T0, AdmissionMode.Reserve, 100);
     a.settle(da.handles, [590], T0);

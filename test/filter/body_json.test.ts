@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chatHeaders, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, counterEntries, decodeCounter, counterKey, metric } from "./helpers.ts";
+import { filterHost, counterEntries, counterWithIdentity, counterKey, metric } from "./helpers.ts";
 import type { Host } from "../../host-test/index.ts";
 
 // Counts per user and model, for the two models the gateway serves; gpt-4o costs ten times more.
@@ -37,8 +37,7 @@ function send(host: Host, body: string | undefined, response = usageBody(100), h
 }
 
 function used(host: Host, model: string): number | undefined {
-  const e = host.sharedData.get(counterKey("per_model", 0, "alice", model));
-  return e ? decodeCounter(e.value).used : undefined;
+  return counterWithIdentity(host, counterKey("per_model", 0, "alice", model))?.used;
 }
 
 test("a cost expression prices by model: gpt-4o is charged 10x, gpt-4o-mini 1x, each on its own counter", async () => {
@@ -123,7 +122,7 @@ test("JSON pointers follow RFC 6901: array indexes, ~0 and ~1 escapes, the empty
   assert.equal(host.accepted, true, host.logs("error").join("\n"));
   const body = { messages: [{ role: "system", content: "team-a" }, { role: "user", content: "hi" }], "a/b": { "c~d": 7 } };
   send(host, JSON.stringify(body));
-  assert.equal(decodeCounter(host.sharedData.get(counterKey("by_role", 0, "team-a"))!.value).used, 100);
+  assert.equal(counterWithIdentity(host, counterKey("by_role", 0, "team-a"))!.used, 100);
   send(host, JSON.stringify({ ...body, "a/b": { "c~d": 8 } }));
   assert.equal(counterEntries(host).length, 1, "the predicate did not hold");
 });
@@ -185,7 +184,7 @@ test("a cost expression that reads the request body works in check mode and with
   const bodyless = host.exchange({ request: { headers: { ...chatHeaders("alice", []), ":method": "GET" } }, response: { headers: JSON_RESPONSE_HEADERS, body: usageBody(100) } });
   assert.equal(bodyless.status, 200);
   // 1000 for gpt-4o; the request without a body reads null, so the plain total.
-  assert.equal(decodeCounter(host.sharedData.get(counterKey("per_user", 0, "alice"))!.value).used, 1100);
+  assert.equal(counterWithIdentity(host, counterKey("per_user", 0, "alice"))!.used, 1100);
   assert.equal(metric(host, "expression_errors"), 0);
 });
 

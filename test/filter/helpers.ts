@@ -2,7 +2,7 @@
 // a chat exchange, the stored counters decoded from shared data, metrics, a seeded PRNG.
 import { Host, type HostOptions, type ExchangeResult, type HttpStream } from "../../host-test/index.ts";
 import { EXAMPLE_POLICY, chatHeaders, CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-export { decodeCounter, encodeCounter, counterKey, counterOf, counterEntries, counterSlotKey, homeSlotKey, identityOf, usedBy, type StoredCounter } from "../support/counters.ts";
+export { decodeCounter, encodeCounter, counterKey, counterOf, counterEntries, counterIdentities, counterWithIdentity, counterSlotKey, homeSlotKey, identityOf, usedBy, type StoredCounter } from "../support/counters.ts";
 
 export const FILTER_WASM = "build/tokenlimit.wasm";
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Host, HttpStream } from "../../host-test/index.ts";
 import { chatHeaders, EXAMPLE_POLICY, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chatRequest, counterEntries, metric, usedBy } from "../filter/helpers.ts";
+import { filterHost, chatRequest, counterEntries, metric, usedBy, HELLO_INPUT } from "../filter/helpers.ts";
 
 const USAGE_TAIL = 'ok"}}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}';
 
@@ -37,7 +37,7 @@ test("responses beyond usage.maxConcurrentReads take no usage reader: they grow 
   assert.ok(perStreamUnread < 0.75 * perStreamRead, `per stream: ${perStreamRead} bytes, then ${perStreamUnread} bytes`);
   for (const s of [...read, ...unread]) s.sendResponseBody(USAGE_TAIL, true);
   assert.equal(usedBy(host, "gold", "user-0"), 2, "a stream with a reader is charged its usage");
-  assert.equal(usedBy(host, "gold", "user-599"), 10, "one without is charged its reservation (max_tokens 10)");
+  assert.equal(usedBy(host, "gold", "user-599"), 10 + HELLO_INPUT, "one without is charged its reservation (max_tokens 10 and the prompt's estimate)");
   assert.equal(metric(host, "usage_missing"), 400);
   assert.deepEqual(host.traps, []);
 });

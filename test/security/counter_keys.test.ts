@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Host } from "../../host-test/index.ts";
 import { CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, counterEntries, prng } from "../filter/helpers.ts";
+import { filterHost, counterEntries, counterIdentities, prng } from "../filter/helpers.ts";
 
 const CHAT_PATH = "/v1/chat/completions";
 
@@ -33,7 +33,7 @@ function asUser(host: Host, sub: unknown) {
 
 /** The value parts of the counter keys written so far (after `tokenlimit|chat|0|`). */
 function keyValues(host: Host): string[] {
-  return counterEntries(host).map((e) => e.key.split("|").slice(3).join("|")).sort();
+  return counterIdentities(host).map((k) => k.split("|").slice(3).join("|")).sort();
 }
 
 /** SHA-256 of the UTF-8 of `text`, as the key text of a long value is. */

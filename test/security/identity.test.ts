@@ -10,7 +10,7 @@ import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { Attr, type Host } from "../../host-test/index.ts";
 import { CHAT_REQUEST, CHAT_RESPONSE, JSON_RESPONSE_HEADERS, jwtFor } from "../../fixtures/llm.ts";
-import { filterHost, counterEntries, usedBy, metric } from "../filter/helpers.ts";
+import { filterHost, counterEntries, counterIdentities, usedBy, metric } from "../filter/helpers.ts";
 
 const JWT_AUTHN = "envoy.filters.http.jwt_authn";
 const CHAT_PATH = "/v1/chat/completions";
@@ -78,7 +78,7 @@ function call(host: Host, c: Call) {
 
 /** The users whose `chat` counters exist, from the shared-data keys. */
 function chargedUsers(host: Host): string[] {
-  return counterEntries(host).map((e) => e.key.split("|").slice(3).join("|")).sort();
+  return counterIdentities(host).map((k) => k.split("|").slice(3).join("|")).sort();
 }
 
 // ---- 1. A verified payload is the identity --------------------------------------------

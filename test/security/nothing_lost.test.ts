@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Host } from "../../host-test/index.ts";
 import { chatHeaders, chatResponse, EXAMPLE_POLICY, JSON_RESPONSE_HEADERS } from "../../fixtures/llm.ts";
-import { filterHost, chat, chatRequest, counterEntries, counterOf, decodeCounter, encodeCounter, homeSlotKey, metric, prng, sendResponse, NINE_AM } from "../filter/helpers.ts";
+import { filterHost, chat, chatRequest, counterEntries, counterOf, decodeCounter, encodeCounter, homeSlotKey, metric, prng, sendResponse, NINE_AM, HELLO_INPUT } from "../filter/helpers.ts";
 
 /** Makes every write to a counter key lose its compare-and-swap while `on()` (another writer bumps its version). */
 function outage(host: Host, on: () => boolean): () => void {
@@ -112,7 +112,8 @@ test("first write race: reservations of two workers on a new counter are both ke
   s.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
   s.sendRequestBody(chatRequest(300), true);
   assert.equal(raced(), true);
-  assert.equal(counterOf(host, "free", "alice")?.reserved, 1000);
+  // This request's 300 of output and its prompt's estimate, and the other worker's 700.
+  assert.equal(counterOf(host, "free", "alice")?.reserved, 300 + HELLO_INPUT + 700);
   sendResponse(s, chatResponse(100));
   assert.deepEqual(counterOf(host, "free", "alice"), { windowStart: TODAY, windowMs: 86_400_000, used: 100, reserved: 700 });
 });
@@ -189,7 +190,7 @@ test("a reservation made by a VM that then traps stops blocking the user after a
   const doomed = host.newStream({ worker: 1 });
   doomed.sendRequestHeaders(chatHeaders("alice", ["free"]), false);
   doomed.sendRequestBody(chatRequest(8_000), true);
-  assert.equal(counterOf(host, "free", "alice")?.reserved, 8_000);
+  assert.equal(counterOf(host, "free", "alice")?.reserved, 8_000 + HELLO_INPUT);
   // Worker 1 traps before the response: its reservation is never given back.
   host.probe("proxy_on_response_headers", () => { throw new WebAssembly.RuntimeError("unreachable"); }, { vm: "worker 1", once: true });
   doomed.sendResponseHeaders(JSON_RESPONSE_HEADERS, false);

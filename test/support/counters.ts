@@ -106,3 +106,14 @@ export function usedBy(host: Host, limit: string, user: string): number {
 export function counterEntries(host: Host) {
   return host.sharedData.entries().filter((e) => e.key.includes("|"));
 }
+
+/** The identity keys (`<prefix>|<limit>|<rate>|<values...>`) of the counters stored, whatever slot holds them. */
+export function counterIdentities(host: Host): string[] {
+  return counterEntries(host).map((e) => identityOf(e.value));
+}
+
+/** The stored counter whose identity is `identity` (a counterKey, any number of values), or undefined. */
+export function counterWithIdentity(host: Host, identity: string): StoredCounter | undefined {
+  const e = counterEntries(host).find((x) => x.value.length >= 50 && identityOf(x.value) === identity);
+  return e ? decodeCounter(e.value) : undefined;
+}
