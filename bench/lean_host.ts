@@ -460,6 +460,19 @@ export class LeanHost {
         map.remove(this.readAscii(keyPtr, keySize));
         return OK;
       },
+      // The size of a body buffered until its trailers (the scenarios end their bodies with data).
+      proxy_get_buffer_status: (type: number, lengthPtr: number, flagsPtr: number) => {
+        const s = this.current;
+        if (s === null) return NOT_FOUND;
+        let data: Uint8Array;
+        if (type === REQUEST_BODY) data = s.scenario.requestBody;
+        else if (type === RESPONSE_BODY) data = s.scenario.responseBody;
+        else return NOT_FOUND;
+        this.mem();
+        this.view.setUint32(lengthPtr, data.length, true);
+        this.view.setUint32(flagsPtr, 0, true);
+        return OK;
+      },
       proxy_get_buffer_bytes: (type: number, start: number, length: number, ptrPtr: number, sizePtr: number) => {
         let data: Uint8Array;
         if (type === PLUGIN_CONFIGURATION) data = this.configuration;

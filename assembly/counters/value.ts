@@ -73,7 +73,12 @@ export class CounterState {
 export function encodeCounter(s: CounterState, out: ArrayBuffer): ArrayBuffer {
   let buf = out;
   if (buf.byteLength != VALUE_SIZE) buf = new ArrayBuffer(VALUE_SIZE);
-  const p = changetype<usize>(buf);
+  writeCounterHead(changetype<usize>(buf), s);
+  return buf;
+}
+
+/** Writes the VALUE_SIZE bytes of `s` at `p`. */
+function writeCounterHead(p: usize, s: CounterState): void {
   store<u8>(p, VALUE_MAGIC);
   store<u8>(p + 1, VALUE_VERSION);
   store<i64>(p + 2, s.windowStart);
@@ -82,7 +87,6 @@ export function encodeCounter(s: CounterState, out: ArrayBuffer): ArrayBuffer {
   store<u64>(p + 26, <u64>nonNegative(s.reserved));
   store<u64>(p + 34, <u64>nonNegative(s.reservedPrev));
   store<i64>(p + 42, s.reservedSince);
-  return buf;
 }
 
 /**
@@ -93,14 +97,7 @@ export function encodeCounterOf(s: CounterState, identity: ArrayBuffer, out: Arr
   const size = VALUE_SIZE + identity.byteLength;
   const buf = out.byteLength == size ? out : new ArrayBuffer(size);
   const p = changetype<usize>(buf);
-  store<u8>(p, VALUE_MAGIC);
-  store<u8>(p + 1, VALUE_VERSION);
-  store<i64>(p + 2, s.windowStart);
-  store<i64>(p + 10, s.windowMs);
-  store<u64>(p + 18, <u64>nonNegative(s.used));
-  store<u64>(p + 26, <u64>nonNegative(s.reserved));
-  store<u64>(p + 34, <u64>nonNegative(s.reservedPrev));
-  store<i64>(p + 42, s.reservedSince);
+  writeCounterHead(p, s);
   memory.copy(p + <usize>VALUE_SIZE, changetype<usize>(identity), <usize>identity.byteLength);
   return buf;
 }
