@@ -110,10 +110,12 @@ class Stream {
   requestHeaders: HeaderMap;
   responseHeaders: HeaderMap;
   localStatus = 0;
+  /** Its index among the host's open streams. */
+  slot = 0;
   /** The filter continued the request after pausing it (proxy_continue_stream). */
   continued = false;
-  /** What the filter set with proxy_set_property (filter state). */
-  filterState = new Map<string, Uint8Array>();
+  /** What the filter set with proxy_set_property (filter state); made on first use. */
+  filterState: Map<string, Uint8Array> | null = null;
   constructor(readonly id: number, readonly scenario: PreparedScenario) {
     // Copy-on-write would save little: the maps are small arrays of shared values.
     this.requestHeaders = scenario.requestHeaders.clone();
@@ -184,7 +186,9 @@ export class LeanHost {
   private nextGrpcToken = 1;
   private grpcReceive: Uint8Array = new Uint8Array(0);
   private effective = ROOT_ID;
-  private readonly streams = new Map<number, Stream>();
+  // Open streams, each at its `slot`: a Map's set and delete per stream cost more than the
+  // whole pass-through request (about 0.6 us in V8), so an array with swap-removal it is.
+  private readonly streams: Stream[] = [];
   /** Unary gRPC calls the filter made. */
   grpcCalls = 0;
 
@@ -248,7 +252,8 @@ export class LeanHost {
   open(s: PreparedScenario): Stream {
     const ex = this.exports;
     const stream = new Stream(this.nextId++, s);
-    this.streams.set(stream.id, stream);
+    stream.slot = this.streams.length;
+    this.streams.push(stream);
     this.current = stream;
     this.effective = stream.id;
     ex.proxy_on_context_create(stream.id, ROOT_ID);
@@ -263,6 +268,12 @@ export class LeanHost {
     }
     this.current = null;
     return stream;
+  }
+
+  /** The open stream `id` (the latest opened are looked at first). */
+  private openStream(id: number): Stream | undefined {
+    for (let i = this.streams.length - 1; i >= 0; i--) if (this.streams[i].id === id) return this.streams[i];
+    return undefined;
   }
 
   /** A paused request: its calls are answered now; it must then be continued or answered. */
@@ -308,7 +319,11 @@ export class LeanHost {
     ex.proxy_on_done(stream.id);
     ex.proxy_on_delete(stream.id);
     this.current = null;
-    this.streams.delete(stream.id);
+    const last = this.streams.pop()!;
+    if (last !== stream) {
+      this.streams[stream.slot] = last;
+      last.slot = stream.slot;
+    }
     this.deliverCalls();
     return stream.localStatus || 200;
   }
@@ -495,12 +510,12 @@ export class LeanHost {
         return OK;
       },
       proxy_set_effective_context: (id: number) => {
-        if (id !== ROOT_ID && !this.streams.has(id)) return BAD_ARGUMENT;
+        if (id !== ROOT_ID && this.openStream(id) === undefined) return BAD_ARGUMENT;
         this.effective = id;
         return OK;
       },
       proxy_continue_stream: () => {
-        const s = this.streams.get(this.effective);
+        const s = this.openStream(this.effective);
         if (s === undefined) return NOT_FOUND;
         s.continued = true;
         return OK;
@@ -552,7 +567,8 @@ export class LeanHost {
       },
       // Filter state (the access log's charge): kept per stream, as Envoy keeps it.
       proxy_set_property: (keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
-        if (this.current) this.current.filterState.set(this.readAscii(keyPtr, keySize), this.mem().slice(valuePtr, valuePtr + valueSize));
+        const s = this.current;
+        if (s) (s.filterState ??= new Map()).set(this.readAscii(keyPtr, keySize), this.mem().slice(valuePtr, valuePtr + valueSize));
         return OK;
       },
       // Budget alerts' webhook: no request crosses a threshold in the benchmarks.
