@@ -40,6 +40,11 @@ export function getPropertyString(segments: string[]): string | null {
 }
 
 /** Sets a filter-state property; returns the host's status. */
+/** Sets property `path` to the `len` bytes at `ptr` (the caller keeps them alive for the call). */
+export function setPropertyBytes(path: ArrayBuffer, ptr: usize, len: usize): i32 {
+  return proxy_set_property(changetype<usize>(path), <usize>path.byteLength, ptr, len);
+}
+
 export function setProperty(path: ArrayBuffer, value: ArrayBuffer): i32 {
   return proxy_set_property(changetype<usize>(path), <usize>path.byteLength, changetype<usize>(value), <usize>value.byteLength);
 }
