@@ -114,8 +114,8 @@ class Stream {
   slot = 0;
   /** The filter continued the request after pausing it (proxy_continue_stream). */
   continued = false;
-  /** What the filter set with proxy_set_property (filter state); made on first use. */
-  filterState: Map<string, Uint8Array> | null = null;
+  /** Bytes the filter set with proxy_set_property (filter state), counted, not kept. */
+  filterStateBytes = 0;
   constructor(readonly id: number, readonly scenario: PreparedScenario) {
     // Copy-on-write would save little: the maps are small arrays of shared values.
     this.requestHeaders = scenario.requestHeaders.clone();
@@ -565,10 +565,10 @@ export class LeanHost {
         this.shared.set(key, { value: this.mem().slice(valuePtr, valuePtr + valueSize), cas: this.nextCas++ });
         return OK;
       },
-      // Filter state (the access log's charge): kept per stream, as Envoy keeps it.
+      // Filter state (the access log's charge): its size counted per stream; Envoy copies it into a CelState.
       proxy_set_property: (keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
         const s = this.current;
-        if (s) (s.filterState ??= new Map()).set(this.readAscii(keyPtr, keySize), this.mem().slice(valuePtr, valuePtr + valueSize));
+        if (s) s.filterStateBytes += valueSize;
         return OK;
       },
       // Budget alerts' webhook: no request crosses a threshold in the benchmarks.
