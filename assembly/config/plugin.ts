@@ -4,7 +4,7 @@
 
 import { Value, MapValue } from "../cel/value";
 import { parseJsonBytes } from "../json/parse";
-import { pathKey } from "../json/path";
+import { pathKey, quoteJson } from "../json/path";
 import { ConfigReader } from "./reader";
 import { LimitConfig, Expression, readLimits, readExpressions } from "./limits";
 import { IdentityConfig, readIdentity } from "./identity";
@@ -48,6 +48,8 @@ export class PluginConfig {
   alerts: AlertsConfig = new AlertsConfig();
   /** Each request's charge as filter state for the access log (`accessLog.filterState`). */
   accessLogFilterState: bool = true;
+  /** A response trailer carrying the tokens charged (`accessLog.responseTrailer`); "" for none. */
+  chargeTrailer: string = "";
 
   /**
    * Every CEL expression, for compiling at configure time: the top-level `when`, then
@@ -90,7 +92,7 @@ const TOP_FIELDS: Array<string> = [
   "limits", "when", "defaults", "overrides", "dataExtraction", "identity", "usage", "cost",
   "admission", "onCounterError", "failureMode", "dryRun", "response", "counters", "alerts", "accessLog",
 ];
-const ACCESS_LOG_FIELDS: Array<string> = ["filterState"];
+const ACCESS_LOG_FIELDS: Array<string> = ["filterState", "responseTrailer"];
 const TOLERATED_FIELDS: Array<string> = ["targetRef"];
 const MERGEABLE_FIELDS: Array<string> = ["limits", "when", "strategy", "dataExtraction"];
 
@@ -196,7 +198,13 @@ function readPlugin(r: ConfigReader, root: Value): PluginConfig {
   const accessLog = r.member(obj, "accessLog");
   if (accessLog !== null) {
     const a = r.object(accessLog, "accessLog", ACCESS_LOG_FIELDS);
-    if (a !== null) config.accessLogFilterState = r.boolean(a, "filterState", "accessLog", true);
+    if (a !== null) {
+      config.accessLogFilterState = r.boolean(a, "filterState", "accessLog", true);
+      const trailer = r.string(a, "responseTrailer", "accessLog", "");
+      if (r.member(a, "responseTrailer") !== null && !isTrailerName(trailer)) {
+        r.error("accessLog.responseTrailer", "expected a lower-case header name of 1 to 64 letters, digits or '-' (e.g. x-tokenlimit-charged), got " + quoteJson(trailer));
+      } else config.chargeTrailer = trailer;
+    }
   }
   return config;
 }
@@ -215,6 +223,17 @@ function checkLocalOnly(r: ConfigReader, limits: Array<LimitConfig>, counters: C
     }
     if (l.soft) r.error(pathKey(path, "soft"), "a soft limit needs counters.backend \"local\" (a rate-limit service refuses on its own)");
   }
+}
+
+/** A trailer name the filter may add: lower case, so it is the same name in HTTP/1.1 and HTTP/2. */
+function isTrailerName(s: string): bool {
+  const n = s.length;
+  if (n == 0 || n > 64) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c == 0x2d)) return false;
+  }
+  return true;
 }
 
 function anyAlerts(limits: Array<LimitConfig>): bool {

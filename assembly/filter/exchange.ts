@@ -62,6 +62,8 @@ export class Exchange {
   /** The response body kept for the cost expression's `responseBodyJSON` (bounded); null when it uses none. */
   responseCapture: BodyCapture | null = null;
   decision: Decision | null = null;
+  /** Tokens the settlement charged (-1 until settled). */
+  charged: i64 = -1;
   /** The request body may be rewritten (stream_options); content-length was dropped. */
   mayRewrite: bool = false;
   /** Which usage fields the response carries, chosen once from the path. */

@@ -1,7 +1,7 @@
 // The response side of a stream: read the usage as the body passes (never holding it),
 // then charge what the response cost, or give the reservation back when there was none.
 import { HeaderMapType, BufferType, LogLevel } from "../abi/status";
-import { getHeader, replaceHeaderBytes } from "../abi/headers";
+import { addHeader, getHeader, replaceHeaderBytes } from "../abi/headers";
 import { BorrowedBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
 import { logDebug, logEnabled } from "../abi/log";
@@ -58,6 +58,16 @@ export function responseHeadersStep(x: Exchange, endOfStream: bool): void {
   if (endOfStream) settleStep(x, false);
 }
 
+/**
+ * After the last chunk of a response body was charged: the charge as a trailer, when the
+ * policy asks for one (Envoy adds trailers to a response that has none only there).
+ */
+export function chargeTrailerStep(x: Exchange): void {
+  const name = x.active.policy.config.chargeTrailer;
+  if (name.length == 0 || x.charged < 0) return;
+  addHeader(HeaderMapType.ResponseTrailers, name, x.charged.toString());
+}
+
 /** A response body chunk: passes through the usage reader; the last one charges. */
 export function responseBodyStep(x: Exchange, bodySize: u32, endOfStream: bool): void {
   const reader = x.reader;
@@ -102,6 +112,7 @@ export function settleStep(x: Exchange, aborted: bool): void {
   const charge = chargeFor(policy, x.selection, usage, x.responseStatus, x.estimate, x.inputEstimate, x.unreadable, flags, CHARGE,
     x.costRequestValues, responseValues(x));
   recordCharge(x, charge);
+  x.charged = charge.tokens;
   policy.limiter.settle(d.handles, charge.costs, now);
   // Alerts the settlement crossed leave now, as the root, without holding this stream.
   x.active.notifier.flush(x.streamId);

@@ -22,7 +22,7 @@ import {
   selectStep, requestHeadersStep, requestBodyStep, requestTrailersStep, isHeadRequest, awaitBodyForSelection, selectOnBodyStep, PendingBody,
 } from "./request_steps";
 import { bodyStep, BodyStep } from "../limits/admission_rules";
-import { responseHeadersStep, responseBodyStep, settleStep } from "./response_steps";
+import { responseHeadersStep, responseBodyStep, settleStep, chargeTrailerStep } from "./response_steps";
 
 export class TokenLimitStream extends HttpContext {
   private limiterRoot: TokenLimitRoot;
@@ -114,7 +114,10 @@ export class TokenLimitStream extends HttpContext {
 
   onResponseBody(bodySize: u32, endOfStream: bool): i32 {
     const x = this.exchange;
-    if (x !== null && x.phase != Phase.Done) responseBodyStep(x, bodySize, endOfStream);
+    if (x !== null && x.phase != Phase.Done) {
+      responseBodyStep(x, bodySize, endOfStream);
+      if (endOfStream) chargeTrailerStep(x);
+    }
     return FilterDataStatus.Continue;
   }
 

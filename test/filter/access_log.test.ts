@@ -88,3 +88,23 @@ test("a user's counter value cannot break the JSON: it is escaped", async () => 
   assert.deepEqual(JSON.parse(long.stream.filterState(KEY)!).limits[0].counter, [`#sha256:${digest}`]);
   assert.ok(long.stream.filterState(KEY)!.length < 600);
 });
+
+test("accessLog.responseTrailer sends the tokens charged as a trailer after the last body chunk", async () => {
+  const host = await filterHost({ pluginConfig: { ...POLICY, accessLog: { responseTrailer: "x-tokenlimit-charged" } } });
+  const r = chat(host, "alice", [], { response: chatResponse(250), responseChunkSize: 64 });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.trailers, { "x-tokenlimit-charged": "250" });
+  // A request no limit applies to gets none.
+  assert.equal(chat(host, "alice", [], { path: "/v1/models", response: chatResponse(250) }).trailers, null);
+  // Without the setting, no trailer.
+  const plain = await filterHost({ pluginConfig: POLICY });
+  assert.equal(chat(plain, "alice", [], { response: chatResponse(250) }).trailers, null);
+});
+
+test("accessLog.responseTrailer must be a lower-case header name: the error names the field", async () => {
+  const host = await filterHost({ pluginConfig: { ...POLICY, accessLog: { responseTrailer: "X Charged" } } });
+  assert.equal(host.accepted, false);
+  assert.ok(host.logs().includes(
+    "tokenlimit: invalid configuration: accessLog.responseTrailer: expected a lower-case header name of 1 to 64 letters, digits or '-' (e.g. x-tokenlimit-charged), got \"X Charged\""),
+  host.logs().join("\n"));
+});
