@@ -469,6 +469,13 @@ export class LeanHost {
         map.set(this.readAscii(keyPtr, keySize), this.mem().slice(valuePtr, valuePtr + valueSize));
         return OK;
       },
+      // Adding (the charge trailer, off in the benchmarks' policy) sets the one value the maps hold per name.
+      proxy_add_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
+        const map = this.map(type);
+        if (map === null) return BAD_ARGUMENT;
+        map.set(this.readAscii(keyPtr, keySize), this.mem().slice(valuePtr, valuePtr + valueSize));
+        return OK;
+      },
       proxy_remove_header_map_value: (type: number, keyPtr: number, keySize: number) => {
         const map = this.map(type);
         if (map === null) return BAD_ARGUMENT;

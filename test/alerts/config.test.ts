@@ -41,7 +41,7 @@ const INVALID: Array<[string, object, string[]]> = [
     "alerts.webhok: unknown field (expected one of: webhook)",
     "alerts.webhook.timeout: must be at most 60s, got \"2m\""]],
   ["accessLog that is not an object", { limits: { free: RATE }, accessLog: { filterstate: false } }, [
-    "accessLog.filterstate: unknown field (expected one of: filterState)"]],
+    "accessLog.filterstate: unknown field (expected one of: filterState, responseTrailer)"]],
 ];
 
 for (const [what, config, errors] of INVALID) {

@@ -178,6 +178,7 @@ test("the release build imports exactly the hostcalls the filter uses, with Envo
   const shape = readModuleShape(new Uint8Array(readFileSync(join(BUILD_DIR, "tokenlimit.wasm"))));
   const got = shape.imports.map((i) => `${i.module}.${i.name} ${formatFuncType(i.type!)}`).sort();
   assert.deepEqual(got, [
+    "env.proxy_add_header_map_value i32 i32 i32 i32 i32 -> i32",
     "env.proxy_continue_stream i32 -> i32",
     "env.proxy_define_metric i32 i32 i32 i32 -> i32",
     "env.proxy_get_buffer_bytes i32 i32 i32 i32 i32 -> i32",
