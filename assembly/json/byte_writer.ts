@@ -130,13 +130,20 @@ export class JsonByteWriter {
   }
 
   private reserve(extra: i32): void {
-    const need = this.len + extra;
-    const cap = this.buf.byteLength;
-    if (need <= cap) return;
-    let next = cap * 2;
-    while (next < need) next *= 2;
-    const grown = new ArrayBuffer(next);
-    memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.len);
-    this.buf = grown;
+    this.buf = grownTo(this.buf, this.len, this.len + extra);
   }
+}
+
+/**
+ * `buf` when it holds `need` bytes, else a buffer of twice its size (or more) holding its
+ * first `used` bytes: the growth of every reused byte builder.
+ */
+export function grownTo(buf: ArrayBuffer, used: i32, need: i32): ArrayBuffer {
+  const cap = buf.byteLength;
+  if (need <= cap) return buf;
+  let next = cap < 16 ? 16 : cap * 2;
+  while (next < need) next *= 2;
+  const grown = new ArrayBuffer(next);
+  memory.copy(changetype<usize>(grown), changetype<usize>(buf), <usize>used);
+  return grown;
 }

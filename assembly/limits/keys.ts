@@ -13,6 +13,7 @@
 // so a part is at most three times that. Parts are always written in full: unescaped '|'
 // only ever separates parts, so two different (name, index, values) tuples never share a
 // key.
+import { grownTo } from "../json/byte_writer";
 
 /** Byte separating the parts of a key. */
 export const KEY_SEPARATOR: u8 = 0x7c; // '|'
@@ -172,14 +173,7 @@ export class CounterKeyBuilder {
   }
 
   private ensure(extra: i32): void {
-    const need = this.len + extra;
-    const cap = this.buf.byteLength;
-    if (need <= cap) return;
-    let next = cap * 2;
-    while (next < need) next *= 2;
-    const grown = new ArrayBuffer(next);
-    memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.len);
-    this.buf = grown;
+    this.buf = grownTo(this.buf, this.len, this.len + extra);
   }
 }
 
