@@ -166,6 +166,17 @@ class ProtoReader {
 
   more(): bool { return this.ok && this.pos < this.end; }
 
+  /** The wire type of the field `field()` last read. */
+  wire: u32 = 0;
+
+  /** Reads a field's key: its number (0 for a malformed key, which ends decoding) and `wire`. */
+  field(): u64 {
+    const key = this.varint();
+    if (!this.ok) return 0;
+    this.wire = <u32>(key & 7);
+    return key >> 3;
+  }
+
   varint(): u64 {
     let v: u64 = 0;
     for (let shift: u64 = 0; shift < 64; shift += 7) {
@@ -208,11 +219,9 @@ export function decodeRateLimitResponse(ptr: usize, len: usize, out: RlsAnswer):
   out.count = 0;
   const r = new ProtoReader(ptr, ptr + len);
   while (r.more()) {
-    const key = r.varint();
-    if (!r.ok) return false;
-    const field = key >> 3;
-    const wire = <u32>(key & 7);
+    const field = r.field();
     if (field == 0) return false;
+    const wire = r.wire;
     if (field == 1 && wire == WIRE_VARINT) out.overallCode = enumValue(r.varint());
     else if (field == 2 && wire == WIRE_LEN) {
       const n = r.length();
@@ -228,11 +237,9 @@ export function decodeRateLimitResponse(ptr: usize, len: usize, out: RlsAnswer):
 function decodeStatus(start: usize, end: usize, s: RlsStatus): bool {
   const r = new ProtoReader(start, end);
   while (r.more()) {
-    const key = r.varint();
-    if (!r.ok) return false;
-    const field = key >> 3;
-    const wire = <u32>(key & 7);
+    const field = r.field();
     if (field == 0) return false;
+    const wire = r.wire;
     if (field == 1 && wire == WIRE_VARINT) s.code = enumValue(r.varint());
     else if (field == 2 && wire == WIRE_LEN) {
       const n = r.length();
@@ -252,11 +259,9 @@ function decodeLimit(start: usize, end: usize, s: RlsStatus): bool {
   s.hasCurrentLimit = true;
   const r = new ProtoReader(start, end);
   while (r.more()) {
-    const key = r.varint();
-    if (!r.ok) return false;
-    const field = key >> 3;
-    const wire = <u32>(key & 7);
+    const field = r.field();
     if (field == 0) return false;
+    const wire = r.wire;
     if (field == 1 && wire == WIRE_VARINT) s.requestsPerUnit = <u32>r.varint();
     else if (field == 2 && wire == WIRE_VARINT) s.unit = enumValue(r.varint());
     else r.skip(wire);
@@ -273,11 +278,9 @@ function decodeDuration(start: usize, end: usize, s: RlsStatus): bool {
   let nanos: i64 = 0;
   const r = new ProtoReader(start, end);
   while (r.more()) {
-    const key = r.varint();
-    if (!r.ok) return false;
-    const field = key >> 3;
-    const wire = <u32>(key & 7);
+    const field = r.field();
     if (field == 0) return false;
+    const wire = r.wire;
     if (field == 1 && wire == WIRE_VARINT) seconds = <i64>r.varint();
     else if (field == 2 && wire == WIRE_VARINT) nanos = <i64><i32>r.varint();
     else r.skip(wire);
