@@ -18,11 +18,38 @@ const { HttpRequestBody: REQUEST_BODY, HttpResponseBody: RESPONSE_BODY, PluginCo
 const enc = new TextEncoder();
 const HTTP11 = enc.encode("HTTP/1.1");
 
+/** A key the guest passed, decoded, with the request attribute it names (if any). */
+interface Key { bytes: Uint8Array; text: string; property: RequestProperty }
+
+function sameBytes(a: Uint8Array, m: Uint8Array, ptr: number, size: number): boolean {
+  if (a.length !== size) return false;
+  for (let i = 0; i < size; i++) if (a[i] !== m[ptr + i]) return false;
+  return true;
+}
+
+/** The request attributes the host derives from the request headers. */
+const enum RequestProperty { None, Path, UrlPath, Host, Method, Scheme, Id, Protocol }
+
+function propertyOf(path: string): RequestProperty {
+  switch (path) {
+    case "request\0path": return RequestProperty.Path;
+    case "request\0url_path": return RequestProperty.UrlPath;
+    case "request\0host": return RequestProperty.Host;
+    case "request\0method": return RequestProperty.Method;
+    case "request\0scheme": return RequestProperty.Scheme;
+    case "request\0id": return RequestProperty.Id;
+    case "request\0protocol": return RequestProperty.Protocol;
+    default: return RequestProperty.None;
+  }
+}
+
 /** A header map as Envoy holds it: ordered pairs, lowercase names. */
 class HeaderMap {
   names: string[];
   values: Uint8Array[];
   private blob: Uint8Array | null = null;
+  /** `request.url_path` (the path before its query), derived once; undefined until asked. */
+  private url: Uint8Array | null | undefined = undefined;
 
   constructor(pairs: Array<[string, string]>) {
     this.names = pairs.map(([k]) => k);
@@ -34,6 +61,7 @@ class HeaderMap {
     m.names = this.names.slice();
     m.values = this.values.slice();
     m.blob = this.blob;
+    m.url = this.url;
     return m;
   }
 
@@ -49,6 +77,7 @@ class HeaderMap {
       this.values.push(value);
     } else this.values[i] = value;
     this.blob = null;
+    this.url = undefined;
   }
 
   remove(name: string): void {
@@ -57,6 +86,16 @@ class HeaderMap {
       this.values.splice(i, 1);
     }
     this.blob = null;
+    this.url = undefined;
+  }
+
+  urlPath(): Uint8Array | null {
+    if (this.url === undefined) {
+      const p = this.get(":path");
+      const q = p === null ? -1 : p.indexOf(63);
+      this.url = p === null ? null : q < 0 ? p : p.slice(0, q);
+    }
+    return this.url;
   }
 
   /** The ABI's pairs blob: count, (key size, value size) per pair, then each key\0 value\0. */
@@ -158,6 +197,11 @@ export interface LeanHostOptions {
   grpc?: LeanGrpcHandler;
   /** Further import modules (profiling builds: `rtrace`). */
   extraImports?: Record<string, Record<string, (...args: number[]) => unknown>>;
+  /**
+   * Told of every hostcall before it runs, with the guest's memory, for tests that compare
+   * what two modules ask the proxy; without it the calls are not wrapped.
+   */
+  onHostcall?: (name: string, args: ReadonlyArray<number | bigint>, memory: Uint8Array) => void;
 }
 
 const ROOT_ID = 1;
@@ -174,7 +218,8 @@ export class LeanHost {
   private readonly metricNames: string[] = [];
   private readonly metricValues: number[] = [];
   private readonly properties = new Map<string, Uint8Array>();
-  private readonly keys = new Map<number, { bytes: Uint8Array; text: string }>();
+  private readonly keys = new Map<number, Key>();
+  private readonly keyAt = new Map<number, Key>();
   private nextId = ROOT_ID + 1;
   nowMs: number;
   private nanosOf = -1;
@@ -204,6 +249,15 @@ export class LeanHost {
     const host = new LeanHost(opts);
     const module = await WebAssembly.compile(readFileSync(wasm));
     const env = host.hostcalls();
+    const watch = opts.onHostcall;
+    if (watch) {
+      for (const [name, fn] of Object.entries(env)) {
+        env[name] = ((...args: Array<number | bigint>) => {
+          watch(name, args, new Uint8Array(host.exports.memory.buffer));
+          return (fn as (...a: Array<number | bigint>) => number)(...args);
+        }) as (...args: never[]) => number;
+      }
+    }
     const imports: WebAssembly.Imports = { env: {}, wasi_snapshot_preview1: {}, ...Object.fromEntries(Object.keys(opts.extraImports ?? {}).map((k) => [k, {}])) };
     for (const imp of WebAssembly.Module.imports(module)) {
       const fn = imp.module === "env" ? env[imp.name] : imp.module === "wasi_snapshot_preview1" ? host.wasi()[imp.name] : opts.extraImports?.[imp.module]?.[imp.name];
@@ -342,23 +396,38 @@ export class LeanHost {
 
   /**
    * A key (header name, property path, shared-data key) as a byte string. The same few
-   * keys come back on every request, so each is decoded once and found again by a hash
-   * of its bytes, checked byte for byte.
+   * keys come back on every request, mostly from the same address (a static string, a
+   * reused buffer), so the key last read at an address is checked byte for byte first;
+   * otherwise each is decoded once and found again by a hash of its bytes.
    */
   private readAscii(ptr: number, size: number): string {
+    return this.key(ptr, size).text;
+  }
+
+  private key(ptr: number, size: number): Key {
     const m = this.mem();
+    const last = this.keyAt.get(ptr);
+    if (last !== undefined && sameBytes(last.bytes, m, ptr, size)) return last;
     let h = size;
     for (let i = 0; i < size; i++) h = (Math.imul(h, 31) + m[ptr + i]) | 0;
-    const hit = this.keys.get(h);
-    if (hit !== undefined && hit.bytes.length === size) {
-      let same = true;
-      for (let i = 0; i < size; i++) if (hit.bytes[i] !== m[ptr + i]) { same = false; break; }
-      if (same) return hit.text;
+    let hit = this.keys.get(h);
+    if (hit === undefined || !sameBytes(hit.bytes, m, ptr, size)) {
+      let text = "";
+      for (let i = 0; i < size; i++) text += String.fromCharCode(m[ptr + i]);
+      hit = { bytes: m.slice(ptr, ptr + size), text, property: propertyOf(text) };
+      if (this.keys.size < 65536) this.keys.set(h, hit);
     }
-    let text = "";
-    for (let i = 0; i < size; i++) text += String.fromCharCode(m[ptr + i]);
-    if (this.keys.size < 65536) this.keys.set(h, { bytes: m.slice(ptr, ptr + size), text });
-    return text;
+    if (this.keyAt.size < 65536) this.keyAt.set(ptr, hit);
+    return hit;
+  }
+
+  /** Bytes of guest memory copied out (a loop beats `slice` on the small values headers hold). */
+  private copyIn(ptr: number, size: number): Uint8Array {
+    const m = this.mem();
+    if (size > 64) return m.slice(ptr, ptr + size);
+    const out = new Uint8Array(size);
+    for (let i = 0; i < size; i++) out[i] = m[ptr + i];
+    return out;
   }
 
   private copyOut(data: Uint8Array, ptrPtr: number, sizePtr: number): number {
@@ -383,23 +452,18 @@ export class LeanHost {
   }
 
   /** The request attributes Envoy derives from the request headers, as strings. */
-  private requestProperty(path: string): Uint8Array | undefined {
+  private requestProperty(property: RequestProperty): Uint8Array | undefined {
     const s = this.current;
-    if (s === null || !path.startsWith("request\0")) return undefined;
+    if (s === null) return undefined;
     const h = s.requestHeaders;
-    switch (path.substring(8)) {
-      case "path": return h.get(":path") ?? undefined;
-      case "url_path": {
-        const p = h.get(":path");
-        if (p === null) return undefined;
-        const q = p.indexOf(63);
-        return q < 0 ? p : p.subarray(0, q);
-      }
-      case "host": return h.get(":authority") ?? undefined;
-      case "method": return h.get(":method") ?? undefined;
-      case "scheme": return h.get(":scheme") ?? undefined;
-      case "id": return h.get("x-request-id") ?? undefined;
-      case "protocol": return HTTP11;
+    switch (property) {
+      case RequestProperty.Path: return h.get(":path") ?? undefined;
+      case RequestProperty.UrlPath: return h.urlPath() ?? undefined;
+      case RequestProperty.Host: return h.get(":authority") ?? undefined;
+      case RequestProperty.Method: return h.get(":method") ?? undefined;
+      case RequestProperty.Scheme: return h.get(":scheme") ?? undefined;
+      case RequestProperty.Id: return h.get("x-request-id") ?? undefined;
+      case RequestProperty.Protocol: return HTTP11;
       default: return undefined;
     }
   }
@@ -466,14 +530,14 @@ export class LeanHost {
       proxy_replace_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
         const map = this.map(type);
         if (map === null) return BAD_ARGUMENT;
-        map.set(this.readAscii(keyPtr, keySize), this.mem().slice(valuePtr, valuePtr + valueSize));
+        map.set(this.readAscii(keyPtr, keySize), this.copyIn(valuePtr, valueSize));
         return OK;
       },
       // Adding (the charge trailer, off in the benchmarks' policy) sets the one value the maps hold per name.
       proxy_add_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
         const map = this.map(type);
         if (map === null) return BAD_ARGUMENT;
-        map.set(this.readAscii(keyPtr, keySize), this.mem().slice(valuePtr, valuePtr + valueSize));
+        map.set(this.readAscii(keyPtr, keySize), this.copyIn(valuePtr, valueSize));
         return OK;
       },
       proxy_remove_header_map_value: (type: number, keyPtr: number, keySize: number) => {
@@ -553,8 +617,8 @@ export class LeanHost {
         return OK;
       },
       proxy_get_property: (pathPtr: number, pathSize: number, valuePtrPtr: number, valueSizePtr: number) => {
-        const path = this.readAscii(pathPtr, pathSize);
-        const v = this.requestProperty(path) ?? this.properties.get(path);
+        const key = this.key(pathPtr, pathSize);
+        const v = (key.property === RequestProperty.None ? undefined : this.requestProperty(key.property)) ?? this.properties.get(key.text);
         if (v === undefined) return NOT_FOUND;
         return this.copyOut(v, valuePtrPtr, valueSizePtr);
       },

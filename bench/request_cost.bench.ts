@@ -7,6 +7,10 @@
 //                            for its usage, charge
 //   request-cost-unmatched   a path no limit applies to (GET /v1/models)
 //   request-cost-noidentity  the limited path without a credential (no limit applies)
+//   request-cost-hostcall-floor  the full scenario served by a module that makes exactly the
+//                            full path's hostcalls and nothing else (assembly/hostcall_floor.ts):
+//                            what those questions to the proxy cost before any decision
+//   request-cost-hostcall-floor-unmatched  the same for the unmatched scenario (one read of the path)
 //   memory-per-vm            Wasm memory of a configured worker VM after serving a request
 //   memory-per-stream        Wasm memory per in-flight stream (16,384 open at once; garbage between collections is diluted)
 import { LeanHost, PreparedScenario, type Scenario } from "./lean_host.ts";
@@ -19,6 +23,7 @@ const PER_ROUND = 2000;
 // BENCH_FILTER_WASM and BENCH_PASSTHROUGH_WASM name its two modules.
 const FILTER_WASM = process.env.BENCH_FILTER_WASM ?? "build/tokenlimit.wasm";
 const PASSTHROUGH_WASM = process.env.BENCH_PASSTHROUGH_WASM ?? "build/passthrough.wasm";
+const FLOOR_WASM = "build/hostcall_floor.wasm";
 
 export const DAY_MS = 86_400_000;
 export const START = Date.UTC(2026, 10, 29, 9, 0, 0);
@@ -42,8 +47,8 @@ export function scenarios(): Record<string, Scenario> {
   };
 }
 
-function host(wasm: string): Promise<LeanHost> {
-  return LeanHost.create(wasm, { pluginConfig: EXAMPLE_PLUGIN_CONFIG, now: START });
+function host(wasm: string, pluginConfig = EXAMPLE_PLUGIN_CONFIG): Promise<LeanHost> {
+  return LeanHost.create(wasm, { pluginConfig, now: START });
 }
 
 /** Microseconds per request of `n` exchanges; a new day every 150 so alice keeps budget. */
@@ -60,16 +65,23 @@ function batch(h: LeanHost, s: PreparedScenario, n: number): number {
 export async function requestCost(): Promise<string[]> {
   const filter = await host(FILTER_WASM);
   const pass = await host(PASSTHROUGH_WASM);
+  const floor = await host(FLOOR_WASM);
+  const floorUnmatched = await host(FLOOR_WASM, "unmatched");
   const names = ["full", "unmatched", "noidentity"];
   const all = scenarios();
   const prepared = names.map((n) => new PreparedScenario(all[n]));
   const ours: number[][] = names.map(() => []);
   const base: number[][] = names.map(() => []);
+  // The floors: the full and unmatched scenarios' hostcalls alone, each with the pass-through beside it.
+  const floorUs: number[][] = [[], []];
+  const floorBase: number[][] = [[], []];
+  const floors = [floor, floorUnmatched];
   // Warm both modules up to the optimising tier before measuring.
   for (const s of prepared) {
     batch(filter, s, PER_ROUND);
     batch(pass, s, PER_ROUND);
   }
+  for (let f = 0; f < floors.length; f++) batch(floors[f], prepared[f], PER_ROUND);
   const admittedBefore = filter.metric("tokenlimit.requests_admitted") ?? 0;
   for (let r = 0; r < ROUNDS; r++) {
     for (let i = 0; i < prepared.length; i++) {
@@ -82,6 +94,10 @@ export async function requestCost(): Promise<string[]> {
         ours[i].push(batch(filter, prepared[i], PER_ROUND));
       }
     }
+    for (let f = 0; f < floors.length; f++) {
+      floorUs[f].push(batch(floors[f], prepared[f], PER_ROUND));
+      floorBase[f].push(batch(pass, prepared[f], PER_ROUND));
+    }
   }
   // Only the full scenario is limited: the others must not have been admitted or charged.
   const admitted = (filter.metric("tokenlimit.requests_admitted") ?? 0) - admittedBefore;
@@ -91,7 +107,11 @@ export async function requestCost(): Promise<string[]> {
   for (let i = 0; i < names.length; i++) {
     lines.push(`bench request-cost-${names[i]}: ${(median(ours[i]) / median(base[i])).toFixed(2)}x pass-through`);
   }
+  lines.push(`bench request-cost-hostcall-floor: ${(median(floorUs[0]) / median(floorBase[0])).toFixed(2)}x pass-through (the full path's hostcalls alone)`);
+  lines.push(`bench request-cost-hostcall-floor-unmatched: ${(median(floorUs[1]) / median(floorBase[1])).toFixed(2)}x pass-through (the unmatched path's hostcall alone)`);
   for (let i = 0; i < names.length; i++) lines.push(`bench request-cost-${names[i]}-us: ${median(ours[i]).toFixed(2)} us per request`);
+  lines.push(`bench request-cost-hostcall-floor-us: ${median(floorUs[0]).toFixed(2)} us per request`);
+  lines.push(`bench request-cost-hostcall-floor-unmatched-us: ${median(floorUs[1]).toFixed(2)} us per request`);
   lines.push(`bench request-cost-pass-through-us: ${passUs.toFixed(2)} us per request`);
   return lines;
 }

@@ -1,6 +1,7 @@
 // Builds every Wasm module of the project:
 //   build/tokenlimit.wasm (release), build/tokenlimit.debug.wasm (+ source map),
 //   build/passthrough.wasm (benchmark baseline),
+//   build/hostcall_floor.wasm (the full path's hostcalls and nothing else, for the benchmarks),
 //   build/tokenlimit.prof.wasm (release with names, for bench/profile.ts; only with --only profile),
 //   build/testing/<name>.js|.wasm for each assembly/**/testing/<name>.entry.ts
 //     (pure modules exposed to Node tests with ESM bindings),
@@ -31,6 +32,7 @@ const jobs = [
   ["release", ["assembly/index.ts", "--target", "release"]],
   ["debug", ["assembly/index.ts", "--target", "debug"]],
   ["passthrough", ["assembly/passthrough.ts", ...filterFlags, "-O3", "--noAssert", "--outFile", "build/passthrough.wasm"]],
+  ["hostcall-floor", ["assembly/hostcall_floor.ts", ...filterFlags, "-O3", "--noAssert", "--outFile", "build/hostcall_floor.wasm"]],
 ];
 // The release build with function names, for bench/profile.ts; built only when asked for.
 const onDemand = [
