@@ -135,8 +135,10 @@ export class JsonByteWriter {
     return out;
   }
 
-  private reserve(extra: i32): void {
-    this.buf = grownTo(this.buf, this.len, this.len + extra);
+  // @ts-ignore: decorator
+  @inline private reserve(extra: i32): void {
+    const need = this.len + extra;
+    if (need > this.buf.byteLength) this.buf = grownTo(this.buf, this.len, need);
   }
 }
 

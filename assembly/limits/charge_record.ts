@@ -20,15 +20,19 @@ const TOKENS_INPUT = String.UTF8.encode(",\"tokens\":{\"input\":");
 const OUTPUT = String.UTF8.encode(",\"output\":");
 const TOTAL = String.UTF8.encode(",\"total\":");
 const CHARGED = String.UTF8.encode(",\"charged\":");
-const CHARGED_NOTHING = String.UTF8.encode(",\"charged\":0");
+const TOKENS_END_CHARGED = String.UTF8.encode("},\"charged\":");
 const FALLBACK = String.UTF8.encode(",\"fallback\":true");
 const ABORTED = String.UTF8.encode(",\"aborted\":true");
 const RATE = String.UTF8.encode(",\"rate\":");
 const LIMIT_TOKENS = String.UTF8.encode(",\"limit_tokens\":");
 const RETRY_AFTER = String.UTF8.encode(",\"retry_after\":");
+const NOTHING_CHARGED_LIMITS = String.UTF8.encode(",\"charged\":0,\"limits\":[");
 const LIMITS = String.UTF8.encode(",\"limits\":[");
-const NEXT_LIMIT = String.UTF8.encode("]},");
-const LAST_LIMIT = String.UTF8.encode("]}]");
+// Written before the next spec (closing the last one), then at the end of the record.
+const NEXT_RATE = String.UTF8.encode("},");
+const NEXT_LIMIT = String.UTF8.encode("}]},");
+const END_AFTER_LIMITS = String.UTF8.encode("}]}]}");
+const END_WITHOUT_LIMITS = String.UTF8.encode("]}");
 const NAME = String.UTF8.encode("{\"name\":");
 const COUNTER = String.UTF8.encode(",\"counter\":[");
 const RATES = String.UTF8.encode("],\"rates\":[");
@@ -101,13 +105,15 @@ export function chargeRecord(out: JsonByteWriter, policy: CompiledPolicy, select
   usage: Usage | null, aborted: bool): JsonByteWriter {
   out.reset().bytes(d.admitted ? ADMITTED : policy.config.dryRun && d.status == 0 ? DRY_RUN_LIMITED : FAILED_OPEN);
   if (usage !== null && usage.hasUsage) {
-    out.bytes(TOKENS_INPUT).int(usage.input).bytes(OUTPUT).int(usage.output).bytes(TOTAL).int(usage.total).byte(0x7d); // }
+    out.bytes(TOKENS_INPUT).int(usage.input).bytes(OUTPUT).int(usage.output).bytes(TOTAL).int(usage.total).bytes(TOKENS_END_CHARGED);
+  } else {
+    out.bytes(CHARGED);
   }
-  out.bytes(CHARGED).int(charge.tokens);
+  out.int(charge.tokens);
   if (charge.fallback) out.bytes(FALLBACK);
   if (aborted) out.bytes(ABORTED);
-  writeLimits(out, policy, selection, d, charge);
-  return out.byte(0x7d);
+  writeLimits(out.bytes(LIMITS), policy, selection, d, charge);
+  return out;
 }
 
 /**
@@ -117,13 +123,13 @@ export function chargeRecord(out: JsonByteWriter, policy: CompiledPolicy, select
  */
 export function limitedRecord(out: JsonByteWriter, policy: CompiledPolicy, selection: Selection, d: Decision): JsonByteWriter {
   out.reset().bytes(LIMITED).string(d.limitName).bytes(RATE).int(d.rateIndex)
-    .bytes(LIMIT_TOKENS).int(d.limit).bytes(RETRY_AFTER).int(d.retryAfterSeconds).bytes(CHARGED_NOTHING);
+    .bytes(LIMIT_TOKENS).int(d.limit).bytes(RETRY_AFTER).int(d.retryAfterSeconds).bytes(NOTHING_CHARGED_LIMITS);
   writeLimits(out, policy, selection, d, null);
-  return out.byte(0x7d);
+  return out;
 }
 
+/** Writes the entries of the `limits` list (its `[` written) and closes the list and the record. */
 function writeLimits(out: JsonByteWriter, policy: CompiledPolicy, selection: Selection, d: Decision, charge: ChargeResult | null): void {
-  out.bytes(LIMITS);
   const template = policy.chargeRecord;
   const specs = selection.specs;
   const limitOfSpec = selection.limitOfSpec;
@@ -132,9 +138,7 @@ function writeLimits(out: JsonByteWriter, policy: CompiledPolicy, selection: Sel
   for (let i = 0, n = specs.length; i < n; i++) {
     const spec = unchecked(specs[i]);
     const limitIndex = i < limitOfSpec.length ? unchecked(limitOfSpec[i]) : -1;
-    const first = i == 0 || limitIndex != previous;
-    previous = limitIndex;
-    if (first) {
+    if (i == 0 || limitIndex != previous) {
       if (i > 0) out.bytes(NEXT_LIMIT);
       template.writeHead(out, limitIndex, spec.limitName);
       const values = spec.values;
@@ -143,16 +147,17 @@ function writeLimits(out: JsonByteWriter, policy: CompiledPolicy, selection: Sel
         out.string(unchecked(values[k]), MAX_SHOWN_VALUE);
       }
       out.bytes(spec.soft ? SOFT_RATES : RATES);
-    } else out.byte(0x2c);
+    } else out.bytes(NEXT_RATE);
+    previous = limitIndex;
     template.writeRate(out, limitIndex, spec.rateIndex);
     out.int(spec.limit);
-    if (charge !== null) out.bytes(CHARGED).int(i < charge.costs.length ? unchecked(charge.costs[i]) : 0);
-    if (charge !== null && i < handles.length) {
-      const used = unchecked(handles[i]).used;
-      if (used >= 0) out.bytes(USED).int(used);
+    if (charge !== null) {
+      out.bytes(CHARGED).int(i < charge.costs.length ? unchecked(charge.costs[i]) : 0);
+      if (i < handles.length) {
+        const used = unchecked(handles[i]).used;
+        if (used >= 0) out.bytes(USED).int(used);
+      }
     }
-    out.byte(0x7d);
   }
-  if (specs.length > 0) out.bytes(LAST_LIMIT);
-  else out.byte(0x5d); // ]
+  out.bytes(specs.length > 0 ? END_AFTER_LIMITS : END_WITHOUT_LIMITS);
 }
