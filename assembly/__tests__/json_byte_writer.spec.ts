@@ -64,6 +64,16 @@ describe("JsonByteWriter, fragments and numbers", () => {
     expect(text(w)).toBe("{\"k\":5,\"é\"}");
   });
 
+  it("copies fragments of every length from 0 to 40 bytes whole, after what was written", () => {
+    const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP";
+    const w = new JsonByteWriter();
+    for (let n = 0; n <= 40; n++) {
+      const fragment = alphabet.slice(0, n);
+      w.reset().ascii("{\"").bytes(String.UTF8.encode(fragment)).byte(0x22);
+      expect(text(w)).toBe("{\"" + fragment + "\"");
+    }
+  });
+
   it("keeps a surrogate pair whole where a long string's slices meet, and escapes one the cut splits", () => {
     const pair = String.fromCharCode(0xd83d) + String.fromCharCode(0xde00); // 😀
     const w = new JsonByteWriter();
