@@ -1,5 +1,5 @@
 // JSON written straight into one reused byte buffer: for output built on every request
-// (the access log's charge), where joining strings and encoding them to UTF-8 would cost
+// (the access log's charge, the body of a limited reply), where joining strings and encoding them to UTF-8 would cost
 // more than the rest of the request's bookkeeping. Never traps: the buffer grows as needed.
 
 import { MAX_DECIMAL_BYTES, writeDecimal } from "./decimal";
@@ -55,6 +55,15 @@ export class JsonByteWriter {
     return this;
   }
 
+  /** Appends the `n` bytes at `ptr` (ASCII or UTF-8 written elsewhere: digits, a duration). */
+  raw(ptr: usize, n: i32): JsonByteWriter {
+    if (n <= 0) return this;
+    this.reserve(n);
+    copyFragment(changetype<usize>(this.buf) + <usize>this.len, ptr, <usize>n);
+    this.len += n;
+    return this;
+  }
+
   /** Appends `v` in decimal. Allocates nothing once the buffer holds the digits. */
   int(v: i64): JsonByteWriter {
     this.reserve(MAX_DECIMAL_BYTES);
@@ -69,11 +78,32 @@ export class JsonByteWriter {
    */
   string(s: string, max: i32 = -1): JsonByteWriter {
     const cut = max >= 0 && s.length > max;
-    const n = cut ? max : s.length;
+    this.byte(0x22);
+    this.escaped(s, cut ? max : s.length);
+    this.reserve(4);
+    let p = changetype<usize>(this.buf) + <usize>this.len;
+    if (cut) {
+      store<u16>(p, 0x2e2e); // ..
+      store<u8>(p + 2, 0x2e);
+      p += 3;
+    }
+    store<u8>(p, 0x22);
+    this.len = <i32>(p + 1 - changetype<usize>(this.buf));
+    return this;
+  }
+
+  /**
+   * Appends `s` escaped as `string` escapes it, without the quotes: a part of a JSON
+   * string written in pieces (escaping is per character, so the pieces escape as the whole).
+   */
+  text(s: string): JsonByteWriter {
+    this.escaped(s, s.length);
+    return this;
+  }
+
+  /** Writes the first `n` UTF-16 units of `s` escaped, in UTF-8. */
+  private escaped(s: string, n: i32): void {
     const src = changetype<usize>(s);
-    this.reserve(1);
-    store<u8>(changetype<usize>(this.buf) + <usize>this.len, 0x22);
-    this.len++;
     // In slices with room reserved for their worst case (6 bytes a unit: \uXXXX), so the
     // loop writes without checking, and a long string does not reserve 6 bytes a unit at once.
     let i = 0;
@@ -116,16 +146,6 @@ export class JsonByteWriter {
       }
       this.len += <i32>(p - start);
     }
-    this.reserve(4);
-    let p = changetype<usize>(this.buf) + <usize>this.len;
-    if (cut) {
-      store<u16>(p, 0x2e2e); // ..
-      store<u8>(p + 2, 0x2e);
-      p += 3;
-    }
-    store<u8>(p, 0x22);
-    this.len = <i32>(p + 1 - changetype<usize>(this.buf));
-    return this;
   }
 
   /** The bytes written, copied into a new buffer. */

@@ -29,10 +29,11 @@ export class RateLimitHeaderNames {
   remaining: string = "x-ratelimit-remaining-tokens";
   reset: string = "x-ratelimit-reset-tokens";
   retryAfter: string = "retry-after";
-  // The names as UTF-8 for the hostcalls of every admitted response: encoded once.
+  // The names as UTF-8 for the hostcalls of every admitted response and limited reply: encoded once.
   private limitBytes: EncodedName = new EncodedName();
   private remainingBytes: EncodedName = new EncodedName();
   private resetBytes: EncodedName = new EncodedName();
+  private retryAfterBytes: EncodedName = new EncodedName();
 
   /** `limit` as UTF-8; encoded again only if the name was changed since. */
   get limitUtf8(): ArrayBuffer { return this.limitBytes.of(this.limit); }
@@ -41,11 +42,15 @@ export class RateLimitHeaderNames {
   /** `reset` as UTF-8; encoded again only if the name was changed since. */
   get resetUtf8(): ArrayBuffer { return this.resetBytes.of(this.reset); }
 
+  /** `retryAfter` as UTF-8; encoded again only if the name was changed since. */
+  get retryAfterUtf8(): ArrayBuffer { return this.retryAfterBytes.of(this.retryAfter); }
+
   /** Encodes the names now (at configure time, once they are set), not on the first response. */
   encodeNow(): RateLimitHeaderNames {
     this.limitBytes.of(this.limit);
     this.remainingBytes.of(this.remaining);
     this.resetBytes.of(this.reset);
+    this.retryAfterBytes.of(this.retryAfter);
     return this;
   }
 }
