@@ -38,3 +38,56 @@ describe("JsonByteWriter", () => {
     expect(text(w)).toBe("{}");
   });
 });
+
+describe("JsonByteWriter, fragments and numbers", () => {
+  it("writes every integer as toString does, at each number of digits and across 32 bits", () => {
+    const w = new JsonByteWriter();
+    let v: i64 = 1;
+    for (let digits = 1; digits <= 19; digits++) {
+      const cases: i64[] = [v - 1, v, v + 1, v * 9 + (v - 1), -v, -(v * 9 + (v - 1))];
+      for (let i = 0; i < cases.length; i++) {
+        w.reset().int(cases[i]);
+        expect(text(w)).toBe(cases[i].toString());
+      }
+      if (digits < 19) v *= 10;
+    }
+    const edges: i64[] = [4294967295, 4294967296, 4294967395, -4294967296, 18446744073, i64.MAX_VALUE - 1, i64.MIN_VALUE + 1];
+    for (let i = 0; i < edges.length; i++) {
+      w.reset().int(edges[i]);
+      expect(text(w)).toBe(edges[i].toString());
+    }
+  });
+
+  it("appends encoded fragments and single bytes as they are", () => {
+    const w = new JsonByteWriter();
+    w.bytes(String.UTF8.encode("{\"k\":")).int(5).byte(0x2c).bytes(new ArrayBuffer(0)).bytes(String.UTF8.encode("\"é\"")).byte(0x7d);
+    expect(text(w)).toBe("{\"k\":5,\"é\"}");
+  });
+
+  it("copies fragments of every length from 0 to 40 bytes whole, after what was written", () => {
+    const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP";
+    const w = new JsonByteWriter();
+    for (let n = 0; n <= 40; n++) {
+      const fragment = alphabet.slice(0, n);
+      w.reset().ascii("{\"").bytes(String.UTF8.encode(fragment)).byte(0x22);
+      expect(text(w)).toBe("{\"" + fragment + "\"");
+    }
+  });
+
+  it("keeps a surrogate pair whole where a long string's slices meet, and escapes one the cut splits", () => {
+    const pair = String.fromCharCode(0xd83d) + String.fromCharCode(0xde00); // 😀
+    const w = new JsonByteWriter();
+    const s = "a".repeat(127) + pair + "\"".repeat(200) + "b";
+    w.string(s);
+    expect(text(w)).toBe("\"" + "a".repeat(127) + "😀" + "\\\"".repeat(200) + "b\"");
+    w.reset().string("ab" + pair, 3);
+    expect(text(w)).toBe("\"ab\\ud83d...\"");
+  });
+
+  it("grows for a string of escapes only as far as it writes", () => {
+    const w = new JsonByteWriter();
+    w.string("\x01".repeat(3000));
+    expect(w.length).toBe(3000 * 6 + 2);
+    expect(text(w).slice(0, 8)).toBe("\"\\u0001\\");
+  });
+});

@@ -172,6 +172,31 @@ describe("writeAdmittedHeaders", () => {
   });
 });
 
+/** Keeps what a host would receive: the name's bytes, not its string. */
+class BytesSink extends HeaderSink {
+  out: string = "";
+  put(name: string, valuePtr: usize, valueLen: usize): void {
+    this.out += "put:" + name + ";";
+  }
+  putUtf8(name: string, nameUtf8: ArrayBuffer, valuePtr: usize, valueLen: usize): void {
+    this.out += String.UTF8.decode(nameUtf8) + "=" + String.UTF8.decodeUnsafe(valuePtr, valueLen) + ";";
+  }
+}
+
+describe("writeAdmittedHeaders to a host", () => {
+  it("hands over each name as its UTF-8 bytes, following a name changed after the first response", () => {
+    const names = new RateLimitHeaderNames();
+    names.limit = "x-budget-é";
+    names.encodeNow();
+    const sink = new BytesSink();
+    writeAdmittedHeaders(decision(true), names, sink);
+    names.remaining = "x-left";
+    writeAdmittedHeaders(decision(true), names, sink);
+    expect(sink.out).toBe("x-budget-é=10000;x-ratelimit-remaining-tokens=2500;x-ratelimit-reset-tokens=6m0s;" +
+      "x-budget-é=10000;x-left=2500;x-ratelimit-reset-tokens=6m0s;");
+  });
+});
+
 describe("writeDecimal", () => {
   it("writes any i64 as toString does", () => {
     const values: i64[] = [0, 7, -1, 10, -10, 1234567890, i64.MIN_VALUE, i64.MAX_VALUE];

@@ -76,6 +76,11 @@ export function replaceHeaderBytes(map: i32, name: string, valuePtr: usize, valu
   return proxy_replace_header_map_value(map, changetype<usize>(k), <usize>k.byteLength, valuePtr, valueLen);
 }
 
+/** Sets the header named by the `nameLen` bytes at `namePtr` to the `valueLen` bytes at `valuePtr`. Allocates nothing. */
+export function replaceHeaderUtf8(map: i32, namePtr: usize, nameLen: usize, valuePtr: usize, valueLen: usize): i32 {
+  return proxy_replace_header_map_value(map, namePtr, nameLen, valuePtr, valueLen);
+}
+
 export function removeHeader(map: i32, name: string): i32 {
   const key = scratchName(name);
   if (key != 0) return proxy_remove_header_map_value(map, key, scratchNameLength());

@@ -11,6 +11,14 @@ export function sendLocalResponse(status: u32, details: string, body: ArrayBuffe
     changetype<usize>(body), <usize>body.byteLength, changetype<usize>(h), <usize>h.byteLength, GrpcStatus.None);
 }
 
+/**
+ * sendLocalResponse with everything as bytes: `details` as UTF-8, the body, and the
+ * headers already in the pairs layout (serializePairs). Allocates nothing.
+ */
+export function sendLocalResponseBytes(status: u32, details: ArrayBuffer, bodyPtr: usize, bodyLen: usize, pairsPtr: usize, pairsLen: usize): i32 {
+  return proxy_send_local_response(status, changetype<usize>(details), <usize>details.byteLength, bodyPtr, bodyLen, pairsPtr, pairsLen, GrpcStatus.None);
+}
+
 /** Resumes a stream the filter paused (`StreamType.Request`: the request goes on). */
 export function continueStream(type: i32): i32 {
   return proxy_continue_stream(type);

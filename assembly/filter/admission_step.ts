@@ -10,7 +10,8 @@ import { LogLevel, StreamType } from "../abi/status";
 import { Decision, DecisionWaiter, LimitStatus } from "../limits/decision";
 import { currentContextId } from "./registry";
 import { AdmissionOutcome, admissionOutcome, reservationFor } from "../limits/admission_rules";
-import { LimitedResponse, limitedResponse, unavailableResponse, errorFormatFor } from "../limits/limited_response";
+import { LimitedResponse, unavailableResponse, errorFormatFor } from "../limits/limited_response";
+import { sendLimitedReply } from "./limited_reply";
 import { Exchange, Phase } from "./exchange";
 import { recordLimitedForLog } from "./access_log";
 
@@ -112,7 +113,7 @@ export function rejectRequest(x: Exchange, d: Decision): void {
   active.metrics.requestsLimited.inc();
   countLimited(x, d);
   recordLimitedForLog(x, d);
-  sendReply(limitedResponse(d, <u32>response.status, response.message, policy.headerNames, errorFormatFor(x.path, response.format)));
+  sendLimitedReply(d, <u32>response.status, response.message, policy.headerNames, errorFormatFor(x.path, response.format));
 }
 
 /** Counts refusal `d` on the limit of its governing counter (the limiter's index is checked, not trusted). */

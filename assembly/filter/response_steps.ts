@@ -1,7 +1,7 @@
 // The response side of a stream: read the usage as the body passes (never holding it),
 // then charge what the response cost, or give the reservation back when there was none.
 import { HeaderMapType, BufferType, LogLevel } from "../abi/status";
-import { addHeader, getHeader, replaceHeaderBytes } from "../abi/headers";
+import { addHeader, getHeader, replaceHeaderBytes, replaceHeaderUtf8 } from "../abi/headers";
 import { BorrowedBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
 import { logDebug, logEnabled } from "../abi/log";
@@ -23,6 +23,9 @@ const borrowed = new BorrowedBytes();
 class ResponseHeaderSink extends HeaderSink {
   put(name: string, valuePtr: usize, valueLen: usize): void {
     replaceHeaderBytes(HeaderMapType.ResponseHeaders, name, valuePtr, valueLen);
+  }
+  putUtf8(name: string, nameUtf8: ArrayBuffer, valuePtr: usize, valueLen: usize): void {
+    replaceHeaderUtf8(HeaderMapType.ResponseHeaders, changetype<usize>(nameUtf8), <usize>nameUtf8.byteLength, valuePtr, valueLen);
   }
 }
 const RESPONSE_HEADERS = new ResponseHeaderSink();

@@ -1,8 +1,11 @@
 // What the client sees of a decision: OpenAI-style rate-limit headers, so that official
 // OpenAI and Anthropic SDKs back off by themselves.
 import { Header } from "../abi/headers";
+import { writeDecimal } from "../json/decimal";
 import { Decision } from "./decision";
 import { ceilSeconds } from "./saturate";
+
+export { writeDecimal };
 
 /**
  * A duration in OpenAI's `x-ratelimit-reset-tokens` form: whole seconds, rounded up, as
@@ -26,6 +29,45 @@ export class RateLimitHeaderNames {
   remaining: string = "x-ratelimit-remaining-tokens";
   reset: string = "x-ratelimit-reset-tokens";
   retryAfter: string = "retry-after";
+  // The names as UTF-8 for the hostcalls of every admitted response and limited reply: encoded once.
+  private limitBytes: EncodedName = new EncodedName();
+  private remainingBytes: EncodedName = new EncodedName();
+  private resetBytes: EncodedName = new EncodedName();
+  private retryAfterBytes: EncodedName = new EncodedName();
+
+  /** `limit` as UTF-8; encoded again only if the name was changed since. */
+  get limitUtf8(): ArrayBuffer { return this.limitBytes.of(this.limit); }
+  /** `remaining` as UTF-8; encoded again only if the name was changed since. */
+  get remainingUtf8(): ArrayBuffer { return this.remainingBytes.of(this.remaining); }
+  /** `reset` as UTF-8; encoded again only if the name was changed since. */
+  get resetUtf8(): ArrayBuffer { return this.resetBytes.of(this.reset); }
+
+  /** `retryAfter` as UTF-8; encoded again only if the name was changed since. */
+  get retryAfterUtf8(): ArrayBuffer { return this.retryAfterBytes.of(this.retryAfter); }
+
+  /** Encodes the names now (at configure time, once they are set), not on the first response. */
+  encodeNow(): RateLimitHeaderNames {
+    this.limitBytes.of(this.limit);
+    this.remainingBytes.of(this.remaining);
+    this.resetBytes.of(this.reset);
+    this.retryAfterBytes.of(this.retryAfter);
+    return this;
+  }
+}
+
+/** A name and its UTF-8 bytes, kept while the name stays the same. */
+class EncodedName {
+  private text: string = "";
+  private bytes: ArrayBuffer = new ArrayBuffer(0);
+
+  /** The bytes of `name`: those kept when it equals the last name asked for (the same string, most often). */
+  of(name: string): ArrayBuffer {
+    if (name != this.text) {
+      this.bytes = String.UTF8.encode(name);
+      this.text = name;
+    }
+    return this.bytes;
+  }
 }
 
 /**
@@ -65,6 +107,14 @@ export function admittedResponseHeaders(d: Decision, names: RateLimitHeaderNames
 /** Receives headers written as bytes: the value is valid only during the call. */
 export abstract class HeaderSink {
   abstract put(name: string, valuePtr: usize, valueLen: usize): void;
+
+  /**
+   * `put` with the name also as UTF-8 (`nameUtf8`, encoded once): a sink that hands the
+   * header to the host overrides this to pass those bytes instead of encoding the name.
+   */
+  putUtf8(name: string, nameUtf8: ArrayBuffer, valuePtr: usize, valueLen: usize): void {
+    this.put(name, valuePtr, valueLen);
+  }
 }
 
 // The longest value written: an i64 in decimal (20 bytes) or a reset duration
@@ -75,40 +125,17 @@ const VALUE_SCRATCH: usize = memory.data(VALUE_SCRATCH_BYTES);
 
 /**
  * Gives `sink` the headers of admittedResponseHeaders (the same names, the same values),
- * each value written as ASCII bytes into scratch memory. It runs on every admitted
- * response, so it allocates nothing.
+ * each value written as ASCII bytes into scratch memory, each name as the UTF-8 its
+ * RateLimitHeaderNames keeps. It runs on every admitted response, so it allocates nothing
+ * (but the names' bytes, the first time).
  */
 export function writeAdmittedHeaders(d: Decision, names: RateLimitHeaderNames, sink: HeaderSink): void {
   if (!d.hasCounter) return;
-  if (names.limit.length > 0) sink.put(names.limit, VALUE_SCRATCH, writeDecimal(VALUE_SCRATCH, d.limit));
-  if (names.remaining.length > 0) sink.put(names.remaining, VALUE_SCRATCH, writeDecimal(VALUE_SCRATCH, d.remaining));
-  if (names.reset.length > 0) sink.put(names.reset, VALUE_SCRATCH, writeResetDuration(VALUE_SCRATCH, d.resetMs));
-}
-
-/** `v` in decimal at `at`; returns the number of bytes written (at most 20). */
-export function writeDecimal(at: usize, v: i64): usize {
-  let n: usize = 0;
-  let u: u64;
-  if (v < 0) {
-    store<u8>(at, 0x2d);
-    n = 1;
-    u = <u64>(-(v + 1)) + 1;
-  } else {
-    u = <u64>v;
+  if (names.limit.length > 0) sink.putUtf8(names.limit, names.limitUtf8, VALUE_SCRATCH, writeDecimal(VALUE_SCRATCH, d.limit));
+  if (names.remaining.length > 0) {
+    sink.putUtf8(names.remaining, names.remainingUtf8, VALUE_SCRATCH, writeDecimal(VALUE_SCRATCH, d.remaining));
   }
-  // Digits backwards, then reversed in place.
-  const first = n;
-  do {
-    store<u8>(at + n, <u8>(0x30 + <u32>(u % 10)));
-    n++;
-    u /= 10;
-  } while (u != 0);
-  for (let i = first, j = n - 1; i < j; i++, j--) {
-    const c = load<u8>(at + i);
-    store<u8>(at + i, load<u8>(at + j));
-    store<u8>(at + j, c);
-  }
-  return n;
+  if (names.reset.length > 0) sink.putUtf8(names.reset, names.resetUtf8, VALUE_SCRATCH, writeResetDuration(VALUE_SCRATCH, d.resetMs));
 }
 
 /** formatResetDuration(ms) as bytes at `at`; returns the number of bytes written. */

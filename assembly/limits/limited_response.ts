@@ -175,7 +175,7 @@ export function errorBody(format: ErrorFormat, status: u32, message: string, typ
 }
 
 /** Anthropic's error `type` for an HTTP status (a limited reply with another 4xx status stays a rate-limit error). */
-function anthropicErrorType(status: u32): string {
+export function anthropicErrorType(status: u32): string {
   switch (status) {
     case 400: return "invalid_request_error";
     case 401: return "authentication_error";
@@ -189,7 +189,7 @@ function anthropicErrorType(status: u32): string {
 }
 
 /** Google's canonical status name for an HTTP status, as Gemini reports it. */
-function googleStatus(status: u32): string {
+export function googleStatus(status: u32): string {
   switch (status) {
     case 400: return "INVALID_ARGUMENT";
     case 401: return "UNAUTHENTICATED";

@@ -11,6 +11,7 @@ import { PresetResolver } from "../usage/presets";
 import { AttributeOptions, IdentityOptions, IdentityStats, collectFilterStateKeys } from "../attributes";
 import { CounterStore } from "../counters/store";
 import { RateLimitHeaderNames } from "./headers";
+import { ChargeRecordTemplate } from "./charge_record";
 import { Limiter, LimiterStats } from "./limiter";
 import { LocalLimiter, DEFAULT_MAX_RETRIES } from "./local_limiter";
 import { ServiceEngine, ServiceLimiter } from "./service_limiter";
@@ -98,6 +99,8 @@ export class CompiledPolicy {
   readonly attributes: AttributeOptions;
   /** Names of the rate-limit headers on every reply the filter writes or edits. */
   readonly headerNames: RateLimitHeaderNames;
+  /** The access log record's parts fixed by the limits (names, windows), encoded once. */
+  readonly chargeRecord: ChargeRecordTemplate;
   /** Which usage fields a response carries, per request path. */
   readonly presets: PresetResolver;
   /** The counters backend of `counters.backend`. */
@@ -144,6 +147,7 @@ export class CompiledPolicy {
     this.config = config;
     this.when = when;
     this.limits = limits;
+    this.chargeRecord = new ChargeRecordTemplate(limits);
     this.cost = cost;
     this.weights = weightsOf(config);
     this.attributes = attributeOptionsOf(config, env.identityStats);
@@ -383,7 +387,7 @@ function headerNamesOf(config: PluginConfig): RateLimitHeaderNames {
   names.remaining = h.remaining;
   names.reset = h.reset;
   names.retryAfter = h.retryAfter;
-  return names;
+  return names.encodeNow();
 }
 
 /** The usage preset resolver: the configured provider with `usage.paths` overriding its fields. */
