@@ -47,8 +47,6 @@ export function homeSlot(identity: ArrayBuffer, capacity: i32): i32 {
   return <i32>(h % <u64>c);
 }
 
-const NO_VALUES: string[] = [];
-
 /** Builds slot and overflow keys. Allocates the returned key. */
 export class SlotKeys {
   private keys: CounterKeyBuilder;
@@ -59,20 +57,11 @@ export class SlotKeys {
 
   /** The key of slot `slot` of rate `rateIndex` of limit `limitName`. */
   slot(limitName: string, rateIndex: i32, slot: i32): ArrayBuffer {
-    return this.withSuffix(limitName, rateIndex, "|#" + slot.toString());
+    return this.keys.buildSlot(limitName, rateIndex, slot);
   }
 
   /** The key of the overflow counter of rate `rateIndex` of limit `limitName`. */
   overflow(limitName: string, rateIndex: i32): ArrayBuffer {
-    return this.withSuffix(limitName, rateIndex, "|#overflow");
-  }
-
-  private withSuffix(limitName: string, rateIndex: i32, suffix: string): ArrayBuffer {
-    const base = this.keys.build(limitName, rateIndex, NO_VALUES);
-    const tail = String.UTF8.encode(suffix);
-    const out = new ArrayBuffer(base.byteLength + tail.byteLength);
-    memory.copy(changetype<usize>(out), changetype<usize>(base), <usize>base.byteLength);
-    memory.copy(changetype<usize>(out) + <usize>base.byteLength, changetype<usize>(tail), <usize>tail.byteLength);
-    return out;
+    return this.keys.buildSlot(limitName, rateIndex, 0, true);
   }
 }
