@@ -49,14 +49,30 @@ export class CounterKeyBuilder {
 
   /** The key of counter (limitName, rateIndex, values). Null elements count as "". Never traps. */
   build(limitName: string, rateIndex: i32, values: string[]): ArrayBuffer {
+    this.compose(limitName, rateIndex, values);
+    return this.take();
+  }
+
+  /**
+   * Writes the key of counter (limitName, rateIndex, values) into the scratch buffer
+   * without copying it out: it is at `composedPtr()`, `composedLength()` bytes long, until
+   * the next call; `take()` copies it. Allocates nothing once the buffer has grown.
+   */
+  compose(limitName: string, rateIndex: i32, values: string[]): void {
     this.head(limitName, rateIndex);
     const n = changetype<usize>(values) == 0 ? 0 : values.length;
     for (let i = 0; i < n; i++) {
       this.byte(KEY_SEPARATOR);
       this.part(unchecked(values[i]));
     }
-    return this.buf.slice(0, this.len);
   }
+
+  /** Where the key last composed starts (valid until the next call). */
+  composedPtr(): usize { return changetype<usize>(this.buf); }
+  /** The length of the key last composed. */
+  composedLength(): i32 { return this.len; }
+  /** A copy of the key last composed. */
+  take(): ArrayBuffer { return this.buf.slice(0, this.len); }
 
   /**
    * The key of (limitName, rateIndex) with no values followed by `|#` and the decimal

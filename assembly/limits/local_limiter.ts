@@ -13,7 +13,7 @@ import { ceilSeconds, nonNegative, satAdd, satSub } from "./saturate";
 import { safeWindow, windowEnd, windowStart } from "./window";
 import { CounterStore, StoredRead, WasmResult } from "../counters/store";
 import { CounterState, decodeCounter, encodeCounterOf, identityIs, VALUE_SIZE } from "../counters/value";
-import { DEFAULT_MAX_COUNTERS, PROBE_SLOTS, SlotKeys, homeSlot } from "./slots";
+import { DEFAULT_MAX_COUNTERS, PROBE_SLOTS, SlotHints, SlotKeys, homeSlot } from "./slots";
 import { SettlementQueue } from "./settlements";
 import { AlertSink, reportCrossings } from "./alerts";
 
@@ -52,6 +52,8 @@ class CheckedRead {
 export class LocalLimiter extends Limiter {
   private keys: CounterKeyBuilder;
   private slots: SlotKeys;
+  /** Where counters were last found (a hint; every read checks the stored identity). */
+  private hints: SlotHints = new SlotHints();
   /** Slots per rate of a limit (`counters.maxCounters`). */
   private capacity: i32;
   private readBuf: StoredRead = new StoredRead();
@@ -215,7 +217,17 @@ export class LocalLimiter extends Limiter {
       earlier.used = -1;
       return earlier;
     }
-    return new CounterHandle(this.keys.build(spec.limitName, spec.rateIndex, spec.values), spec.limitName, spec.rateIndex, w);
+    const keys = this.keys;
+    keys.compose(spec.limitName, spec.rateIndex, spec.values);
+    const hints = this.hints;
+    if (hints.find(keys.composedPtr(), keys.composedLength())) {
+      // Found before: read at that slot first (readCurrent looks again if it moved).
+      const h = new CounterHandle(changetype<ArrayBuffer>(hints.identity), spec.limitName, spec.rateIndex, w);
+      h.key = changetype<ArrayBuffer>(hints.slot);
+      h.located = true;
+      return h;
+    }
+    return new CounterHandle(keys.take(), spec.limitName, spec.rateIndex, w);
   }
 
   /** See Limiter.settle. */
@@ -424,6 +436,7 @@ export class LocalLimiter extends Limiter {
       if (identityIs(this.readBuf.value, h.identity)) {
         h.key = key;
         h.located = true;
+        this.hints.remember(h.identity, key);
         return this.judge(nowMs, w, adopt);
       }
       if (freeKey === null && this.ended(this.readBuf.value, nowMs)) {
