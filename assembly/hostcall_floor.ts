@@ -45,6 +45,8 @@ const RECORD = new ArrayBuffer(196);
 
 const metrics = new StaticArray<u32>(5);
 let unmatchedOnly = false;
+// The counter's version as read at the request headers: the filter writes the reservation with it.
+let checkedCas: u32 = 0;
 
 /** Reads what the last call returned (its first byte, as a use) and frees it as the filter does. */
 function consume(status: i32): u32 {
@@ -104,7 +106,7 @@ class FloorStream extends HttpContext {
     getHeader(HeaderMapType.RequestHeaders, METHOD);
     replaceHeader(HeaderMapType.RequestHeaders, ACCEPT_ENCODING, IDENTITY);
     now();
-    readCounter();
+    checkedCas = readCounter();
     return 0;
   }
 
@@ -115,7 +117,7 @@ class FloorStream extends HttpContext {
     proxy_remove_header_map_value(HeaderMapType.RequestHeaders, changetype<usize>(CONTENT_LENGTH), CONTENT_LENGTH.byteLength);
     body(BufferType.HttpRequestBody, bodySize);
     now();
-    writeCounter(readCounter());
+    writeCounter(checkedCas);
     proxy_increment_metric(unchecked(metrics[1]), 1);
     proxy_increment_metric(unchecked(metrics[2]), 1);
     return 0;

@@ -1,4 +1,5 @@
 import { CounterKeyBuilder, describeKey } from "../limits/keys";
+import { SlotKeys } from "../limits/slots";
 
 function key(b: CounterKeyBuilder, name: string, index: i32, values: string[]): string {
   return describeKey(b.build(name, index, values));
@@ -91,5 +92,30 @@ describe("counter keys", () => {
     const b = new CounterKeyBuilder("");
     b.build("a-very-long-limit-name", 0, ["v".repeat(100), "w".repeat(100), "x".repeat(100)]);
     expect(key(b, "s", 0, ["t"])).toBe("s|0|t");
+  });
+});
+
+describe("slot keys", () => {
+  it("are the rate's key, '|#' and the slot number, or '|#overflow'", () => {
+    const keys = new SlotKeys("tokenlimit|");
+    expect(describeKey(keys.slot("free", 0, 90956))).toBe("tokenlimit|free|0|#90956");
+    expect(describeKey(keys.slot("free", 3, 0))).toBe("tokenlimit|free|3|#0");
+    expect(describeKey(keys.overflow("free", 0))).toBe("tokenlimit|free|0|#overflow");
+  });
+  it("escape the limit name like a counter key does", () => {
+    const keys = new SlotKeys("");
+    expect(describeKey(keys.slot("a|b#c", 1, 7))).toBe("a\\7cb\\23c|1|#7");
+    expect(describeKey(keys.overflow("a|b", 1))).toBe("a\\7cb|1|#overflow");
+  });
+  it("never equal a counter's identity key, whatever its values", () => {
+    const keys = new SlotKeys("p/");
+    const b = new CounterKeyBuilder("p/");
+    expect(same(keys.slot("l", 0, 5), b.build("l", 0, ["#5"]))).toBe(false);
+    expect(same(keys.overflow("l", 0), b.build("l", 0, ["#overflow"]))).toBe(false);
+  });
+  it("do not disturb the builder's next counter key", () => {
+    const b = new CounterKeyBuilder("p/");
+    b.buildSlot("a-rather-long-limit-name", 12, 123456);
+    expect(describeKey(b.build("l", 0, ["v"]))).toBe("p/l|0|v");
   });
 });

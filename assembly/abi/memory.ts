@@ -1,7 +1,14 @@
 // Memory the host hands to the guest. Envoy allocates every returned buffer through the
 // module's exported `malloc` and writes its address and size into two u32 slots that the
-// guest passes in. We allocate those from the unmanaged heap so that a body chunk can be
-// scanned in place and freed at once, without touching the garbage collector.
+// guest passes in. We allocate those outside the managed heap so that a body chunk can be
+// scanned in place and freed at once, without touching the garbage collector: from a
+// small bump arena (host_arena.ts) when they fit, else from the unmanaged heap.
+
+import { arenaAlloc, arenaFree } from "./host_arena";
+
+// Largest block the runtime's allocator accepts (its BLOCK_MAXSIZE, 1 GiB) less its header.
+// @ts-ignore: decorator
+@inline const HOST_ALLOC_MAX: usize = (1 << 30) - 64;
 
 // Two scratch u32 slots (address, size) and one u64 slot, reused by every hostcall.
 const SLOTS: usize = memory.data(24);
@@ -32,12 +39,12 @@ export function takeResult(): ArrayBuffer {
   store<u32>(SLOTS, 0);
   store<u32>(SLOTS + 4, 0);
   if (ptr == 0 || size <= 0) {
-    if (ptr != 0) heap.free(ptr);
+    if (ptr != 0) hostFree(ptr);
     return new ArrayBuffer(0);
   }
   const out = new ArrayBuffer(size);
   memory.copy(changetype<usize>(out), ptr, <usize>size);
-  heap.free(ptr);
+  hostFree(ptr);
   return out;
 }
 
@@ -52,7 +59,7 @@ export function takeResultInto(reuse: ArrayBuffer): ArrayBuffer {
   store<u32>(SLOTS, 0);
   store<u32>(SLOTS + 4, 0);
   memory.copy(changetype<usize>(reuse), ptr, <usize>size);
-  heap.free(ptr);
+  hostFree(ptr);
   return reuse;
 }
 
@@ -67,7 +74,7 @@ export function takeResultString(): string {
   store<u32>(SLOTS + 4, 0);
   if (ptr == 0) return "";
   const out = size == 0 ? "" : String.UTF8.decodeUnsafe(ptr, size);
-  heap.free(ptr);
+  hostFree(ptr);
   return out;
 }
 
@@ -76,7 +83,7 @@ export function dropResult(): void {
   const ptr = <usize>load<u32>(SLOTS);
   store<u32>(SLOTS, 0);
   store<u32>(SLOTS + 4, 0);
-  if (ptr != 0) heap.free(ptr);
+  if (ptr != 0) hostFree(ptr);
 }
 
 // Names passed to the host (header names) are encoded here instead of in a new buffer.
@@ -98,13 +105,21 @@ let scratchLength: usize = 0;
 // @ts-ignore: decorator
 @inline export function scratchNameLength(): usize { return scratchLength; }
 
-/** Allocation entry the host calls; returns 0 for a zero-size request. */
+/**
+ * Allocation entry the host calls; returns 0 for a zero-size request and for one larger
+ * than the heap can ever serve (the host then fails that hostcall instead of the VM
+ * trapping on the allocator's error).
+ */
 export function hostMalloc(size: usize): usize {
   if (size == 0) return 0;
+  const p = arenaAlloc(size);
+  if (p != 0) return p;
+  if (size > HOST_ALLOC_MAX) return 0;
   return heap.alloc(size);
 }
 
-/** Frees memory the host allocated with `hostMalloc`; 0 is ignored. */
+/** Frees memory allocated with `hostMalloc` (arena or heap); 0 is ignored. */
 export function hostFree(ptr: usize): void {
-  if (ptr != 0) heap.free(ptr);
+  if (ptr == 0 || arenaFree(ptr)) return;
+  heap.free(ptr);
 }

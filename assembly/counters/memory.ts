@@ -34,6 +34,8 @@ export class MemoryCounters extends CounterStore {
   writes: i32 = 0;
   /** compareAndSwap calls made outside a hook (the index passed to the hook). */
   outerWrites: i32 = 0;
+  /** read calls so far. */
+  reads: i32 = 0;
   /** compareAndSwap calls that returned CasMismatch. */
   mismatches: i32 = 0;
   hook: WriteHook | null = null;
@@ -43,6 +45,7 @@ export class MemoryCounters extends CounterStore {
   writeFailure: i32 = WasmResult.Ok;
 
   read(key: ArrayBuffer, out: StoredRead): i32 {
+    this.reads++;
     out.value = new ArrayBuffer(0);
     out.cas = 0;
     if (this.readFailure != WasmResult.Ok) return this.readFailure;

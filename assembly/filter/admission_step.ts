@@ -36,7 +36,13 @@ export function startAdmission(x: Exchange, inputTokens: i64, requested: i64, ou
   x.inputEstimate = inputTokens < 0 ? 0 : inputTokens;
   x.estimate = reservationFor(x.inputEstimate, requested, outputs, admission);
   x.phase = Phase.Admitting;
-  const d = policy.limiter.admit(x.selection.specs, nowMillis(), admission.mode, x.estimate, x.inputEstimate);
+  const check = x.check;
+  x.check = null;
+  const limiter = policy.limiter;
+  const specs = x.selection.specs;
+  const d = check !== null
+    ? limiter.admitAfterCheck(check, specs, nowMillis(), admission.mode, x.estimate, x.inputEstimate)
+    : limiter.admit(specs, nowMillis(), admission.mode, x.estimate, x.inputEstimate);
   const pending = d.pending;
   if (d.status == LimitStatus.Pending && pending !== null) pending.waiter = new ResumeStream(x);
   return completeAdmission(x, d);

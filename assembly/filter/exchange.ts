@@ -62,6 +62,11 @@ export class Exchange {
   /** The response body kept for the cost expression's `responseBodyJSON` (bounded); null when it uses none. */
   responseCapture: BodyCapture | null = null;
   decision: Decision | null = null;
+  /**
+   * The local limiter's check at the request headers, while admission waits for the body:
+   * admission starts from the counters it found (null: none, or already used).
+   */
+  check: Decision | null = null;
   /** Tokens the settlement charged (-1 until settled). */
   charged: i64 = -1;
   /** The request body may be rewritten (stream_options); content-length was dropped. */
@@ -88,6 +93,7 @@ export class Exchange {
     this.reader = null;
     this.responseCapture = null;
     this.costRequestValues = null;
+    this.check = null;
     giveSelection(this.selection);
   }
 

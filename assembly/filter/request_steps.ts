@@ -96,6 +96,7 @@ export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
       rejectRequest(x, check);
       return StepResult.Stop;
     }
+    x.check = check;
   }
   // Kept before it may be removed: a body over the bound is estimated from it.
   x.declaredBodyBytes = parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));

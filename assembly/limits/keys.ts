@@ -15,6 +15,8 @@
 // key.
 import { grownTo } from "../json/byte_writer";
 
+const OVERFLOW_TAIL = String.UTF8.encode("overflow");
+
 /** Byte separating the parts of a key. */
 export const KEY_SEPARATOR: u8 = 0x7c; // '|'
 
@@ -47,6 +49,54 @@ export class CounterKeyBuilder {
 
   /** The key of counter (limitName, rateIndex, values). Null elements count as "". Never traps. */
   build(limitName: string, rateIndex: i32, values: string[]): ArrayBuffer {
+    this.compose(limitName, rateIndex, values);
+    return this.take();
+  }
+
+  /**
+   * Writes the key of counter (limitName, rateIndex, values) into the scratch buffer
+   * without copying it out: it is at `composedPtr()`, `composedLength()` bytes long, until
+   * the next call; `take()` copies it. Allocates nothing once the buffer has grown.
+   */
+  compose(limitName: string, rateIndex: i32, values: string[]): void {
+    this.head(limitName, rateIndex);
+    const n = changetype<usize>(values) == 0 ? 0 : values.length;
+    for (let i = 0; i < n; i++) {
+      this.byte(KEY_SEPARATOR);
+      this.part(unchecked(values[i]));
+    }
+  }
+
+  /** Where the key last composed starts (valid until the next call). */
+  composedPtr(): usize { return changetype<usize>(this.buf); }
+  /** The length of the key last composed. */
+  composedLength(): i32 { return this.len; }
+  /** A copy of the key last composed. */
+  take(): ArrayBuffer { return this.buf.slice(0, this.len); }
+
+  /**
+   * The key of (limitName, rateIndex) with no values followed by `|#` and the decimal
+   * `slot`, or by `|#overflow` when `overflow`: the slot keys of limits/slots.ts, written
+   * in one pass. Allocates only the returned key.
+   */
+  buildSlot(limitName: string, rateIndex: i32, slot: i32, overflow: bool = false): ArrayBuffer {
+    this.head(limitName, rateIndex);
+    this.byte(KEY_SEPARATOR);
+    this.byte(0x23); // '#'
+    if (!overflow) {
+      this.decimal(<i64>slot);
+    } else {
+      const tail = OVERFLOW_TAIL;
+      const n = tail.byteLength;
+      this.ensure(n);
+      memory.copy(changetype<usize>(this.buf) + <usize>this.len, changetype<usize>(tail), <usize>n);
+      this.len += n;
+    }
+    return this.buf.slice(0, this.len);
+  }
+
+  /** Starts a key in the scratch buffer: prefix, part(limitName), '|', decimal(rateIndex). */
+  private head(limitName: string, rateIndex: i32): void {
     this.len = 0;
     const pre = this.prefix;
     this.ensure(pre.byteLength);
@@ -55,12 +105,6 @@ export class CounterKeyBuilder {
     this.part(limitName);
     this.byte(KEY_SEPARATOR);
     this.decimal(<i64>rateIndex);
-    const n = changetype<usize>(values) == 0 ? 0 : values.length;
-    for (let i = 0; i < n; i++) {
-      this.byte(KEY_SEPARATOR);
-      this.part(unchecked(values[i]));
-    }
-    return this.buf.slice(0, this.len);
   }
 
   /**

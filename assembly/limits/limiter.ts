@@ -94,6 +94,16 @@ export abstract class Limiter {
   abstract admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64, mustFit: i64 = 0): Decision;
 
   /**
+   * `admit`, for a request this limiter already answered a Check for with `check`, over the
+   * same `specs`: a backend may start from what the check found (where each counter lives)
+   * instead of looking again. The answer is the one `admit` would give. `check` is the
+   * request's to give: its handles may be reused by the returned Decision.
+   */
+  admitAfterCheck(check: Decision, specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64, mustFit: i64 = 0): Decision {
+    return this.admit(specs, nowMs, mode, estimate, mustFit);
+  }
+
+  /**
    * Replaces each handle's reservation by its real cost: `costs[i]` tokens for
    * `handles[i]` (missing entries cost 0, negative count as 0), charged to the window
    * containing `nowMs`. Handles already done are skipped. Returns the first non-Ok

@@ -13,7 +13,7 @@ import { ceilSeconds, nonNegative, satAdd, satSub } from "./saturate";
 import { safeWindow, windowEnd, windowStart } from "./window";
 import { CounterStore, StoredRead, WasmResult } from "../counters/store";
 import { CounterState, decodeCounter, encodeCounterOf, identityIs, VALUE_SIZE } from "../counters/value";
-import { DEFAULT_MAX_COUNTERS, PROBE_SLOTS, SlotKeys, homeSlot } from "./slots";
+import { DEFAULT_MAX_COUNTERS, PROBE_SLOTS, SlotHints, SlotKeys, homeSlot } from "./slots";
 import { SettlementQueue } from "./settlements";
 import { AlertSink, reportCrossings } from "./alerts";
 
@@ -26,10 +26,34 @@ const STEP_REJECTED: i32 = 1;
 const STEP_CONFLICT: i32 = 2;
 const STEP_STORE_ERROR: i32 = 3;
 
+/**
+ * A counter as a check read it (see `admitAfterCheck`): the value and its cas, kept for
+ * the admission that follows in the same request. Reused from one request to the next.
+ */
+class CheckedRead {
+  /** The key read: the handle's own key object (null: nothing kept). */
+  key: ArrayBuffer | null = null;
+  value: ArrayBuffer = new ArrayBuffer(0);
+  cas: u32 = 0;
+  /** Set when a value was judged since the step began (the key is set once the step ends). */
+  judged: bool = false;
+
+  /** Copies the value and cas just read (no allocation once a value of that size was kept). */
+  keep(read: StoredRead): void {
+    const n = read.value.byteLength;
+    if (this.value.byteLength != n) this.value = new ArrayBuffer(n);
+    memory.copy(changetype<usize>(this.value), changetype<usize>(read.value), <usize>n);
+    this.cas = read.cas;
+    this.judged = true;
+  }
+}
+
 /** Limiter over a CounterStore with compare-and-swap. One per worker VM (root context). */
 export class LocalLimiter extends Limiter {
   private keys: CounterKeyBuilder;
   private slots: SlotKeys;
+  /** Where counters were last found (a hint; every read checks the stored identity). */
+  private hints: SlotHints = new SlotHints();
   /** Slots per rate of a limit (`counters.maxCounters`). */
   private capacity: i32;
   private readBuf: StoredRead = new StoredRead();
@@ -46,6 +70,10 @@ export class LocalLimiter extends Limiter {
   private maxRetries: i32;
   /** Length of a reservation period: a reservation expires after one to two of them. */
   private reservationTtlMs: i64;
+  /** What the last check read of each counter, by spec position (see `admitAfterCheck`). */
+  private checked: Array<CheckedRead> = new Array<CheckedRead>();
+  /** Where `judge` keeps the value it judges during a check; null otherwise. */
+  private keeping: CheckedRead | null = null;
 
   /**
    * `keyPrefix` starts every key (keep it distinct per policy so two filters sharing a
@@ -70,15 +98,38 @@ export class LocalLimiter extends Limiter {
 
   /** See Limiter.admit. Allocates the Decision, one handle and one key per spec. */
   admit(specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64, mustFit: i64 = 0): Decision {
+    return this.admitWith(null, specs, nowMs, mode, estimate, mustFit);
+  }
+
+  /**
+   * See Limiter.admitAfterCheck: each counter the check located is not looked for again
+   * (its handle is reused, with its key). When admitting writes the counter, the write
+   * starts from the value and cas the check read: if another writer came in between, the
+   * compare-and-swap fails and the counter is read again, as after any lost race (and
+   * counted as one). A step that would write nothing decides on a fresh read. Allocates
+   * the Decision only.
+   */
+  admitAfterCheck(check: Decision, specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64, mustFit: i64 = 0): Decision {
+    return this.admitWith(check, specs, nowMs, mode, estimate, mustFit);
+  }
+
+  private admitWith(check: Decision | null, specs: CounterSpec[], nowMs: i64, mode: AdmissionMode, estimate: i64, mustFit: i64): Decision {
     const d = new Decision();
     if (changetype<usize>(specs) == 0) return d;
+    // The check's handles line up with the specs only when it had one per spec.
+    const prior = check !== null && check.handles.length == specs.length ? check.handles : null;
     let rejected = false;
     let failed = false;
     for (let i = 0, n = specs.length; i < n; i++) {
       const spec = unchecked(specs[i]);
       if (changetype<usize>(spec) == 0) continue;
       const w = safeWindow(spec.windowMs);
-      const h = new CounterHandle(this.keys.build(spec.limitName, spec.rateIndex, spec.values), spec.limitName, spec.rateIndex, w);
+      const h = this.handleOf(spec, w, prior === null ? null : unchecked(prior[i]));
+      // A check keeps what it reads of each counter; the admission after it starts from that.
+      const memo = this.checkedAt(i);
+      const recall = check !== null && memo.key === h.key ? memo : null;
+      memo.key = null;
+      memo.judged = false;
       h.windowStart = windowStart(nowMs, w);
       h.limit = spec.limit;
       h.values = spec.values;
@@ -99,7 +150,10 @@ export class LocalLimiter extends Limiter {
       let est: i64 = 0;
       if (mode == AdmissionMode.Reserve) est = nonNegative(spec.estimate >= 0 ? spec.estimate : estimate);
       // A request whose known part alone exceeds the limit could never fit (a soft limit only alerts).
-      const step = mustFit > spec.limit && !spec.soft ? this.refuseOne(h, nowMs) : this.admitOne(h, spec.limit, nowMs, est, spec.soft);
+      this.keeping = check === null && mode == AdmissionMode.Check ? memo : null;
+      const step = mustFit > spec.limit && !spec.soft ? this.refuseOne(h, nowMs) : this.admitOne(h, spec.limit, nowMs, est, spec.soft, recall);
+      this.keeping = null;
+      if (memo.judged) memo.key = h.key;
       h.windowStart = this.view.windowStart;
       h.reservedSince = this.view.reservedSince;
       if (step == STEP_ADMITTED) {
@@ -143,6 +197,37 @@ export class LocalLimiter extends Limiter {
       d.retryAfterSeconds = ceilSeconds(d.resetMs);
     }
     return d;
+  }
+
+  /** The kept read of the counter at spec position `i` (created on first use). */
+  private checkedAt(i: i32): CheckedRead {
+    const all = this.checked;
+    while (all.length <= i) all.push(new CheckedRead());
+    return unchecked(all[i]);
+  }
+
+  /**
+   * A handle for `spec`: `earlier` (a check's handle) when it is one for this very counter
+   * and has nothing to settle, its slot kept and the rest as new; else a new handle.
+   */
+  private handleOf(spec: CounterSpec, w: i64, earlier: CounterHandle | null): CounterHandle {
+    if (earlier !== null && !earlier.done && earlier.reserved == 0 && earlier.values === spec.values
+      && earlier.rateIndex == spec.rateIndex && earlier.windowMs == w && earlier.limitName == spec.limitName) {
+      earlier.reservedSince = 0;
+      earlier.used = -1;
+      return earlier;
+    }
+    const keys = this.keys;
+    keys.compose(spec.limitName, spec.rateIndex, spec.values);
+    const hints = this.hints;
+    if (hints.find(keys.composedPtr(), keys.composedLength())) {
+      // Found before: read at that slot first (readCurrent looks again if it moved).
+      const h = new CounterHandle(changetype<ArrayBuffer>(hints.identity), spec.limitName, spec.rateIndex, w);
+      h.key = changetype<ArrayBuffer>(hints.slot);
+      h.located = true;
+      return h;
+    }
+    return new CounterHandle(keys.take(), spec.limitName, spec.rateIndex, w);
   }
 
   /** See Limiter.settle. */
@@ -209,15 +294,22 @@ export class LocalLimiter extends Limiter {
    * (a `soft` counter always), adding `est` to `reserved` with compare-and-swap. A zero
    * estimate writes nothing.
    */
-  private admitOne(h: CounterHandle, limit: i64, nowMs: i64, est: i64, soft: bool): i32 {
+  private admitOne(h: CounterHandle, limit: i64, nowMs: i64, est: i64, soft: bool, recall: CheckedRead | null = null): i32 {
+    // From the check's read first (`recall`), trusted only by a write that its cas admits.
+    let recalled = recall !== null;
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      if (this.readCurrent(h, nowMs, h.windowMs, true) != LimitStatus.Ok) return STEP_STORE_ERROR;
+      if (recalled) this.recall(changetype<CheckedRead>(recall), nowMs, h.windowMs);
+      else if (this.readCurrent(h, nowMs, h.windowMs, true) != LimitStatus.Ok) return STEP_STORE_ERROR;
       const v = this.view;
       const rejected = !soft && satAdd(v.used, v.totalReserved()) >= limit;
       const reserve = !rejected && est > 0;
       // A counter taken over from another window length is written in its new form even
       // when nothing is reserved, so that what it carried is carried into one window only.
-      if (!reserve && !this.migrated) return rejected ? STEP_REJECTED : STEP_ADMITTED;
+      if (!reserve && !this.migrated) {
+        // Nothing to write, so nothing to confirm the check's read: decide on a fresh one.
+        if (recalled) { recalled = false; attempt--; continue; }
+        return rejected ? STEP_REJECTED : STEP_ADMITTED;
+      }
       this.next.set(v.windowStart, v.windowMs, v.used, reserve ? satAdd(v.reserved, est) : v.reserved, v.reservedSince, v.reservedPrev);
       const s = this.write(h);
       if (s == WasmResult.Ok) {
@@ -225,6 +317,8 @@ export class LocalLimiter extends Limiter {
         return rejected ? STEP_REJECTED : STEP_ADMITTED;
       }
       if (s != WasmResult.CasMismatch) return STEP_STORE_ERROR;
+      // Another writer moved the counter since the check: a lost race like any other.
+      recalled = false;
     }
     this.stats.record(LimiterEvent.RetriesExhausted);
     return STEP_CONFLICT;
@@ -290,6 +384,13 @@ export class LocalLimiter extends Limiter {
     return this.locate(h, nowMs, w, adopt);
   }
 
+  /** Sets `view` from the check's read `m` (value and cas), judged at `nowMs` as `readCurrent` would. */
+  private recall(m: CheckedRead, nowMs: i64, w: i64): void {
+    this.readBuf.value = m.value;
+    this.readBuf.cas = m.cas;
+    this.judge(nowMs, w, true);
+  }
+
   /** Reads the overflow counter `h` was sent to (it keeps it for the rest of the request). */
   private readOverflow(h: CounterHandle, nowMs: i64, w: i64, adopt: bool): i32 {
     const st = this.store.read(h.key, this.readBuf);
@@ -335,6 +436,7 @@ export class LocalLimiter extends Limiter {
       if (identityIs(this.readBuf.value, h.identity)) {
         h.key = key;
         h.located = true;
+        this.hints.remember(h.identity, key);
         return this.judge(nowMs, w, adopt);
       }
       if (freeKey === null && this.ended(this.readBuf.value, nowMs)) {
@@ -405,6 +507,8 @@ export class LocalLimiter extends Limiter {
     this.view.set(cur, w, 0, 0, period);
     this.migrated = false;
     this.found = true;
+    const keeping = this.keeping;
+    if (keeping !== null) keeping.keep(this.readBuf);
     const s = this.stored;
     if (!decodeCounter(this.readBuf.value, s)) {
       this.stats.record(LimiterEvent.CorruptValue);
@@ -441,8 +545,15 @@ export class LocalLimiter extends Limiter {
     this.scratch = value;
     // A key read missing is created without overwriting one another worker created since.
     const s = this.found ? this.store.compareAndSwap(h.key, value, this.readBuf.cas) : this.store.createIfAbsent(h.key, value);
-    if (s == WasmResult.CasMismatch) this.stats.record(LimiterEvent.CasConflict);
-    else if (s != WasmResult.Ok) this.stats.record(LimiterEvent.StoreError);
+    if (s == WasmResult.CasMismatch) {
+      this.stats.record(LimiterEvent.CasConflict);
+    } else if (s != WasmResult.Ok) {
+      this.stats.record(LimiterEvent.StoreError);
+    } else {
+      // The value kept for a later admission is no longer the counter's.
+      const keeping = this.keeping;
+      if (keeping !== null) keeping.judged = false;
+    }
     return s;
   }
 

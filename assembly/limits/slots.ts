@@ -47,8 +47,6 @@ export function homeSlot(identity: ArrayBuffer, capacity: i32): i32 {
   return <i32>(h % <u64>c);
 }
 
-const NO_VALUES: string[] = [];
-
 /** Builds slot and overflow keys. Allocates the returned key. */
 export class SlotKeys {
   private keys: CounterKeyBuilder;
@@ -59,20 +57,59 @@ export class SlotKeys {
 
   /** The key of slot `slot` of rate `rateIndex` of limit `limitName`. */
   slot(limitName: string, rateIndex: i32, slot: i32): ArrayBuffer {
-    return this.withSuffix(limitName, rateIndex, "|#" + slot.toString());
+    return this.keys.buildSlot(limitName, rateIndex, slot);
   }
 
   /** The key of the overflow counter of rate `rateIndex` of limit `limitName`. */
   overflow(limitName: string, rateIndex: i32): ArrayBuffer {
-    return this.withSuffix(limitName, rateIndex, "|#overflow");
+    return this.keys.buildSlot(limitName, rateIndex, 0, true);
+  }
+}
+
+/** Entries of a limiter's SlotHints (a power of two). */
+// @ts-ignore: decorator
+@inline export const SLOT_HINT_ENTRIES: i32 = 64;
+
+/**
+ * Where counters were last found, by identity key, so that a caller's next request reads
+ * its counter's slot at once instead of building its home slot's key and probing. Only a
+ * hint: every read of a slot checks the identity stored in it, and a miss looks for the
+ * counter again. Direct-mapped by a hash of the identity key; a collision replaces the
+ * older entry. Bounded: SLOT_HINT_ENTRIES keys of each kind.
+ */
+export class SlotHints {
+  private identities: StaticArray<ArrayBuffer | null> = new StaticArray<ArrayBuffer | null>(SLOT_HINT_ENTRIES);
+  private slots: StaticArray<ArrayBuffer | null> = new StaticArray<ArrayBuffer | null>(SLOT_HINT_ENTRIES);
+  /** The identity key of the last `find` that hit. */
+  identity: ArrayBuffer | null = null;
+  /** Its slot key. */
+  slot: ArrayBuffer | null = null;
+
+  /**
+   * Whether the identity key with bytes [ptr, ptr + len) has a known slot; then `identity`
+   * (equal bytes, shared) and `slot` are set. Allocates nothing.
+   */
+  find(ptr: usize, len: i32): bool {
+    const i = entryOf(ptr, len);
+    const id = unchecked(this.identities[i]);
+    if (id === null || id.byteLength != len || memory.compare(changetype<usize>(id), ptr, <usize>len) != 0) return false;
+    this.identity = id;
+    this.slot = unchecked(this.slots[i]);
+    return true;
   }
 
-  private withSuffix(limitName: string, rateIndex: i32, suffix: string): ArrayBuffer {
-    const base = this.keys.build(limitName, rateIndex, NO_VALUES);
-    const tail = String.UTF8.encode(suffix);
-    const out = new ArrayBuffer(base.byteLength + tail.byteLength);
-    memory.copy(changetype<usize>(out), changetype<usize>(base), <usize>base.byteLength);
-    memory.copy(changetype<usize>(out) + <usize>base.byteLength, changetype<usize>(tail), <usize>tail.byteLength);
-    return out;
+  /** Records that the counter of identity key `identity` lives at `slot`. */
+  remember(identity: ArrayBuffer, slot: ArrayBuffer): void {
+    const i = entryOf(changetype<usize>(identity), identity.byteLength);
+    unchecked(this.identities[i] = identity);
+    unchecked(this.slots[i] = slot);
   }
+}
+
+/** The entry of the key [ptr, ptr + len): FNV-1a 32 of its bytes, masked. */
+function entryOf(ptr: usize, len: i32): i32 {
+  let h: u32 = 0x811c9dc5;
+  for (let i = 0; i < len; i++) h = (h ^ <u32>load<u8>(ptr + <usize>i)) * 0x01000193;
+  h ^= h >> 15;
+  return <i32>(h & <u32>(SLOT_HINT_ENTRIES - 1));
 }
