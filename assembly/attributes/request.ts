@@ -11,7 +11,7 @@
 // Anything else (including deeper names such as "auth.identity.userid") is null, so
 // the evaluator falls back to a shorter prefix and walks the returned map.
 
-import { AttributeResolver } from "../cel/resolver";
+import { AttributeResolver, TextView, TEXT_ASCII, TEXT_ABSENT, TEXT_UNAVAILABLE } from "../cel/resolver";
 import { Value, MapValue, Kind } from "../cel/value";
 import { AttributeSource } from "./source";
 import { findAttribute, catalogNames, AttributeSpec } from "./catalog";
@@ -50,6 +50,15 @@ export class AttributeOptions {
 
 // The credential header's bytes while the identity is looked up (one request at a time).
 const CREDENTIAL = new BorrowedBytes();
+// A string attribute's bytes while they are copied into a resolver's text buffer.
+const TEXT_BYTES = new BorrowedBytes();
+
+/** Bytes of attributes read as text kept per request before the buffer is given back. */
+// @ts-ignore: decorator
+@inline const TEXT_BUFFER_KEPT: i32 = 4096;
+/** Catalog lookups remembered by name (a policy names few attributes). */
+// @ts-ignore: decorator
+@inline const SPEC_MEMO_SIZE: i32 = 16;
 
 /** The identity carried by `token`: its claims, enriched. */
 function tokenIdentity(token: string, o: IdentityOptions): IdentityResult {
@@ -87,6 +96,17 @@ const METADATA_PRESENT: i32 = 1;
 const METADATA_ABSENT: i32 = 2;
 const METADATA_MALFORMED: i32 = 3;
 
+/** Whether `name` is `request.auth` or a name under it (an alias of `auth...`). */
+function isRequestAuthName(name: string): bool {
+  return name.startsWith("request.auth") && (name.length == 12 || name.charCodeAt(12) == 46);
+}
+
+/** Whether `lookup` answers `name` before looking at the Envoy catalog. */
+function answeredOutsideCatalog(name: string): bool {
+  return isRequestAuthName(name) || name == "auth.identity" || name == "auth" || name == "request.headers" ||
+    name.startsWith(REQUEST_BODY_JSON_PREFIX) || name == "metadata" || name == "filter_state" || name.startsWith("filter_state.");
+}
+
 export class RequestAttributes extends AttributeResolver {
   private names: Array<string> = new Array<string>();
   private values: Array<Value | null> = new Array<Value | null>();
@@ -102,6 +122,18 @@ export class RequestAttributes extends AttributeResolver {
   private bodyLen: usize = 0;
   /** An expression read the request body, which could not be read (too large, not JSON). */
   unreadableBodyRead: bool = false;
+  // String attributes read as bytes (`text`): name, start in `textBuffer` (-1: absent),
+  // length, and whether every byte is ASCII. The buffer is reused from request to request.
+  private textNames: Array<string> = new Array<string>();
+  private textStarts: Array<i32> = new Array<i32>();
+  private textLengths: Array<i32> = new Array<i32>();
+  private textAscii: Array<bool> = new Array<bool>();
+  private textBuffer: ArrayBuffer = new ArrayBuffer(256);
+  private textUsed: i32 = 0;
+  // Catalog answers by name, kept across requests: the names are the policy's.
+  private memoNames: Array<string> = new Array<string>();
+  private memoSpecs: Array<AttributeSpec | null> = new Array<AttributeSpec | null>();
+  private units: i32 = 0;
 
   /** `source`: the proxy (HostAttributeSource) or a table in tests. Allocates nothing else. */
   constructor(public source: AttributeSource, public options: AttributeOptions) {
@@ -124,7 +156,112 @@ export class RequestAttributes extends AttributeResolver {
     this.bodyPtr = 0;
     this.bodyLen = 0;
     this.unreadableBodyRead = false;
+    this.textNames.length = 0;
+    this.textStarts.length = 0;
+    this.textLengths.length = 0;
+    this.textAscii.length = 0;
+    this.textUsed = 0;
+    // A request with a huge attribute does not keep its buffer for every later one.
+    if (this.textBuffer.byteLength > TEXT_BUFFER_KEPT) this.textBuffer = new ArrayBuffer(256);
+    this.units = 0;
     return this;
+  }
+
+  /** Values made for this request (one per attribute resolved, more for maps). */
+  allocationUnits(): i32 {
+    return this.units;
+  }
+
+  /**
+   * A string attribute of the Envoy catalog as its bytes when they are all ASCII (see
+   * AttributeResolver.text): read once per request into a reused buffer, and answered from
+   * there by `resolve` too, so that either way costs one hostcall. Allocates nothing once
+   * the buffer has grown to the request's attributes.
+   */
+  text(name: string, out: TextView): i32 {
+    const names = this.textNames;
+    for (let i = 0, n = names.length; i < n; i++) {
+      if (unchecked(names[i]) == name) return this.textAt(i, out);
+    }
+    // Resolved as a value already (by an expression that needed one): that value answers.
+    const resolved = this.names;
+    for (let i = 0, n = resolved.length; i < n; i++) {
+      if (unchecked(resolved[i]) == name) return TEXT_UNAVAILABLE;
+    }
+    const spec = this.stringSpec(name);
+    if (spec === null) return TEXT_UNAVAILABLE;
+    const raw = TEXT_BYTES;
+    let start = -1, len = 0;
+    let ascii = true;
+    if (this.source.attributeBytes(spec, raw)) {
+      len = <i32>raw.size;
+      start = this.textUsed;
+      if (start + len > this.textBuffer.byteLength) this.growText(start + len);
+      const dst = changetype<usize>(this.textBuffer) + <usize>start;
+      memory.copy(dst, raw.ptr, raw.size);
+      raw.release();
+      this.textUsed = start + len;
+      for (let i = 0; i < len; i++) {
+        if (load<u8>(dst + <usize>i) >= 0x80) { ascii = false; break; }
+      }
+    }
+    this.textNames.push(name);
+    this.textStarts.push(start);
+    this.textLengths.push(len);
+    this.textAscii.push(ascii);
+    return this.textAt(this.textNames.length - 1, out);
+  }
+
+  private textAt(i: i32, out: TextView): i32 {
+    const start = unchecked(this.textStarts[i]);
+    if (start < 0) return TEXT_ABSENT;
+    if (!unchecked(this.textAscii[i])) return TEXT_UNAVAILABLE;
+    out.ptr = changetype<usize>(this.textBuffer) + <usize>start;
+    out.len = unchecked(this.textLengths[i]);
+    return TEXT_ASCII;
+  }
+
+  private growText(needed: i32): void {
+    let size = this.textBuffer.byteLength << 1;
+    while (size < needed) size <<= 1;
+    const bigger = new ArrayBuffer(size);
+    memory.copy(changetype<usize>(bigger), changetype<usize>(this.textBuffer), <usize>this.textUsed);
+    this.textBuffer = bigger;
+    this.units++;
+  }
+
+  /** The value of a name `text` read, as `lookup` would make it; false when `text` did not read it. */
+  private textValue(name: string): bool {
+    const names = this.textNames;
+    for (let i = 0, n = names.length; i < n; i++) {
+      if (unchecked(names[i]) != name) continue;
+      const start = unchecked(this.textStarts[i]);
+      const len = unchecked(this.textLengths[i]);
+      // Decoded as the host's copy is (abi/memory.ts takeResultString): "" when empty.
+      this.textFound = start < 0 ? null
+        : Value.string(len == 0 ? "" : String.UTF8.decodeUnsafe(changetype<usize>(this.textBuffer) + <usize>start, <usize>len));
+      return true;
+    }
+    return false;
+  }
+  private textFound: Value | null = null;
+
+  /** The catalog entry of `name` when `lookup` would read it as a string attribute; else null. */
+  private stringSpec(name: string): AttributeSpec | null {
+    const memo = this.memoNames;
+    for (let i = 0, n = memo.length; i < n; i++) {
+      if (unchecked(memo[i]) == name) return unchecked(this.memoSpecs[i]);
+    }
+    let spec: AttributeSpec | null = null;
+    if (!answeredOutsideCatalog(name)) {
+      const found = findAttribute(name);
+      if (found !== null && found.encoding == Encoding.String) spec = found;
+    }
+    if (memo.length < SPEC_MEMO_SIZE) {
+      memo.push(name);
+      this.memoSpecs.push(spec);
+    }
+    return spec;
   }
 
   /**
@@ -148,7 +285,9 @@ export class RequestAttributes extends AttributeResolver {
     for (let i = 0, n = names.length; i < n; i++) {
       if (unchecked(names[i]) == name) return unchecked(this.values[i]);
     }
-    const value = this.lookup(name);
+    const value = this.textValue(name) ? this.textFound : this.lookup(name);
+    this.textFound = null;
+    this.units++;
     this.names.push(name);
     this.values.push(value);
     return value;
@@ -161,6 +300,8 @@ export class RequestAttributes extends AttributeResolver {
   identity(): Value | null {
     if (this.identityLooked) return this.identityValue;
     this.identityLooked = true;
+    // The credential's claims, when not cached, and the identity's result.
+    this.units += 4;
     const found = this.findIdentity();
     this.identityValue = found.identity;
     this.identityFailure = found.failure;
@@ -176,7 +317,7 @@ export class RequestAttributes extends AttributeResolver {
   private lookup(name: string): Value | null {
     // "request.auth..." is "auth...": Kuadrant policies use both spellings. Deeper names
     // are null under either spelling (the evaluator walks the identity map instead).
-    if (name.startsWith("request.auth") && (name.length == 12 || name.charCodeAt(12) == 46)) {
+    if (isRequestAuthName(name)) {
       if (name.length == 12) return this.resolve("auth");
       return name == "request.auth.identity" ? this.resolve("auth.identity") : null;
     }
@@ -187,7 +328,11 @@ export class RequestAttributes extends AttributeResolver {
       if (id !== null) auth.setString("identity", id);
       return Value.map(auth);
     }
-    if (name == "request.headers") return headerMapValue(this.source.requestHeaders());
+    if (name == "request.headers") {
+      const headers = this.source.requestHeaders();
+      this.units += headers.length;
+      return headerMapValue(headers);
+    }
     if (name.startsWith(REQUEST_BODY_JSON_PREFIX)) {
       if (this.bodyState == BodyJsonState.TooLarge || this.bodyState == BodyJsonState.NotJson) this.unreadableBodyRead = true;
       return bodyJsonValue(this.bodyState, this.bodyPtr, this.bodyLen, name.substring(REQUEST_BODY_JSON_PREFIX.length), "the request body");

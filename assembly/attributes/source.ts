@@ -24,6 +24,23 @@ export abstract class AttributeSource {
     return bytes === null ? null : String.UTF8.decode(bytes);
   }
 
+  /**
+   * The bytes of the catalog attribute `spec` in `out` (release it when done); false when
+   * absent. The same answer as `attribute(spec)`, which a host may give without a copy.
+   */
+  attributeBytes(spec: AttributeSpec, out: BorrowedBytes): bool {
+    out.release();
+    const bytes = this.attribute(spec);
+    if (bytes === null) return false;
+    const size = <usize>bytes.byteLength;
+    if (size > 0) {
+      out.ptr = heap.alloc(size);
+      memory.copy(out.ptr, changetype<usize>(bytes), size);
+      out.size = size;
+    }
+    return true;
+  }
+
   /** First value of the request header `name` (lower-case), or null when absent. */
   abstract requestHeader(name: string): string | null;
 

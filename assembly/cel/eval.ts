@@ -6,6 +6,7 @@
 import { Value, Kind, MapValue } from "./value";
 import { Node, Op, kid, strAt, i32At } from "./plan";
 import { EvalContext } from "./context";
+import { TextView, TEXT_UNAVAILABLE, TEXT_ABSENT } from "./resolver";
 import { Macro } from "./ast";
 import {
   addValues, subValues, mulValues, divValues, modValues, negValue, notValue, relValues,
@@ -41,6 +42,7 @@ export function evalNode(n: Node, ctx: EvalContext): Value {
       // other kinds are never equal to a string
       return Value.bool(n.op == Op.NeStr);
     }
+    case Op.EqText: case Op.NeText: return evalText(n, ctx);
     case Op.And: return evalAnd(n, ctx);
     case Op.Or: return evalOr(n, ctx);
     case Op.Not: return notValue(evalNode(kid(n, 0), ctx));
@@ -127,6 +129,29 @@ function splitContains(s: string, sep: string, k: string): bool {
     start = j + sep.length;
   }
   return false;
+}
+
+// The bytes of the attribute EqText/NeText compares, reused by every evaluation.
+const TEXT = new TextView();
+
+// `attr == "k"` / `attr != "k"` on the attribute's ASCII bytes: each byte is the code unit
+// the decoded string would hold, so comparing units to bytes is the string comparison.
+function evalText(n: Node, ctx: EvalContext): Value {
+  const cmp = kid(n, 0);
+  if (n.ncand != 1) return evalNode(cmp, ctx);
+  const r = ctx.resolver.text(strAt(n.names, 0), TEXT);
+  if (r == TEXT_UNAVAILABLE) return evalNode(cmp, ctx);
+  if (r == TEXT_ABSENT) return evalNode(cmp, ctx);
+  const k = n.value.str;
+  const len = TEXT.len;
+  let equal = len == k.length;
+  if (equal) {
+    const kp = changetype<usize>(k), bp = TEXT.ptr;
+    for (let i = 0; i < len; i++) {
+      if (<u32>load<u16>(kp + (<usize>i << 1)) != <u32>load<u8>(bp + <usize>i)) { equal = false; break; }
+    }
+  }
+  return Value.bool(equal == (n.op == Op.EqText));
 }
 
 function evalAttr(n: Node, ctx: EvalContext): Value {

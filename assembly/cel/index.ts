@@ -21,7 +21,7 @@ import { resetBudget } from "./budget";
 export { Program } from "./plan";
 export { CompileOptions } from "./planner";
 export { Value, Kind, MapValue } from "./value";
-export { AttributeResolver, MapResolver } from "./resolver";
+export { AttributeResolver, MapResolver, TextView, TEXT_ASCII, TEXT_ABSENT, TEXT_UNAVAILABLE } from "./resolver";
 
 export class CompileResult {
   program: Program | null = null;

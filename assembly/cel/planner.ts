@@ -78,6 +78,7 @@ export class Planner {
     const root = this.plan(e);
     seal(root);
     const p = new Program(root, source);
+    p.allocationFree = root.op == Op.Const || root.op == Op.EqText || root.op == Op.NeText;
     p.varCount = this.varCount;
     p.attrNames = this.attrNames;
     p.requestPointers = this.requestPointers;
@@ -364,7 +365,7 @@ export class Planner {
         const s = new Node(op == Op.Eq ? Op.EqStr : Op.NeStr, e.pos);
         s.value = constSide.value;
         s.args = [other];
-        return s;
+        return textComparison(s, other);
       }
     }
     return n;
@@ -412,6 +413,21 @@ export class Planner {
     const v = evalNode(n, this.foldContext);
     return Node.constant(v, n.pos);
   }
+}
+
+// `cmp` (EqStr/NeStr over `operand`) as EqText/NeText when `operand` is one attribute read
+// whole (one candidate name, no field selected after it): the evaluator may then compare
+// the attribute's bytes in place, and falls back to `cmp` when the resolver cannot.
+function textComparison(cmp: Node, operand: Node): Node {
+  if (operand.op != Op.Attr || operand.names.length != 1 || operand.slots.length != 1 ||
+      operand.covers.length != 1 || unchecked(operand.covers[0]) != operand.parts.length) return cmp;
+  const n = new Node(cmp.op == Op.EqStr ? Op.EqText : Op.NeText, cmp.pos);
+  n.value = cmp.value;
+  n.names = operand.names;
+  n.slots = operand.slots;
+  n.covers = operand.covers;
+  n.args = [cmp];
+  return n;
 }
 
 // SplitHas for `range` when it is `s.split("non-empty constant")`, else null.

@@ -16,7 +16,7 @@ import { refusesUnidentified, refusesInvalidCredential } from "../limits/admissi
 import { unidentifiedResponseFor, invalidCredentialResponse, errorFormatFor } from "../limits/limited_response";
 import { IdentityFailure, identityFailureName } from "../attributes";
 import { Exchange, Phase } from "./exchange";
-import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
+import { noteWork, LIMITED_REQUEST_UNITS, BODY_SELECTION_UNITS } from "./collector";
 import { StepResult, sendReply } from "./admission_step";
 import {
   selectStep, requestHeadersStep, requestBodyStep, requestTrailersStep, isHeadRequest, awaitBodyForSelection, selectOnBodyStep, PendingBody,
@@ -36,14 +36,23 @@ export class TokenLimitStream extends HttpContext {
     this.limiterRoot = root;
   }
 
+  /** Serves another stream of the same root: nothing of the last one is kept. */
+  reuse(id: u32): void {
+    super.reuse(id);
+    this.exchange = null;
+    this.pending = null;
+  }
+
   onRequestHeaders(headerCount: u32, endOfStream: bool): i32 {
     const active = this.limiterRoot.active;
     if (active === null) return FilterHeadersStatus.Continue;
     if (active.policy.selectionReadsBody && !endOfStream) {
+      noteWork(BODY_SELECTION_UNITS);
       this.pending = awaitBodyForSelection(active);
       return FilterHeadersStatus.Continue;
     }
     const selection = selectStep(active);
+    noteWork(selection.allocationUnits);
     const config = active.policy.config;
     if (refusesInvalidCredential(selection.invalidCredential, config)) {
       const p = getHeader(HeaderMapType.RequestHeaders, ":path");
@@ -69,6 +78,7 @@ export class TokenLimitStream extends HttpContext {
   onRequestBody(bodySize: u32, endOfStream: bool): i32 {
     const pending = this.pending;
     if (pending !== null) {
+      noteWork(1);
       pending.seen = bodySize;
       const step = bodyStep(bodySize, endOfStream, pending.active.policy.config.admission);
       if (step == BodyStep.Buffer) return FilterDataStatus.StopIterationAndBuffer;
@@ -78,6 +88,7 @@ export class TokenLimitStream extends HttpContext {
     }
     const x = this.exchange;
     if (x === null || x.phase != Phase.ReadingBody) return FilterDataStatus.Continue;
+    noteWork(1);
     const r = requestBodyStep(x, bodySize, endOfStream);
     // A pending answer holds the body for the continue; a local reply drops it.
     if (r == StepResult.Buffer || (r == StepResult.Stop && x.phase == Phase.Admitting)) return FilterDataStatus.StopIterationAndBuffer;
@@ -115,6 +126,8 @@ export class TokenLimitStream extends HttpContext {
   onResponseBody(bodySize: u32, endOfStream: bool): i32 {
     const x = this.exchange;
     if (x !== null && x.phase != Phase.Done) {
+      // A long response is read chunk by chunk: what reading allocates grows with it.
+      noteWork(1);
       responseBodyStep(x, bodySize, endOfStream);
       if (endOfStream) chargeTrailerStep(x);
     }

@@ -1,0 +1,134 @@
+// `attr == "literal"` and `!=` over a string attribute compare the attribute's bytes in
+// place (cel EqText, RequestAttributes.text): the same answers as comparing the decoded
+// string, one property read per request whichever way an expression reads it.
+import { compileWith, evaluate, evaluateBool, CompileOptions, Program, Kind } from "../cel/index";
+import { Op } from "../cel/plan";
+import { RequestAttributes, AttributeOptions, knownAttributeNames } from "../attributes/request";
+import { TableAttributeSource } from "../attributes/table_source";
+
+const OPTIONS = ((): CompileOptions => {
+  const o = new CompileOptions();
+  o.knownNames = knownAttributeNames();
+  o.onlyKnownNames = true;
+  return o;
+})();
+
+function program(source: string): Program {
+  const r = compileWith(source, OPTIONS);
+  expect(r.error).toBe("", source);
+  return r.program!;
+}
+
+function withPathBytes(bytes: ArrayBuffer): RequestAttributes {
+  return new RequestAttributes(new TableAttributeSource().setProperty(["request", "url_path"], bytes), new AttributeOptions());
+}
+
+function withPath(path: string): RequestAttributes {
+  return withPathBytes(String.UTF8.encode(path));
+}
+
+function bytesOf(values: Array<u8>): ArrayBuffer {
+  const b = new ArrayBuffer(values.length);
+  for (let i = 0; i < values.length; i++) store<u8>(changetype<usize>(b) + <usize>i, values[i]);
+  return b;
+}
+
+// The same comparison through the general evaluator: `(x + "") == k` is not planned as EqText.
+function general(op: string, literal: string): Program {
+  return program('request.url_path + "" ' + op + ' "' + literal + '"');
+}
+
+describe("comparing a string attribute with a literal in place", () => {
+  it("is planned as a byte comparison, and only when the attribute is read whole", () => {
+    expect(program('request.url_path == "/v1/chat/completions"').root.op).toBe(Op.EqText);
+    expect(program('"/v1/models" != request.url_path').root.op).toBe(Op.NeText);
+    expect(program('request.url_path == "/a"').allocationFree).toBe(true);
+    expect(program('request.headers["x"] == "a"').root.op).toBe(Op.EqStr);
+    expect(program('request.headers["x"] == "a"').allocationFree).toBe(false);
+  });
+  it("tells equal from unequal paths, prefixes and longer paths included", () => {
+    const eq = program('request.url_path == "/v1/chat/completions"');
+    const ne = program('request.url_path != "/v1/chat/completions"');
+    expect(evaluateBool(eq, withPath("/v1/chat/completions"))).toBe(1);
+    expect(evaluateBool(ne, withPath("/v1/chat/completions"))).toBe(0);
+    expect(evaluateBool(eq, withPath("/v1/models"))).toBe(0);
+    expect(evaluateBool(eq, withPath("/v1/chat/completion"))).toBe(0);
+    expect(evaluateBool(eq, withPath("/v1/chat/completions/"))).toBe(0);
+    expect(evaluateBool(eq, withPath("/v1/chat/Completions"))).toBe(0);
+    expect(evaluateBool(ne, withPath("/v1/models"))).toBe(1);
+    expect(evaluateBool(program('request.url_path == ""'), withPath(""))).toBe(1);
+  });
+  it("is an error when the attribute is absent, as the general comparison is", () => {
+    const a = new RequestAttributes(new TableAttributeSource(), new AttributeOptions());
+    const v = evaluate(program('request.url_path == "/v1"'), a);
+    expect(v.kind).toBe(Kind.Error);
+    expect(v.str).toBe("no such attribute: 'request.url_path'");
+    expect(evaluateBool(program('request.url_path != "/v1"'), a)).toBe(-1);
+  });
+  it("gives the general evaluator's answer for bytes that are not ASCII, valid or not", () => {
+    const cases: Array<ArrayBuffer> = [
+      String.UTF8.encode("/v1/caf\u00e9"), String.UTF8.encode("/\u{1F600}"),
+      bytesOf([0x2F, 0xC0, 0xAF]), bytesOf([0x2F, 0xFF]), bytesOf([0x2F, 0xE2, 0x82]), bytesOf([0xC0, 0xAF]),
+    ];
+    const literals = ["/v1/caf\u00e9", "/\u{1F600}", "//", "/", "/\u20AC", "/", "/\uFFFD"];
+    for (let i = 0; i < cases.length; i++) {
+      for (let j = 0; j < literals.length; j++) {
+        for (let k = 0; k < 2; k++) {
+          const op = k == 0 ? "==" : "!=";
+          const fast = evaluateBool(program('request.url_path ' + op + ' "' + literals[j] + '"'), withPathBytes(cases[i]));
+          const slow = evaluateBool(general(op, literals[j]), withPathBytes(cases[i]));
+          expect(fast).toBe(slow, "case " + i.toString() + " literal " + j.toString() + " " + op);
+        }
+      }
+    }
+  });
+  it("reads the attribute once per request, whether compared in place or as a value", () => {
+    const src = new TableAttributeSource().setString("request.url_path", "/v1/chat/completions");
+    const a = new RequestAttributes(src, new AttributeOptions());
+    expect(evaluateBool(program('request.url_path == "/v1/chat/completions"'), a)).toBe(1);
+    expect(evaluateBool(program('request.url_path != "/v1/models"'), a)).toBe(1);
+    const v = evaluate(program("request.url_path"), a);
+    expect(v.str).toBe("/v1/chat/completions");
+    expect(evaluateBool(program('request.url_path.startsWith("/v1/")'), a)).toBe(1);
+    expect(src.callsFor(["request", "url_path"])).toBe(1);
+    // Read as a value first, then compared: still one read.
+    const src2 = new TableAttributeSource().setString("request.url_path", "/v1/models");
+    const b = new RequestAttributes(src2, new AttributeOptions());
+    expect(evaluate(program("request.url_path"), b).str).toBe("/v1/models");
+    expect(evaluateBool(program('request.url_path == "/v1/models"'), b)).toBe(1);
+    expect(src2.callsFor(["request", "url_path"])).toBe(1);
+  });
+  it("forgets the last request's bytes when reset for the next", () => {
+    const src = new TableAttributeSource().setString("request.url_path", "/v1/chat/completions");
+    const a = new RequestAttributes(src, new AttributeOptions());
+    const eq = program('request.url_path == "/v1/chat/completions"');
+    expect(evaluateBool(eq, a)).toBe(1);
+    src.setString("request.url_path", "/v1/models");
+    a.reset(new AttributeOptions());
+    expect(evaluateBool(eq, a)).toBe(0);
+    expect(evaluate(program("request.url_path"), a).str).toBe("/v1/models");
+    expect(src.callsFor(["request", "url_path"])).toBe(2);
+  });
+  it("keeps every attribute of a request apart, however long", () => {
+    const long = "/" + "x".repeat(5000);
+    const src = new TableAttributeSource().setString("request.url_path", long).setString("request.host", "llm.example")
+      .setString("request.method", "POST");
+    const a = new RequestAttributes(src, new AttributeOptions());
+    expect(evaluateBool(program('request.host == "llm.example"'), a)).toBe(1);
+    expect(evaluateBool(program('request.url_path == "' + long + '"'), a)).toBe(1);
+    expect(evaluateBool(program('request.method == "POST"'), a)).toBe(1);
+    expect(evaluateBool(program('request.host == "llm.example"'), a)).toBe(1);
+    expect(evaluate(program("request.host"), a).str).toBe("llm.example");
+    expect(evaluate(program("request.url_path"), a).str).toBe(long);
+  });
+  it("counts the values a request made, for pacing collections", () => {
+    const src = new TableAttributeSource().setString("request.url_path", "/v1/models").addHeader("x-tenant", "acme");
+    const a = new RequestAttributes(src, new AttributeOptions());
+    evaluateBool(program('request.url_path == "/v1/chat/completions"'), a);
+    expect(a.allocationUnits()).toBe(0);
+    evaluateBool(program('request.headers["x-tenant"] == "acme"'), a);
+    expect(a.allocationUnits()).toBeGreaterThan(0);
+    a.reset(new AttributeOptions());
+    expect(a.allocationUnits()).toBe(0);
+  });
+});
