@@ -56,6 +56,9 @@ const TEXT_BYTES = new BorrowedBytes();
 /** Bytes of attributes read as text kept per request before the buffer is given back. */
 // @ts-ignore: decorator
 @inline const TEXT_BUFFER_KEPT: i32 = 4096;
+/** String attributes a request may read as bytes; more are read as values. */
+// @ts-ignore: decorator
+@inline const TEXT_ENTRIES: i32 = 8;
 /** Catalog lookups remembered by name (a policy names few attributes). */
 // @ts-ignore: decorator
 @inline const SPEC_MEMO_SIZE: i32 = 16;
@@ -122,12 +125,14 @@ export class RequestAttributes extends AttributeResolver {
   private bodyLen: usize = 0;
   /** An expression read the request body, which could not be read (too large, not JSON). */
   unreadableBodyRead: bool = false;
-  // String attributes read as bytes (`text`): name, start in `textBuffer` (-1: absent),
-  // length, and whether every byte is ASCII. The buffer is reused from request to request.
-  private textNames: Array<string> = new Array<string>();
-  private textStarts: Array<i32> = new Array<i32>();
-  private textLengths: Array<i32> = new Array<i32>();
-  private textAscii: Array<bool> = new Array<bool>();
+  // String attributes read as bytes (`text`), up to TEXT_ENTRIES a request: name, start in
+  // `textBuffer` (-1: absent), length, and whether every byte is ASCII (1 or 0). Fixed
+  // tables and a buffer reused from request to request: reading allocates nothing.
+  private textNames: StaticArray<string | null> = new StaticArray<string | null>(TEXT_ENTRIES);
+  private textStarts: StaticArray<i32> = new StaticArray<i32>(TEXT_ENTRIES);
+  private textLengths: StaticArray<i32> = new StaticArray<i32>(TEXT_ENTRIES);
+  private textAscii: StaticArray<bool> = new StaticArray<bool>(TEXT_ENTRIES);
+  private textCount: i32 = 0;
   private textBuffer: ArrayBuffer = new ArrayBuffer(256);
   private textUsed: i32 = 0;
   // Catalog answers by name, kept across requests: the names are the policy's.
@@ -146,8 +151,11 @@ export class RequestAttributes extends AttributeResolver {
    */
   reset(options: AttributeOptions): RequestAttributes {
     this.options = options;
-    this.names.length = 0;
-    this.values.length = 0;
+    // (Emptying an empty array is still a call: most requests resolve no value.)
+    if (this.names.length != 0) {
+      this.names.length = 0;
+      this.values.length = 0;
+    }
     this.identityLooked = false;
     this.identityValue = null;
     this.metadataState = METADATA_UNKNOWN;
@@ -156,10 +164,8 @@ export class RequestAttributes extends AttributeResolver {
     this.bodyPtr = 0;
     this.bodyLen = 0;
     this.unreadableBodyRead = false;
-    this.textNames.length = 0;
-    this.textStarts.length = 0;
-    this.textLengths.length = 0;
-    this.textAscii.length = 0;
+    for (let i = 0, n = this.textCount; i < n; i++) unchecked(this.textNames[i] = null);
+    this.textCount = 0;
     this.textUsed = 0;
     // A request with a huge attribute does not keep its buffer for every later one.
     if (this.textBuffer.byteLength > TEXT_BUFFER_KEPT) this.textBuffer = new ArrayBuffer(256);
@@ -180,9 +186,11 @@ export class RequestAttributes extends AttributeResolver {
    */
   text(name: string, out: TextView): i32 {
     const names = this.textNames;
-    for (let i = 0, n = names.length; i < n; i++) {
-      if (unchecked(names[i]) == name) return this.textAt(i, out);
+    const count = this.textCount;
+    for (let i = 0; i < count; i++) {
+      if (changetype<string>(unchecked(names[i])) == name) return this.textAt(i, out);
     }
+    if (count == TEXT_ENTRIES) return TEXT_UNAVAILABLE;
     // Resolved as a value already (by an expression that needed one): that value answers.
     const resolved = this.names;
     for (let i = 0, n = resolved.length; i < n; i++) {
@@ -205,11 +213,12 @@ export class RequestAttributes extends AttributeResolver {
         if (load<u8>(dst + <usize>i) >= 0x80) { ascii = false; break; }
       }
     }
-    this.textNames.push(name);
-    this.textStarts.push(start);
-    this.textLengths.push(len);
-    this.textAscii.push(ascii);
-    return this.textAt(this.textNames.length - 1, out);
+    unchecked(names[count] = name);
+    unchecked(this.textStarts[count] = start);
+    unchecked(this.textLengths[count] = len);
+    unchecked(this.textAscii[count] = ascii);
+    this.textCount = count + 1;
+    return this.textAt(count, out);
   }
 
   private textAt(i: i32, out: TextView): i32 {
@@ -233,8 +242,8 @@ export class RequestAttributes extends AttributeResolver {
   /** The value of a name `text` read, as `lookup` would make it; false when `text` did not read it. */
   private textValue(name: string): bool {
     const names = this.textNames;
-    for (let i = 0, n = names.length; i < n; i++) {
-      if (unchecked(names[i]) != name) continue;
+    for (let i = 0, n = this.textCount; i < n; i++) {
+      if (changetype<string>(unchecked(names[i])) != name) continue;
       const start = unchecked(this.textStarts[i]);
       const len = unchecked(this.textLengths[i]);
       // Decoded as the host's copy is (abi/memory.ts takeResultString): "" when empty.

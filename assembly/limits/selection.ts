@@ -38,9 +38,10 @@ export class Selection {
 
   /** Empties the selection for another request, keeping the arrays' storage. */
   reset(): void {
-    this.specs.length = 0;
-    this.limitOfSpec.length = 0;
-    this.limitStarts.length = 0;
+    // (Emptying an empty array is still a call: most requests select nothing.)
+    if (this.specs.length != 0) this.specs.length = 0;
+    if (this.limitOfSpec.length != 0) this.limitOfSpec.length = 0;
+    if (this.limitStarts.length != 0) this.limitStarts.length = 0;
     this.expressionErrors = 0;
     this.counterErrors = 0;
     this.counterErrorLimit = "";
