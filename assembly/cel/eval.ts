@@ -6,7 +6,7 @@
 import { Value, Kind, MapValue } from "./value";
 import { Node, Op, kid, strAt, i32At } from "./plan";
 import { EvalContext } from "./context";
-import { TextView, TEXT_UNAVAILABLE, TEXT_ABSENT } from "./resolver";
+import { AttributeResolver, TextView, TEXT_ASCII } from "./resolver";
 import { Macro } from "./ast";
 import {
   addValues, subValues, mulValues, divValues, modValues, negValue, notValue, relValues,
@@ -137,11 +137,16 @@ const TEXT = new TextView();
 // `attr == "k"` / `attr != "k"` on the attribute's ASCII bytes: each byte is the code unit
 // the decoded string would hold, so comparing units to bytes is the string comparison.
 function evalText(n: Node, ctx: EvalContext): Value {
-  const cmp = kid(n, 0);
-  if (n.ncand != 1) return evalNode(cmp, ctx);
-  const r = ctx.resolver.text(strAt(n.names, 0), TEXT);
-  if (r == TEXT_UNAVAILABLE) return evalNode(cmp, ctx);
-  if (r == TEXT_ABSENT) return evalNode(cmp, ctx);
+  const r = compareText(n, ctx.resolver);
+  return r >= 0 ? Value.bool(r == 1) : evalNode(kid(n, 0), ctx);
+}
+
+/**
+ * EqText/NeText `n` on the attribute's bytes: 1 true, 0 false, -1 when the resolver does
+ * not give them (absent, not ASCII, not read this way): the caller evaluates kid 0 then.
+ */
+export function compareText(n: Node, resolver: AttributeResolver): i32 {
+  if (n.ncand != 1 || resolver.text(strAt(n.names, 0), TEXT) != TEXT_ASCII) return -1;
   const k = n.value.str;
   const len = TEXT.len;
   let equal = len == k.length;
@@ -151,7 +156,7 @@ function evalText(n: Node, ctx: EvalContext): Value {
       if (<u32>load<u16>(kp + (<usize>i << 1)) != <u32>load<u8>(bp + <usize>i)) { equal = false; break; }
     }
   }
-  return Value.bool(equal == (n.op == Op.EqText));
+  return equal == (n.op == Op.EqText) ? 1 : 0;
 }
 
 function evalAttr(n: Node, ctx: EvalContext): Value {

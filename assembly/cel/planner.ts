@@ -99,10 +99,17 @@ export class Planner {
   }
 
   isKnown(name: string): bool {
+    return this.knownName(name) !== null;
+  }
+
+  // The entry of `knownNames` equal to `name`, or null. Bound names are that entry, one
+  // string for every program compiled with these options: a resolver comparing names
+  // then finds them equal by identity, without comparing their characters.
+  knownName(name: string): string | null {
     const known = this.options.knownNames;
-    if (known === null) return false;
-    for (let i = 0, n = known.length; i < n; i++) if (unchecked(known[i]) == name) return true;
-    return false;
+    if (known === null) return null;
+    for (let i = 0, n = known.length; i < n; i++) if (unchecked(known[i]) == name) return unchecked(known[i]);
+    return null;
   }
 
   // The identifier parts of an Ident/Select chain (`a.b.c` -> [a, b, c]), or null when
@@ -138,8 +145,9 @@ export class Planner {
     for (let k = clean.length; k >= 1; k--) {
       const name = k == clean.length ? n.str : clean.slice(0, k).join(".");
       if (this.options.knownNames !== null) {
-        if (!this.isKnown(name)) continue;
-        names.push(name);
+        const bound = this.knownName(name);
+        if (bound === null) continue;
+        names.push(bound);
         covers.push(k);
         break;
       }
