@@ -132,3 +132,65 @@ describe("comparing a string attribute with a literal in place", () => {
     expect(a.allocationUnits()).toBe(0);
   });
 });
+
+// The proxy computes request.path and request.url_path from the `:path` header; a source
+// that says so (HostAttributeSource) has them read from that header, once per request.
+class HeaderPathSource extends TableAttributeSource {
+  pathFromHeader(): bool {
+    return true;
+  }
+}
+
+function withPathHeader(path: string): RequestAttributes {
+  return new RequestAttributes(new HeaderPathSource().addHeader(":path", path), new AttributeOptions());
+}
+
+describe("request.path and request.url_path from the :path header", () => {
+  it("are the header, and the header up to its first '?', as Envoy computes them", () => {
+    const a = withPathHeader("/v1/chat/completions?api-version=2024-02-01&x=?");
+    expect(evaluate(program("request.path"), a).str).toBe("/v1/chat/completions?api-version=2024-02-01&x=?");
+    expect(evaluate(program("request.url_path"), a).str).toBe("/v1/chat/completions");
+    expect(evaluateBool(program('request.url_path == "/v1/chat/completions"'), a)).toBe(1);
+    expect(evaluateBool(program('request.path == "/v1/chat/completions"'), a)).toBe(0);
+    // Envoy cuts at '?' only: a fragment before any query stays in url_path.
+    expect(evaluate(program("request.url_path"), withPathHeader("/a#b?c")).str).toBe("/a#b");
+    expect(evaluate(program("request.url_path"), withPathHeader("?q")).str).toBe("");
+    expect(evaluateBool(program('request.url_path == "/v1/models"'), withPathHeader("/v1/models"))).toBe(1);
+  });
+  it("make one header read per request, and no property read", () => {
+    const src = new HeaderPathSource().addHeader(":path", "/v1/chat/completions?access_token=x");
+    const a = new RequestAttributes(src, new AttributeOptions());
+    expect(evaluateBool(program('request.url_path == "/v1/chat/completions"'), a)).toBe(1);
+    expect(evaluateBool(program('request.path != "/v1/chat/completions"'), a)).toBe(1);
+    expect(evaluate(program("request.url_path"), a).str).toBe("/v1/chat/completions");
+    expect(a.requestPath()).toBe("/v1/chat/completions?access_token=x");
+    // The identity's query token is looked for in the same read.
+    evaluate(program("auth.identity"), a);
+    expect(src.headerCalls).toBe(2); // :path once, authorization once
+    expect(src.propertyCalls).toBe(1); // metadata, for a payload jwt_authn verified
+    expect(src.callsFor(["request", "path"])).toBe(0);
+    expect(src.callsFor(["request", "url_path"])).toBe(0);
+  });
+  it("without a :path header: no request.path, an empty request.url_path (as Envoy)", () => {
+    const a = new RequestAttributes(new HeaderPathSource(), new AttributeOptions());
+    expect(evaluate(program("request.path"), a).kind).toBe(Kind.Error);
+    expect(evaluateBool(program('request.path == "/"'), a)).toBe(-1);
+    expect(evaluate(program("request.url_path"), a).str).toBe("");
+    expect(evaluateBool(program('request.url_path == ""'), a)).toBe(1);
+    expect(a.requestPath()).toBe("");
+  });
+  it("give the general evaluator's answer for a path that is not ASCII", () => {
+    const path = "/v1/caf\u00e9?q=\u00e9";
+    expect(evaluateBool(program('request.url_path == "/v1/caf\u00e9"'), withPathHeader(path))).toBe(1);
+    expect(evaluateBool(program('request.url_path != "/v1/caf\u00e9"'), withPathHeader(path))).toBe(0);
+    expect(evaluateBool(program('request.path == "' + path + '"'), withPathHeader(path))).toBe(1);
+  });
+  it("are read again for the next request", () => {
+    const src = new HeaderPathSource().addHeader(":path", "/v1/models");
+    const a = new RequestAttributes(src, new AttributeOptions());
+    expect(evaluateBool(program('request.url_path == "/v1/models"'), a)).toBe(1);
+    a.reset(new AttributeOptions());
+    expect(evaluateBool(program('request.url_path == "/v1/models"'), a)).toBe(1);
+    expect(src.headerCalls).toBe(2);
+  });
+});

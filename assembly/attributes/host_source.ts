@@ -29,6 +29,11 @@ export class HostAttributeSource extends AttributeSource {
     return borrowProperty(spec.encodedPath(), out);
   }
 
+  /** Envoy computes both from the `:path` header: reading it is cheaper than the properties. */
+  pathFromHeader(): bool {
+    return true;
+  }
+
   /** One `proxy_get_header_map_value` on the request headers. */
   requestHeader(name: string): string | null {
     return getHeader(HeaderMapType.RequestHeaders, name);

@@ -56,6 +56,25 @@ const TEXT_BYTES = new BorrowedBytes();
 /** Bytes of attributes read as text kept per request before the buffer is given back. */
 // @ts-ignore: decorator
 @inline const TEXT_BUFFER_KEPT: i32 = 4096;
+// What the request's `:path` header turned out to be, once read.
+// @ts-ignore: decorator
+@inline const PATH_UNREAD: i32 = 0;
+// @ts-ignore: decorator
+@inline const PATH_PRESENT: i32 = 1;
+// @ts-ignore: decorator
+@inline const PATH_ABSENT: i32 = 2;
+
+/**
+ * 1 for `request.path`, 2 for `request.url_path`, 0 for any other name: the two a source
+ * may derive from the `:path` header (AttributeSource.pathFromHeader).
+ */
+function pathAttribute(name: string): i32 {
+  const n = name.length;
+  if (n == 12 && name == "request.path") return 1;
+  if (n == 16 && name == "request.url_path") return 2;
+  return 0;
+}
+
 /** String attributes a request may read as bytes; more are read as values. */
 // @ts-ignore: decorator
 @inline const TEXT_ENTRIES: i32 = 8;
@@ -139,6 +158,10 @@ export class RequestAttributes extends AttributeResolver {
   private memoNames: Array<string> = new Array<string>();
   private memoSpecs: Array<AttributeSpec | null> = new Array<AttributeSpec | null>();
   private units: i32 = 0;
+  // The `:path` header in `textBuffer`, read at most once per request.
+  private pathState: i32 = PATH_UNREAD;
+  private pathStart: i32 = 0;
+  private pathLength: i32 = 0;
 
   /** `source`: the proxy (HostAttributeSource) or a table in tests. Allocates nothing else. */
   constructor(public source: AttributeSource, public options: AttributeOptions) {
@@ -167,6 +190,7 @@ export class RequestAttributes extends AttributeResolver {
     for (let i = 0, n = this.textCount; i < n; i++) unchecked(this.textNames[i] = null);
     this.textCount = 0;
     this.textUsed = 0;
+    this.pathState = PATH_UNREAD;
     // A request with a huge attribute does not keep its buffer for every later one.
     if (this.textBuffer.byteLength > TEXT_BUFFER_KEPT) this.textBuffer = new ArrayBuffer(256);
     this.units = 0;
@@ -185,6 +209,10 @@ export class RequestAttributes extends AttributeResolver {
    * the buffer has grown to the request's attributes.
    */
   text(name: string, out: TextView): i32 {
+    if (this.source.pathFromHeader()) {
+      const which = pathAttribute(name);
+      if (which != 0) return this.pathText(which == 2, out);
+    }
     const names = this.textNames;
     const count = this.textCount;
     for (let i = 0; i < count; i++) {
@@ -219,6 +247,72 @@ export class RequestAttributes extends AttributeResolver {
     unchecked(this.textAscii[count] = ascii);
     this.textCount = count + 1;
     return this.textAt(count, out);
+  }
+
+  /**
+   * The request's `:path` header (one read per request, whatever asks for it: the
+   * resolver, the query token, the filter); "" when absent. Allocates the string.
+   */
+  requestPath(): string {
+    if (!this.readPath() || this.pathLength == 0) return "";
+    return String.UTF8.decodeUnsafe(changetype<usize>(this.textBuffer) + <usize>this.pathStart, <usize>this.pathLength);
+  }
+
+  /** Reads `:path` into the text buffer unless this request already has; false when absent. */
+  private readPath(): bool {
+    if (this.pathState == PATH_UNREAD) {
+      const raw = TEXT_BYTES;
+      if (this.source.borrowRequestHeader(":path", raw)) {
+        const start = this.textUsed;
+        const len = <i32>raw.size;
+        if (start + len > this.textBuffer.byteLength) this.growText(start + len);
+        memory.copy(changetype<usize>(this.textBuffer) + <usize>start, raw.ptr, raw.size);
+        raw.release();
+        this.textUsed = start + len;
+        this.pathStart = start;
+        this.pathLength = len;
+        this.pathState = PATH_PRESENT;
+      } else {
+        this.pathState = PATH_ABSENT;
+      }
+    }
+    return this.pathState == PATH_PRESENT;
+  }
+
+  /**
+   * Bytes of `request.path` (the `:path` header) or `request.url_path` (the header up to its
+   * first '?'; the fragment, not sent by clients, is kept), as Envoy computes them from the
+   * same header (source/extensions/filters/common/expr/context.cc, `Path` and `UrlPath`,
+   * envoyproxy/envoy at 00ab8ce99a54be6eacf986b4095d40036823a301). Without a `:path`,
+   * Envoy has no `request.path` but an empty `request.url_path`.
+   */
+  private pathLengthOf(urlPath: bool): i32 {
+    const len = this.pathLength;
+    if (!urlPath) return len;
+    const p = changetype<usize>(this.textBuffer) + <usize>this.pathStart;
+    for (let i = 0; i < len; i++) if (load<u8>(p + <usize>i) == 0x3F) return i;
+    return len;
+  }
+
+  private pathText(urlPath: bool, out: TextView): i32 {
+    if (!this.readPath()) {
+      if (!urlPath) return TEXT_ABSENT;
+      out.ptr = changetype<usize>(this.textBuffer);
+      out.len = 0;
+      return TEXT_ASCII;
+    }
+    const len = this.pathLengthOf(urlPath);
+    const p = changetype<usize>(this.textBuffer) + <usize>this.pathStart;
+    for (let i = 0; i < len; i++) if (load<u8>(p + <usize>i) >= 0x80) return TEXT_UNAVAILABLE;
+    out.ptr = p;
+    out.len = len;
+    return TEXT_ASCII;
+  }
+
+  private pathValue(urlPath: bool): Value | null {
+    if (!this.readPath()) return urlPath ? Value.string("") : null;
+    const len = this.pathLengthOf(urlPath);
+    return Value.string(len == 0 ? "" : String.UTF8.decodeUnsafe(changetype<usize>(this.textBuffer) + <usize>this.pathStart, <usize>len));
   }
 
   private textAt(i: i32, out: TextView): i32 {
@@ -353,6 +447,10 @@ export class RequestAttributes extends AttributeResolver {
       // A dotted rest is a member chain (filter_state.a.b = filter_state["a"].b).
       return key.length == 0 || key.indexOf(".") >= 0 ? null : this.filterStateEntry(key);
     }
+    if (this.source.pathFromHeader()) {
+      const which = pathAttribute(name);
+      if (which != 0) return this.pathValue(which == 2);
+    }
     const spec = findAttribute(name);
     if (spec === null || !isResolvable(spec.encoding)) return null;
     if (spec.encoding == Encoding.String) {
@@ -458,8 +556,7 @@ export class RequestAttributes extends AttributeResolver {
   /** The token in `identity.jwt.queryParameter` of `:path`; null when not configured or absent. */
   private tokenInQuery(o: IdentityOptions): string | null {
     if (o.jwtQueryParameter.length == 0) return null;
-    const path = this.source.requestHeader(":path");
-    return path === null ? null : queryParameter(path, o.jwtQueryParameter);
+    return this.readPath() ? queryParameter(this.requestPath(), o.jwtQueryParameter) : null;
   }
 
   /** User and groups from trusted headers; a header sent more than once is refused. */

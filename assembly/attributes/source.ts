@@ -41,6 +41,15 @@ export abstract class AttributeSource {
     return true;
   }
 
+  /**
+   * Whether `request.path` and `request.url_path` are read from the `:path` header rather
+   * than as properties: the proxy computes them from that header, which one read then
+   * serves for both and for the filter. A table of properties answers them as set.
+   */
+  pathFromHeader(): bool {
+    return false;
+  }
+
   /** First value of the request header `name` (lower-case), or null when absent. */
   abstract requestHeader(name: string): string | null;
 

@@ -10,8 +10,7 @@
 // the later steps.
 import { HttpContext } from "./context";
 import { TokenLimitRoot } from "./root";
-import { FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus, HeaderMapType } from "../abi/status";
-import { getHeader } from "../abi/headers";
+import { FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus } from "../abi/status";
 import { refusesUnidentified, refusesInvalidCredential } from "../limits/admission_rules";
 import { unidentifiedResponseFor, invalidCredentialResponse, errorFormatFor } from "../limits/limited_response";
 import { IdentityFailure, identityFailureName } from "../attributes";
@@ -19,7 +18,7 @@ import { Exchange, Phase } from "./exchange";
 import { noteWork, LIMITED_REQUEST_UNITS, BODY_SELECTION_UNITS } from "./collector";
 import { StepResult, sendReply } from "./admission_step";
 import {
-  selectStep, requestHeadersStep, requestBodyStep, requestTrailersStep, isHeadRequest, awaitBodyForSelection, selectOnBodyStep, PendingBody,
+  selectStep, selectedRequestPath, requestHeadersStep, requestBodyStep, requestTrailersStep, isHeadRequest, awaitBodyForSelection, selectOnBodyStep, PendingBody,
 } from "./request_steps";
 import { bodyStep, BodyStep } from "../limits/admission_rules";
 import { responseHeadersStep, responseBodyStep, settleStep, chargeTrailerStep } from "./response_steps";
@@ -55,19 +54,16 @@ export class TokenLimitStream extends HttpContext {
     noteWork(selection.allocationUnits);
     const config = active.policy.config;
     if (refusesInvalidCredential(selection.invalidCredential, config)) {
-      const p = getHeader(HeaderMapType.RequestHeaders, ":path");
       sendReply(invalidCredentialResponse(<u32>config.identity.invalidStatus, identityFailureName(<IdentityFailure>selection.invalidCredential),
-        errorFormatFor(p === null ? "" : p, config.response.format)));
+        errorFormatFor(selectedRequestPath(), config.response.format)));
       return FilterHeadersStatus.StopIteration;
     }
     if (refusesUnidentified(selection.counterErrors, active.policy.config)) {
-      const p = getHeader(HeaderMapType.RequestHeaders, ":path");
-      sendReply(unidentifiedResponseFor(active.policy.config, selection, p === null ? "" : p));
+      sendReply(unidentifiedResponseFor(active.policy.config, selection, selectedRequestPath()));
       return FilterHeadersStatus.StopIteration;
     }
     if (selection.specs.length == 0) return FilterHeadersStatus.Continue;
-    const path = getHeader(HeaderMapType.RequestHeaders, ":path");
-    const x = new Exchange(active, selection, path === null ? "" : path);
+    const x = new Exchange(active, selection, selectedRequestPath());
     x.head = isHeadRequest();
     x.streamId = this.id;
     noteWork(LIMITED_REQUEST_UNITS);
