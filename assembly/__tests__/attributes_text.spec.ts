@@ -194,3 +194,45 @@ describe("request.path and request.url_path from the :path header", () => {
     expect(src.headerCalls).toBe(2);
   });
 });
+
+describe("startsWith and in over a string attribute, in place", () => {
+  it("are planned as byte comparisons", () => {
+    expect(program('request.url_path.startsWith("/v1/")').root.op).toBe(Op.PrefixText);
+    expect(program('request.url_path in ["/v1/chat/completions", "/v1/completions"]').root.op).toBe(Op.InText);
+    expect(program('request.url_path in ["/v1/chat/completions", 1]').root.op).toBe(Op.In);
+    expect(program('request.url_path.startsWith("/v1/")').allocationFree).toBe(true);
+  });
+  it("answer as the general evaluator does, ASCII or not, present or absent", () => {
+    const paths: Array<ArrayBuffer> = [
+      String.UTF8.encode("/v1/chat/completions"), String.UTF8.encode("/v1/"), String.UTF8.encode("/v1"),
+      String.UTF8.encode(""), String.UTF8.encode("/v1/caf\u00e9"), bytesOf([0x2F, 0x76, 0x31, 0xC0, 0xAF]),
+    ];
+    const fast = [
+      'request.url_path.startsWith("/v1/")', 'request.url_path.startsWith("")', 'request.url_path.startsWith("/v1/chat/completions/")',
+      'request.url_path in ["/v1/chat/completions", "/v1/"]', 'request.url_path in []', 'request.url_path in ["/v1/caf\u00e9"]',
+      'request.url_path.startsWith("/v1/caf")',
+    ];
+    const slow = [
+      '(request.url_path + "").startsWith("/v1/")', '(request.url_path + "").startsWith("")', '(request.url_path + "").startsWith("/v1/chat/completions/")',
+      '(request.url_path + "") in ["/v1/chat/completions", "/v1/"]', '(request.url_path + "") in []', '(request.url_path + "") in ["/v1/caf\u00e9"]',
+      '(request.url_path + "").startsWith("/v1/caf")',
+    ];
+    for (let i = 0; i < paths.length; i++) {
+      for (let j = 0; j < fast.length; j++) {
+        expect(evaluateBool(program(fast[j]), withPathBytes(paths[i]))).toBe(evaluateBool(program(slow[j]), withPathBytes(paths[i])), fast[j] + " on path " + i.toString());
+      }
+    }
+    const absent = new RequestAttributes(new TableAttributeSource(), new AttributeOptions());
+    for (let j = 0; j < fast.length; j++) {
+      const v = evaluate(program(fast[j]), absent);
+      expect(v.kind).toBe(Kind.Error);
+      expect(v.str).toBe("no such attribute: 'request.url_path'");
+    }
+  });
+  it("tell matching from other paths", () => {
+    expect(evaluateBool(program('request.url_path.startsWith("/v1/")'), withPath("/v1/models"))).toBe(1);
+    expect(evaluateBool(program('request.url_path.startsWith("/v1/")'), withPath("/v2/models"))).toBe(0);
+    expect(evaluateBool(program('request.url_path in ["/v1/chat/completions", "/v1/completions"]'), withPath("/v1/completions"))).toBe(1);
+    expect(evaluateBool(program('request.url_path in ["/v1/chat/completions", "/v1/completions"]'), withPath("/v1/models"))).toBe(0);
+  });
+});

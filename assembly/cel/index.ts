@@ -9,7 +9,7 @@
 
 import { Value, Kind } from "./value";
 import { AttributeResolver } from "./resolver";
-import { Program, Op } from "./plan";
+import { Program, Op, isTextOp } from "./plan";
 import { parse } from "./parser";
 import { Planner, CompileOptions } from "./planner";
 import { evalNode, compareText } from "./eval";
@@ -81,7 +81,7 @@ export function evaluate(program: Program, resolver: AttributeResolver): Value {
   const root = program.root;
   if (root.op == Op.Const) return root.value;
   // A comparison on the attribute's bytes needs no evaluation state.
-  if (root.op == Op.EqText || root.op == Op.NeText) {
+  if (isTextOp(root.op)) {
     const r = compareText(root, resolver);
     if (r >= 0) return Value.bool(r == 1);
   }

@@ -20,6 +20,14 @@ export enum Op {
    *  compares the attribute's bytes in place when the resolver gives them (`text`), else
    *  evaluates args[0], the EqStr/NeStr node (names/slots: the attribute; value: the constant). */
   EqText, NeText,
+  /** `attr.startsWith("const")` (args[0]: the Call node) and `attr in ["a", "b"]` (args[0]:
+   *  the In node; value: the constant list, strings only), the same way as EqText. */
+  PrefixText, InText,
+}
+
+/** Whether `op` compares an attribute's bytes in place (see `compareText` in eval.ts). */
+export function isTextOp(op: Op): bool {
+  return op == Op.EqText || op == Op.NeText || op == Op.PrefixText || op == Op.InText;
 }
 
 export class Node {

@@ -11,7 +11,7 @@
 //  - folds operators whose operands are all constants.
 
 import { Expr, ExprKind, OpCode, Macro } from "./ast";
-import { Node, Op, Program, seal } from "./plan";
+import { Node, Op, Program, seal, isTextOp } from "./plan";
 import { Value, Kind } from "./value";
 import { lookupFunction, NO_FUNCTION, BAD_ARITY, Fn } from "./functions";
 import { compileRegex } from "./regex";
@@ -78,7 +78,7 @@ export class Planner {
     const root = this.plan(e);
     seal(root);
     const p = new Program(root, source);
-    p.allocationFree = root.op == Op.Const || root.op == Op.EqText || root.op == Op.NeText;
+    p.allocationFree = root.op == Op.Const || isTextOp(root.op);
     p.varCount = this.varCount;
     p.attrNames = this.attrNames;
     p.requestPointers = this.requestPointers;
@@ -299,7 +299,13 @@ export class Planner {
         n.regex = r.regex;
       }
     }
-    return this.fold(n);
+    const folded = this.fold(n);
+    // attr.startsWith("k"): on the attribute's bytes in place when the resolver gives them.
+    if (folded === n && fn == Fn.StartsWith && args.length == 2) {
+      const k = unchecked(args[1]);
+      if (k.op == Op.Const && k.value.kind == Kind.String) return textComparison(n, Op.PrefixText, k.value, unchecked(args[0]));
+    }
+    return folded;
   }
 
   // `requestBodyJSON("/p")`: an attribute lookup of REQUEST_BODY_JSON_PREFIX + "/p". The
@@ -363,6 +369,10 @@ export class Planner {
       if (fused !== null) return fused;
     }
     if (folded.op == Op.Const) return folded;
+    // attr in ["a", "b"]: on the attribute's bytes in place when the resolver gives them.
+    if (op == Op.In && args.length == 2 && isStringList(unchecked(args[1]))) {
+      return textComparison(n, Op.InText, unchecked(args[1]).value, unchecked(args[0]));
+    }
     // `x == "literal"`: a direct string comparison on the hot path.
     if ((op == Op.Eq || op == Op.Ne) && args.length == 2) {
       const l = unchecked(args[0]), r = unchecked(args[1]);
@@ -373,7 +383,7 @@ export class Planner {
         const s = new Node(op == Op.Eq ? Op.EqStr : Op.NeStr, e.pos);
         s.value = constSide.value;
         s.args = [other];
-        return textComparison(s, other);
+        return textComparison(s, op == Op.Eq ? Op.EqText : Op.NeText, s.value, other);
       }
     }
     return n;
@@ -423,19 +433,28 @@ export class Planner {
   }
 }
 
-// `cmp` (EqStr/NeStr over `operand`) as EqText/NeText when `operand` is one attribute read
-// whole (one candidate name, no field selected after it): the evaluator may then compare
-// the attribute's bytes in place, and falls back to `cmp` when the resolver cannot.
-function textComparison(cmp: Node, operand: Node): Node {
+// `cmp` as the text op `op` with constant `k` when `operand` is one attribute read whole
+// (one candidate name, no field selected after it): the evaluator may then compare the
+// attribute's bytes in place, and falls back to `cmp` when the resolver cannot.
+function textComparison(cmp: Node, op: Op, k: Value, operand: Node): Node {
   if (operand.op != Op.Attr || operand.names.length != 1 || operand.slots.length != 1 ||
       operand.covers.length != 1 || unchecked(operand.covers[0]) != operand.parts.length) return cmp;
-  const n = new Node(cmp.op == Op.EqStr ? Op.EqText : Op.NeText, cmp.pos);
-  n.value = cmp.value;
+  const n = new Node(op, cmp.pos);
+  n.value = k;
   n.names = operand.names;
   n.slots = operand.slots;
   n.covers = operand.covers;
   n.args = [cmp];
   return n;
+}
+
+// Whether `n` is a constant list whose elements are all strings.
+function isStringList(n: Node): bool {
+  if (n.op != Op.Const || n.value.kind != Kind.List) return false;
+  const list = n.value.list;
+  if (list === null) return false;
+  for (let i = 0, m = list.length; i < m; i++) if (unchecked(list[i]).kind != Kind.String) return false;
+  return true;
 }
 
 // SplitHas for `range` when it is `s.split("non-empty constant")`, else null.
