@@ -6,13 +6,15 @@
 // been done since the last collection the heap is collected.
 //
 // A collection marks the whole live heap (policy, CEL plans, tables, caches), so it is
-// paced by the garbage the filter makes, counted in units where it is made: one per root
-// context callback (configuration, ticks, service answers), one per stream context the
-// registry had to allocate, what selecting limits allocated (the attribute values read
-// and the expressions evaluated off the allocation-free paths), a limited request's
-// exchange, and one per body chunk of a stream some limit or body-dependent selection
-// applies to. A request no limit applies to, whose predicates take the allocation-free
-// paths, makes no garbage and adds nothing.
+// paced by the garbage made, counted in units: one per root context callback
+// (configuration, ticks, service answers), one per stream context the registry had to
+// allocate, and for stream callbacks what their context says (HttpContext.callbackUnits):
+// one per callback for a context that may allocate anywhere, nothing for the token
+// limiter's stream, which counts where it allocates: what selecting limits allocated (the
+// attribute values read and the expressions evaluated off the allocation-free paths), a
+// limited request's exchange, and one per body chunk of a stream some limit or
+// body-dependent selection applies to. A request no limit applies to, whose predicates
+// take the allocation-free paths, makes no garbage and adds nothing.
 
 /** Units of work between collections (about 64 limited requests). */
 // @ts-ignore: decorator
@@ -51,8 +53,8 @@ export function enterCallback(): void {
 }
 
 /**
- * Called first by every stream callback export. The callback itself counts nothing: the
- * code that allocates for a stream counts it (noteWork).
+ * Called first by every stream callback export. Entering counts nothing: the stream's
+ * lookup counts what its context says (registry.ts streamOf).
  */
 export function enterStreamCallback(): void {
   collectIfDue();

@@ -6,6 +6,12 @@ import { FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus } from "../
 export class HttpContext {
   constructor(public id: u32, public root: RootContext) {}
   /**
+   * Units of work each callback of this context counts towards the next collection
+   * (collector.ts): one, for a context that may allocate in any callback; 0 for one that
+   * counts what it allocates itself (noteWork), as the token limiter's stream does.
+   */
+  callbackUnits: u32 = 1;
+  /**
    * Makes a deleted stream's context serve stream `id`: a subclass clears what it kept of
    * its last stream (and calls this). The registry never hands out a context twice at once.
    */

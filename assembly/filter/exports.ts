@@ -1,8 +1,8 @@
 // The functions the proxy calls (ABI 0.2.1), dispatched to contexts. A callback for a
 // context id we do not know (possible after a failed creation) does nothing and
 // returns Continue rather than trapping. Every callback passes through the collector's
-// safe point (collector.ts): root callbacks count as work, stream callbacks leave the
-// counting to the code that allocates. The allocator entries do not pass through it,
+// safe point (collector.ts): root callbacks count as work, stream callbacks as their
+// context says (registry.ts streamOf). The allocator entries do not pass through it,
 // they are unmanaged memory.
 // The abort handler is imported for its side effect: `--use abort=abort_proc_exit` needs it.
 import "../abi/abort";

@@ -50,9 +50,12 @@ export function rootOf(id: u32): RootContext | null {
   return roots.get(id);
 }
 
+/** The stream context `id`, its callback counted as its context says (HttpContext.callbackUnits). */
 export function streamOf(id: u32): HttpContext | null {
   current = id;
-  return streams.get(id);
+  const s = streams.get(id);
+  if (s !== null) noteWork(s.callbackUnits);
+  return s;
 }
 
 export function deleteContext(id: u32): void {

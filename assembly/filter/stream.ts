@@ -33,6 +33,9 @@ export class TokenLimitStream extends HttpContext {
   constructor(id: u32, root: TokenLimitRoot) {
     super(id, root);
     this.limiterRoot = root;
+    // What a stream allocates is counted where it is allocated: a request no limit applies
+    // to, which allocates nothing, counts nothing.
+    this.callbackUnits = 0;
   }
 
   /** Serves another stream of the same root: nothing of the last one is kept. */
