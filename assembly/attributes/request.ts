@@ -325,8 +325,8 @@ export class RequestAttributes extends AttributeResolver {
   }
 
   private growText(needed: i32): void {
-    let size = this.textBuffer.byteLength << 1;
-    while (size < needed) size <<= 1;
+    const doubled = this.textBuffer.byteLength << 1;
+    const size = doubled > needed ? doubled : needed;
     const bigger = new ArrayBuffer(size);
     memory.copy(changetype<usize>(bigger), changetype<usize>(this.textBuffer), <usize>this.textUsed);
     this.textBuffer = bigger;
