@@ -3,6 +3,7 @@
 // the SDK's wrapper trapped on it; this one returns null.
 import { proxy_get_property, proxy_set_property } from "./imports";
 import { WasmResult } from "./status";
+import { BorrowedBytes } from "./buffers";
 import { clearResult, dropResult, resultPtrSlot, resultSizeSlot, takeResult, takeResultString } from "./memory";
 
 /** Encodes dotted segments as Envoy's NUL-separated property path. Allocates. */
@@ -21,6 +22,19 @@ export function getProperty(path: ArrayBuffer): ArrayBuffer | null {
 /** The attribute at `path` decoded as UTF-8 straight from the host's buffer, or null when absent. */
 export function getPropertyText(path: ArrayBuffer): string | null {
   return askProperty(path) ? takeResultString() : null;
+}
+
+/**
+ * The attribute at `path` left in the host's buffer: true with its bytes in `out` (release
+ * it when done), false when absent. The same answer as `getProperty`, without a copy.
+ */
+export function borrowProperty(path: ArrayBuffer, out: BorrowedBytes): bool {
+  out.release();
+  if (!askProperty(path)) return false;
+  out.ptr = <usize>load<u32>(resultPtrSlot());
+  out.size = <usize>load<u32>(resultSizeSlot());
+  clearResult();
+  return true;
 }
 
 /** `proxy_get_property`: true with the value in the result slots, false with nothing to free. */

@@ -3,7 +3,7 @@
 
 import { Header, borrowHeader, getHeader, getHeaders } from "../abi/headers";
 import { BorrowedBytes } from "../abi/buffers";
-import { getProperty, getPropertyText, propertyPath } from "../abi/properties";
+import { borrowProperty, getProperty, getPropertyText, propertyPath } from "../abi/properties";
 import { HeaderMapType } from "../abi/status";
 import { AttributeSource } from "./source";
 import { AttributeSpec } from "./catalog";
@@ -22,6 +22,16 @@ export class HostAttributeSource extends AttributeSource {
   /** One `proxy_get_property`, decoded without an intermediate copy. */
   attributeText(spec: AttributeSpec): string | null {
     return getPropertyText(spec.encodedPath());
+  }
+
+  /** One `proxy_get_property`, the value left in the host's buffer. */
+  attributeBytes(spec: AttributeSpec, out: BorrowedBytes): bool {
+    return borrowProperty(spec.encodedPath(), out);
+  }
+
+  /** Envoy computes both from the `:path` header: reading it is cheaper than the properties. */
+  pathFromHeader(): bool {
+    return true;
   }
 
   /** One `proxy_get_header_map_value` on the request headers. */

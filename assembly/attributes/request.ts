@@ -11,7 +11,7 @@
 // Anything else (including deeper names such as "auth.identity.userid") is null, so
 // the evaluator falls back to a shorter prefix and walks the returned map.
 
-import { AttributeResolver } from "../cel/resolver";
+import { AttributeResolver, TextView, TEXT_ASCII, TEXT_ABSENT, TEXT_UNAVAILABLE } from "../cel/resolver";
 import { Value, MapValue, Kind } from "../cel/value";
 import { AttributeSource } from "./source";
 import { findAttribute, catalogNames, AttributeSpec } from "./catalog";
@@ -50,6 +50,37 @@ export class AttributeOptions {
 
 // The credential header's bytes while the identity is looked up (one request at a time).
 const CREDENTIAL = new BorrowedBytes();
+// A string attribute's bytes while they are copied into a resolver's text buffer.
+const TEXT_BYTES = new BorrowedBytes();
+
+/** Bytes of attributes read as text kept per request before the buffer is given back. */
+// @ts-ignore: decorator
+@inline const TEXT_BUFFER_KEPT: i32 = 4096;
+// What the request's `:path` header turned out to be, once read.
+// @ts-ignore: decorator
+@inline const PATH_UNREAD: i32 = 0;
+// @ts-ignore: decorator
+@inline const PATH_PRESENT: i32 = 1;
+// @ts-ignore: decorator
+@inline const PATH_ABSENT: i32 = 2;
+
+/**
+ * 1 for `request.path`, 2 for `request.url_path`, 0 for any other name: the two a source
+ * may derive from the `:path` header (AttributeSource.pathFromHeader).
+ */
+function pathAttribute(name: string): i32 {
+  const n = name.length;
+  if (n == 12 && name == "request.path") return 1;
+  if (n == 16 && name == "request.url_path") return 2;
+  return 0;
+}
+
+/** String attributes a request may read as bytes; more are read as values. */
+// @ts-ignore: decorator
+@inline const TEXT_ENTRIES: i32 = 8;
+/** Catalog lookups remembered by name (a policy names few attributes). */
+// @ts-ignore: decorator
+@inline const SPEC_MEMO_SIZE: i32 = 16;
 
 /** The identity carried by `token`: its claims, enriched. */
 function tokenIdentity(token: string, o: IdentityOptions): IdentityResult {
@@ -87,6 +118,17 @@ const METADATA_PRESENT: i32 = 1;
 const METADATA_ABSENT: i32 = 2;
 const METADATA_MALFORMED: i32 = 3;
 
+/** Whether `name` is `request.auth` or a name under it (an alias of `auth...`). */
+function isRequestAuthName(name: string): bool {
+  return name.startsWith("request.auth") && (name.length == 12 || name.charCodeAt(12) == 46);
+}
+
+/** Whether `lookup` answers `name` before looking at the Envoy catalog. */
+function answeredOutsideCatalog(name: string): bool {
+  return isRequestAuthName(name) || name == "auth.identity" || name == "auth" || name == "request.headers" ||
+    name.startsWith(REQUEST_BODY_JSON_PREFIX) || name == "metadata" || name == "filter_state" || name.startsWith("filter_state.");
+}
+
 export class RequestAttributes extends AttributeResolver {
   private names: Array<string> = new Array<string>();
   private values: Array<Value | null> = new Array<Value | null>();
@@ -102,6 +144,24 @@ export class RequestAttributes extends AttributeResolver {
   private bodyLen: usize = 0;
   /** An expression read the request body, which could not be read (too large, not JSON). */
   unreadableBodyRead: bool = false;
+  // String attributes read as bytes (`text`), up to TEXT_ENTRIES a request: name, start in
+  // `textBuffer` (-1: absent), length, and whether every byte is ASCII (1 or 0). Fixed
+  // tables and a buffer reused from request to request: reading allocates nothing.
+  private textNames: StaticArray<string | null> = new StaticArray<string | null>(TEXT_ENTRIES);
+  private textStarts: StaticArray<i32> = new StaticArray<i32>(TEXT_ENTRIES);
+  private textLengths: StaticArray<i32> = new StaticArray<i32>(TEXT_ENTRIES);
+  private textAscii: StaticArray<bool> = new StaticArray<bool>(TEXT_ENTRIES);
+  private textCount: i32 = 0;
+  private textBuffer: ArrayBuffer = new ArrayBuffer(256);
+  private textUsed: i32 = 0;
+  // Catalog answers by name, kept across requests: the names are the policy's.
+  private memoNames: Array<string> = new Array<string>();
+  private memoSpecs: Array<AttributeSpec | null> = new Array<AttributeSpec | null>();
+  private units: i32 = 0;
+  // The `:path` header in `textBuffer`, read at most once per request.
+  private pathState: i32 = PATH_UNREAD;
+  private pathStart: i32 = 0;
+  private pathLength: i32 = 0;
 
   /** `source`: the proxy (HostAttributeSource) or a table in tests. Allocates nothing else. */
   constructor(public source: AttributeSource, public options: AttributeOptions) {
@@ -114,8 +174,11 @@ export class RequestAttributes extends AttributeResolver {
    */
   reset(options: AttributeOptions): RequestAttributes {
     this.options = options;
-    this.names.length = 0;
-    this.values.length = 0;
+    // (Emptying an empty array is still a call: most requests resolve no value.)
+    if (this.names.length != 0) {
+      this.names.length = 0;
+      this.values.length = 0;
+    }
     this.identityLooked = false;
     this.identityValue = null;
     this.metadataState = METADATA_UNKNOWN;
@@ -124,7 +187,184 @@ export class RequestAttributes extends AttributeResolver {
     this.bodyPtr = 0;
     this.bodyLen = 0;
     this.unreadableBodyRead = false;
+    for (let i = 0, n = this.textCount; i < n; i++) unchecked(this.textNames[i] = null);
+    this.textCount = 0;
+    this.textUsed = 0;
+    this.pathState = PATH_UNREAD;
+    // A request with a huge attribute does not keep its buffer for every later one.
+    if (this.textBuffer.byteLength > TEXT_BUFFER_KEPT) this.textBuffer = new ArrayBuffer(256);
+    this.units = 0;
     return this;
+  }
+
+  /** Values made for this request (one per attribute resolved, more for maps). */
+  allocationUnits(): i32 {
+    return this.units;
+  }
+
+  /**
+   * A string attribute of the Envoy catalog as its bytes when they are all ASCII (see
+   * AttributeResolver.text): read once per request into a reused buffer, and answered from
+   * there by `resolve` too, so that either way costs one hostcall. Allocates nothing once
+   * the buffer has grown to the request's attributes.
+   */
+  text(name: string, out: TextView): i32 {
+    if (this.source.pathFromHeader()) {
+      const which = pathAttribute(name);
+      if (which != 0) return this.pathText(which == 2, out);
+    }
+    const names = this.textNames;
+    const count = this.textCount;
+    for (let i = 0; i < count; i++) {
+      if (changetype<string>(unchecked(names[i])) == name) return this.textAt(i, out);
+    }
+    if (count == TEXT_ENTRIES) return TEXT_UNAVAILABLE;
+    // Resolved as a value already (by an expression that needed one): that value answers.
+    const resolved = this.names;
+    for (let i = 0, n = resolved.length; i < n; i++) {
+      if (unchecked(resolved[i]) == name) return TEXT_UNAVAILABLE;
+    }
+    const spec = this.stringSpec(name);
+    if (spec === null) return TEXT_UNAVAILABLE;
+    const raw = TEXT_BYTES;
+    let start = -1, len = 0;
+    let ascii = true;
+    if (this.source.attributeBytes(spec, raw)) {
+      len = <i32>raw.size;
+      start = this.textUsed;
+      if (start + len > this.textBuffer.byteLength) this.growText(start + len);
+      const dst = changetype<usize>(this.textBuffer) + <usize>start;
+      memory.copy(dst, raw.ptr, raw.size);
+      raw.release();
+      this.textUsed = start + len;
+      for (let i = 0; i < len; i++) {
+        if (load<u8>(dst + <usize>i) >= 0x80) { ascii = false; break; }
+      }
+    }
+    unchecked(names[count] = name);
+    unchecked(this.textStarts[count] = start);
+    unchecked(this.textLengths[count] = len);
+    unchecked(this.textAscii[count] = ascii);
+    this.textCount = count + 1;
+    return this.textAt(count, out);
+  }
+
+  /**
+   * The request's `:path` header (one read per request, whatever asks for it: the
+   * resolver, the query token, the filter); "" when absent. Allocates the string.
+   */
+  requestPath(): string {
+    if (!this.readPath() || this.pathLength == 0) return "";
+    return String.UTF8.decodeUnsafe(changetype<usize>(this.textBuffer) + <usize>this.pathStart, <usize>this.pathLength);
+  }
+
+  /** Reads `:path` into the text buffer unless this request already has; false when absent. */
+  private readPath(): bool {
+    if (this.pathState == PATH_UNREAD) {
+      const raw = TEXT_BYTES;
+      if (this.source.borrowRequestHeader(":path", raw)) {
+        const start = this.textUsed;
+        const len = <i32>raw.size;
+        if (start + len > this.textBuffer.byteLength) this.growText(start + len);
+        memory.copy(changetype<usize>(this.textBuffer) + <usize>start, raw.ptr, raw.size);
+        raw.release();
+        this.textUsed = start + len;
+        this.pathStart = start;
+        this.pathLength = len;
+        this.pathState = PATH_PRESENT;
+      } else {
+        this.pathState = PATH_ABSENT;
+      }
+    }
+    return this.pathState == PATH_PRESENT;
+  }
+
+  /**
+   * Bytes of `request.path` (the `:path` header) or `request.url_path` (the header up to its
+   * first '?'; the fragment, not sent by clients, is kept), as Envoy computes them from the
+   * same header (source/extensions/filters/common/expr/context.cc, `Path` and `UrlPath`,
+   * envoyproxy/envoy at 00ab8ce99a54be6eacf986b4095d40036823a301). Without a `:path`,
+   * Envoy has no `request.path` but an empty `request.url_path`.
+   */
+  private pathLengthOf(urlPath: bool): i32 {
+    const len = this.pathLength;
+    if (!urlPath) return len;
+    const p = changetype<usize>(this.textBuffer) + <usize>this.pathStart;
+    for (let i = 0; i < len; i++) if (load<u8>(p + <usize>i) == 0x3F) return i;
+    return len;
+  }
+
+  private pathText(urlPath: bool, out: TextView): i32 {
+    if (!this.readPath()) {
+      if (!urlPath) return TEXT_ABSENT;
+      out.ptr = changetype<usize>(this.textBuffer);
+      out.len = 0;
+      return TEXT_ASCII;
+    }
+    const len = this.pathLengthOf(urlPath);
+    const p = changetype<usize>(this.textBuffer) + <usize>this.pathStart;
+    for (let i = 0; i < len; i++) if (load<u8>(p + <usize>i) >= 0x80) return TEXT_UNAVAILABLE;
+    out.ptr = p;
+    out.len = len;
+    return TEXT_ASCII;
+  }
+
+  private pathValue(urlPath: bool): Value | null {
+    if (!this.readPath()) return urlPath ? Value.string("") : null;
+    const len = this.pathLengthOf(urlPath);
+    return Value.string(len == 0 ? "" : String.UTF8.decodeUnsafe(changetype<usize>(this.textBuffer) + <usize>this.pathStart, <usize>len));
+  }
+
+  private textAt(i: i32, out: TextView): i32 {
+    const start = unchecked(this.textStarts[i]);
+    if (start < 0) return TEXT_ABSENT;
+    if (!unchecked(this.textAscii[i])) return TEXT_UNAVAILABLE;
+    out.ptr = changetype<usize>(this.textBuffer) + <usize>start;
+    out.len = unchecked(this.textLengths[i]);
+    return TEXT_ASCII;
+  }
+
+  private growText(needed: i32): void {
+    const doubled = this.textBuffer.byteLength << 1;
+    const size = doubled > needed ? doubled : needed;
+    const bigger = new ArrayBuffer(size);
+    memory.copy(changetype<usize>(bigger), changetype<usize>(this.textBuffer), <usize>this.textUsed);
+    this.textBuffer = bigger;
+    this.units++;
+  }
+
+  /** The value of a name `text` read, as `lookup` would make it; false when `text` did not read it. */
+  private textValue(name: string): bool {
+    const names = this.textNames;
+    for (let i = 0, n = this.textCount; i < n; i++) {
+      if (changetype<string>(unchecked(names[i])) != name) continue;
+      const start = unchecked(this.textStarts[i]);
+      const len = unchecked(this.textLengths[i]);
+      // Decoded as the host's copy is (abi/memory.ts takeResultString): "" when empty.
+      this.textFound = start < 0 ? null
+        : Value.string(len == 0 ? "" : String.UTF8.decodeUnsafe(changetype<usize>(this.textBuffer) + <usize>start, <usize>len));
+      return true;
+    }
+    return false;
+  }
+  private textFound: Value | null = null;
+
+  /** The catalog entry of `name` when `lookup` would read it as a string attribute; else null. */
+  private stringSpec(name: string): AttributeSpec | null {
+    const memo = this.memoNames;
+    for (let i = 0, n = memo.length; i < n; i++) {
+      if (unchecked(memo[i]) == name) return unchecked(this.memoSpecs[i]);
+    }
+    let spec: AttributeSpec | null = null;
+    if (!answeredOutsideCatalog(name)) {
+      const found = findAttribute(name);
+      if (found !== null && found.encoding == Encoding.String) spec = found;
+    }
+    if (memo.length < SPEC_MEMO_SIZE) {
+      memo.push(name);
+      this.memoSpecs.push(spec);
+    }
+    return spec;
   }
 
   /**
@@ -148,7 +388,9 @@ export class RequestAttributes extends AttributeResolver {
     for (let i = 0, n = names.length; i < n; i++) {
       if (unchecked(names[i]) == name) return unchecked(this.values[i]);
     }
-    const value = this.lookup(name);
+    const value = this.textValue(name) ? this.textFound : this.lookup(name);
+    this.textFound = null;
+    this.units++;
     this.names.push(name);
     this.values.push(value);
     return value;
@@ -161,6 +403,8 @@ export class RequestAttributes extends AttributeResolver {
   identity(): Value | null {
     if (this.identityLooked) return this.identityValue;
     this.identityLooked = true;
+    // The credential's claims, when not cached, and the identity's result.
+    this.units += 4;
     const found = this.findIdentity();
     this.identityValue = found.identity;
     this.identityFailure = found.failure;
@@ -176,7 +420,7 @@ export class RequestAttributes extends AttributeResolver {
   private lookup(name: string): Value | null {
     // "request.auth..." is "auth...": Kuadrant policies use both spellings. Deeper names
     // are null under either spelling (the evaluator walks the identity map instead).
-    if (name.startsWith("request.auth") && (name.length == 12 || name.charCodeAt(12) == 46)) {
+    if (isRequestAuthName(name)) {
       if (name.length == 12) return this.resolve("auth");
       return name == "request.auth.identity" ? this.resolve("auth.identity") : null;
     }
@@ -187,7 +431,11 @@ export class RequestAttributes extends AttributeResolver {
       if (id !== null) auth.setString("identity", id);
       return Value.map(auth);
     }
-    if (name == "request.headers") return headerMapValue(this.source.requestHeaders());
+    if (name == "request.headers") {
+      const headers = this.source.requestHeaders();
+      this.units += headers.length;
+      return headerMapValue(headers);
+    }
     if (name.startsWith(REQUEST_BODY_JSON_PREFIX)) {
       if (this.bodyState == BodyJsonState.TooLarge || this.bodyState == BodyJsonState.NotJson) this.unreadableBodyRead = true;
       return bodyJsonValue(this.bodyState, this.bodyPtr, this.bodyLen, name.substring(REQUEST_BODY_JSON_PREFIX.length), "the request body");
@@ -198,6 +446,10 @@ export class RequestAttributes extends AttributeResolver {
       const key = name.substring(13);
       // A dotted rest is a member chain (filter_state.a.b = filter_state["a"].b).
       return key.length == 0 || key.indexOf(".") >= 0 ? null : this.filterStateEntry(key);
+    }
+    if (this.source.pathFromHeader()) {
+      const which = pathAttribute(name);
+      if (which != 0) return this.pathValue(which == 2);
     }
     const spec = findAttribute(name);
     if (spec === null || !isResolvable(spec.encoding)) return null;
@@ -304,8 +556,7 @@ export class RequestAttributes extends AttributeResolver {
   /** The token in `identity.jwt.queryParameter` of `:path`; null when not configured or absent. */
   private tokenInQuery(o: IdentityOptions): string | null {
     if (o.jwtQueryParameter.length == 0) return null;
-    const path = this.source.requestHeader(":path");
-    return path === null ? null : queryParameter(path, o.jwtQueryParameter);
+    return this.readPath() ? queryParameter(this.requestPath(), o.jwtQueryParameter) : null;
   }
 
   /** User and groups from trusted headers; a header sent more than once is refused. */

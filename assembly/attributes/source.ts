@@ -24,6 +24,32 @@ export abstract class AttributeSource {
     return bytes === null ? null : String.UTF8.decode(bytes);
   }
 
+  /**
+   * The bytes of the catalog attribute `spec` in `out` (release it when done); false when
+   * absent. The same answer as `attribute(spec)`, which a host may give without a copy.
+   */
+  attributeBytes(spec: AttributeSpec, out: BorrowedBytes): bool {
+    out.release();
+    const bytes = this.attribute(spec);
+    if (bytes === null) return false;
+    const size = <usize>bytes.byteLength;
+    if (size > 0) {
+      out.ptr = heap.alloc(size);
+      memory.copy(out.ptr, changetype<usize>(bytes), size);
+      out.size = size;
+    }
+    return true;
+  }
+
+  /**
+   * Whether `request.path` and `request.url_path` are read from the `:path` header rather
+   * than as properties: the proxy computes them from that header, which one read then
+   * serves for both and for the filter. A table of properties answers them as set.
+   */
+  pathFromHeader(): bool {
+    return false;
+  }
+
   /** First value of the request header `name` (lower-case), or null when absent. */
   abstract requestHeader(name: string): string | null;
 

@@ -6,6 +6,7 @@
 import { Value, Kind, MapValue } from "./value";
 import { Node, Op, kid, strAt, i32At } from "./plan";
 import { EvalContext } from "./context";
+import { AttributeResolver, TextView, TEXT_ASCII } from "./resolver";
 import { Macro } from "./ast";
 import {
   addValues, subValues, mulValues, divValues, modValues, negValue, notValue, relValues,
@@ -41,6 +42,7 @@ export function evalNode(n: Node, ctx: EvalContext): Value {
       // other kinds are never equal to a string
       return Value.bool(n.op == Op.NeStr);
     }
+    case Op.EqText: case Op.NeText: case Op.PrefixText: case Op.InText: return evalText(n, ctx);
     case Op.And: return evalAnd(n, ctx);
     case Op.Or: return evalOr(n, ctx);
     case Op.Not: return notValue(evalNode(kid(n, 0), ctx));
@@ -127,6 +129,53 @@ function splitContains(s: string, sep: string, k: string): bool {
     start = j + sep.length;
   }
   return false;
+}
+
+// The bytes of the attribute EqText/NeText compares, reused by every evaluation.
+const TEXT = new TextView();
+
+// `attr == "k"` / `attr != "k"` on the attribute's ASCII bytes: each byte is the code unit
+// the decoded string would hold, so comparing units to bytes is the string comparison.
+function evalText(n: Node, ctx: EvalContext): Value {
+  const r = compareText(n, ctx.resolver);
+  return r >= 0 ? Value.bool(r == 1) : evalNode(kid(n, 0), ctx);
+}
+
+/**
+ * A text op (EqText, NeText, PrefixText, InText) on the attribute's bytes: 1 true, 0 false,
+ * -1 when the resolver does not give them (absent, not ASCII, not read this way): the
+ * caller evaluates kid 0, the general form, then.
+ */
+export function compareText(n: Node, resolver: AttributeResolver): i32 {
+  if (n.ncand != 1 || resolver.text(strAt(n.names, 0), TEXT) != TEXT_ASCII) return -1;
+  const bp = TEXT.ptr, len = TEXT.len;
+  switch (n.op) {
+    case Op.EqText: return bytesEqualUnits(bp, len, n.value.str) ? 1 : 0;
+    case Op.NeText: return bytesEqualUnits(bp, len, n.value.str) ? 0 : 1;
+    case Op.PrefixText: {
+      const k = n.value.str;
+      return k.length <= len && bytesEqualUnits(bp, k.length, k) ? 1 : 0;
+    }
+    case Op.InText: {
+      const list = n.value.list;
+      if (list === null) return -1;
+      for (let i = 0, m = list.length; i < m; i++) {
+        if (bytesEqualUnits(bp, len, unchecked(list[i]).str)) return 1;
+      }
+      return 0;
+    }
+  }
+  return -1;
+}
+
+// Whether the `len` ASCII bytes at `p` are the code units of `k`.
+function bytesEqualUnits(p: usize, len: i32, k: string): bool {
+  if (len != k.length) return false;
+  const kp = changetype<usize>(k);
+  for (let i = 0; i < len; i++) {
+    if (<u32>load<u16>(kp + (<usize>i << 1)) != <u32>load<u8>(p + <usize>i)) return false;
+  }
+  return true;
 }
 
 function evalAttr(n: Node, ctx: EvalContext): Value {

@@ -9,10 +9,10 @@
 
 import { Value, Kind } from "./value";
 import { AttributeResolver } from "./resolver";
-import { Program, Op } from "./plan";
+import { Program, Op, isTextOp } from "./plan";
 import { parse } from "./parser";
 import { Planner, CompileOptions } from "./planner";
-import { evalNode } from "./eval";
+import { evalNode, compareText } from "./eval";
 import { EvalContext } from "./context";
 import { MAX_SOURCE_BYTES } from "./limits";
 import { textOf, textTooLarge } from "./text";
@@ -21,7 +21,7 @@ import { resetBudget } from "./budget";
 export { Program } from "./plan";
 export { CompileOptions } from "./planner";
 export { Value, Kind, MapValue } from "./value";
-export { AttributeResolver, MapResolver } from "./resolver";
+export { AttributeResolver, MapResolver, TextView, TEXT_ASCII, TEXT_ABSENT, TEXT_UNAVAILABLE } from "./resolver";
 
 export class CompileResult {
   program: Program | null = null;
@@ -80,6 +80,11 @@ export function compileWith(source: string, options: CompileOptions): CompileRes
 export function evaluate(program: Program, resolver: AttributeResolver): Value {
   const root = program.root;
   if (root.op == Op.Const) return root.value;
+  // A comparison on the attribute's bytes needs no evaluation state.
+  if (isTextOp(root.op)) {
+    const r = compareText(root, resolver);
+    if (r >= 0) return Value.bool(r == 1);
+  }
   let ctx = program.context;
   if (ctx === null) {
     ctx = new EvalContext(resolver, program.varCount, program.attrNames.length);

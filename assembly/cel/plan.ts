@@ -16,6 +16,18 @@ export enum Op {
   /** `s.split(sep).exists(v, v == k)` and `k in s.split(sep)`: scans `s` for a piece
    *  equal to `k` without building the list (args [s]; str = sep; value = k). */
   SplitHas,
+  /** `attr == "const"` / `attr != "const"` over one attribute with no selection after it:
+   *  compares the attribute's bytes in place when the resolver gives them (`text`), else
+   *  evaluates args[0], the EqStr/NeStr node (names/slots: the attribute; value: the constant). */
+  EqText, NeText,
+  /** `attr.startsWith("const")` (args[0]: the Call node) and `attr in ["a", "b"]` (args[0]:
+   *  the In node; value: the constant list, strings only), the same way as EqText. */
+  PrefixText, InText,
+}
+
+/** Whether `op` compares an attribute's bytes in place (see `compareText` in eval.ts). */
+export function isTextOp(op: Op): bool {
+  return op == Op.EqText || op == Op.NeText || op == Op.PrefixText || op == Op.InText;
 }
 
 export class Node {
@@ -103,6 +115,9 @@ export class Program {
   requestPointers: Array<string> = new Array<string>();
   /** The JSON pointers given to responseBodyJSON, each once. */
   responsePointers: Array<string> = new Array<string>();
+  /** Evaluating it allocates nothing (its root compares an attribute's bytes in place),
+   *  unless the resolver must make a value (which the resolver counts). */
+  allocationFree: bool = false;
   /** Reusable evaluation state; evaluation is not re-entrant per program, so a nested
    *  evaluation of the same program (from a resolver) gets a fresh context. */
   context: EvalContext | null = null;

@@ -11,7 +11,7 @@
 //  - folds operators whose operands are all constants.
 
 import { Expr, ExprKind, OpCode, Macro } from "./ast";
-import { Node, Op, Program, seal } from "./plan";
+import { Node, Op, Program, seal, isTextOp } from "./plan";
 import { Value, Kind } from "./value";
 import { lookupFunction, NO_FUNCTION, BAD_ARITY, Fn } from "./functions";
 import { compileRegex } from "./regex";
@@ -78,6 +78,7 @@ export class Planner {
     const root = this.plan(e);
     seal(root);
     const p = new Program(root, source);
+    p.allocationFree = root.op == Op.Const || isTextOp(root.op);
     p.varCount = this.varCount;
     p.attrNames = this.attrNames;
     p.requestPointers = this.requestPointers;
@@ -98,10 +99,17 @@ export class Planner {
   }
 
   isKnown(name: string): bool {
+    return this.knownName(name) !== null;
+  }
+
+  // The entry of `knownNames` equal to `name`, or null. Bound names are that entry, one
+  // string for every program compiled with these options: a resolver comparing names
+  // then finds them equal by identity, without comparing their characters.
+  knownName(name: string): string | null {
     const known = this.options.knownNames;
-    if (known === null) return false;
-    for (let i = 0, n = known.length; i < n; i++) if (unchecked(known[i]) == name) return true;
-    return false;
+    if (known === null) return null;
+    for (let i = 0, n = known.length; i < n; i++) if (unchecked(known[i]) == name) return unchecked(known[i]);
+    return null;
   }
 
   // The identifier parts of an Ident/Select chain (`a.b.c` -> [a, b, c]), or null when
@@ -137,8 +145,9 @@ export class Planner {
     for (let k = clean.length; k >= 1; k--) {
       const name = k == clean.length ? n.str : clean.slice(0, k).join(".");
       if (this.options.knownNames !== null) {
-        if (!this.isKnown(name)) continue;
-        names.push(name);
+        const bound = this.knownName(name);
+        if (bound === null) continue;
+        names.push(bound);
         covers.push(k);
         break;
       }
@@ -290,7 +299,13 @@ export class Planner {
         n.regex = r.regex;
       }
     }
-    return this.fold(n);
+    const folded = this.fold(n);
+    // attr.startsWith("k"): on the attribute's bytes in place when the resolver gives them.
+    if (folded === n && fn == Fn.StartsWith && args.length == 2) {
+      const k = unchecked(args[1]);
+      if (k.op == Op.Const && k.value.kind == Kind.String) return textComparison(n, Op.PrefixText, k.value, unchecked(args[0]));
+    }
+    return folded;
   }
 
   // `requestBodyJSON("/p")`: an attribute lookup of REQUEST_BODY_JSON_PREFIX + "/p". The
@@ -354,6 +369,10 @@ export class Planner {
       if (fused !== null) return fused;
     }
     if (folded.op == Op.Const) return folded;
+    // attr in ["a", "b"]: on the attribute's bytes in place when the resolver gives them.
+    if (op == Op.In && args.length == 2 && isStringList(unchecked(args[1]))) {
+      return textComparison(n, Op.InText, unchecked(args[1]).value, unchecked(args[0]));
+    }
     // `x == "literal"`: a direct string comparison on the hot path.
     if ((op == Op.Eq || op == Op.Ne) && args.length == 2) {
       const l = unchecked(args[0]), r = unchecked(args[1]);
@@ -364,7 +383,7 @@ export class Planner {
         const s = new Node(op == Op.Eq ? Op.EqStr : Op.NeStr, e.pos);
         s.value = constSide.value;
         s.args = [other];
-        return s;
+        return textComparison(s, op == Op.Eq ? Op.EqText : Op.NeText, s.value, other);
       }
     }
     return n;
@@ -412,6 +431,30 @@ export class Planner {
     const v = evalNode(n, this.foldContext);
     return Node.constant(v, n.pos);
   }
+}
+
+// `cmp` as the text op `op` with constant `k` when `operand` is one attribute read whole
+// (one candidate name, no field selected after it): the evaluator may then compare the
+// attribute's bytes in place, and falls back to `cmp` when the resolver cannot.
+function textComparison(cmp: Node, op: Op, k: Value, operand: Node): Node {
+  if (operand.op != Op.Attr || operand.names.length != 1 || operand.slots.length != 1 ||
+      operand.covers.length != 1 || unchecked(operand.covers[0]) != operand.parts.length) return cmp;
+  const n = new Node(op, cmp.pos);
+  n.value = k;
+  n.names = operand.names;
+  n.slots = operand.slots;
+  n.covers = operand.covers;
+  n.args = [cmp];
+  return n;
+}
+
+// Whether `n` is a constant list whose elements are all strings.
+function isStringList(n: Node): bool {
+  if (n.op != Op.Const || n.value.kind != Kind.List) return false;
+  const list = n.value.list;
+  if (list === null) return false;
+  for (let i = 0, m = list.length; i < m; i++) if (unchecked(list[i]).kind != Kind.String) return false;
+  return true;
 }
 
 // SplitHas for `range` when it is `s.split("non-empty constant")`, else null.

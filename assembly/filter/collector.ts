@@ -5,28 +5,59 @@
 // enters here first; at the outermost entry no such frame exists, and once enough work has
 // been done since the last collection the heap is collected.
 //
-// Work is counted in units: one per callback, plus what the code that allocates most adds
-// (a request that a limit applies to). A collection marks the whole live heap, static
-// tables included, so a request that allocates almost nothing (no limit applies) should
-// not pay for one every few hundred callbacks as if it allocated like a limited one.
+// A collection marks the whole live heap (policy, CEL plans, tables, caches), so it is
+// paced by the garbage made, counted in units: one per root context callback
+// (configuration, ticks, service answers), one per stream context the registry had to
+// allocate, and for stream callbacks what their context says (HttpContext.callbackUnits):
+// one per callback for a context that may allocate anywhere, nothing for the token
+// limiter's stream, which counts where it allocates: what selecting limits allocated (the
+// attribute values read and the expressions evaluated off the allocation-free paths), a
+// limited request's exchange, and one per body chunk of a stream some limit or
+// body-dependent selection applies to. A request no limit applies to, whose predicates
+// take the allocation-free paths, makes no garbage and adds nothing.
 
-/** Units of work between collections (about 64 limited requests, or 290 others). */
+/** Units of work between collections (about 64 limited requests). */
 // @ts-ignore: decorator
 @inline const COLLECT_EVERY: u32 = 2048;
 
-/** Units a request that a limit applies to adds for what it allocates beyond its callbacks. */
+/**
+ * Units a request that a limit applies to adds for what it allocates: its exchange, the
+ * usage reader, counter keys and records, through the callbacks of its stream. With what
+ * its selection and body chunks count, a limited request adds about 30 units, as many as
+ * when every callback counted one.
+ */
 // @ts-ignore: decorator
-@inline export const LIMITED_REQUEST_UNITS: u32 = 24;
+@inline export const LIMITED_REQUEST_UNITS: u32 = 16;
+
+/** Units a request whose selection waits for its body adds (the pending body, the body's values). */
+// @ts-ignore: decorator
+@inline export const BODY_SELECTION_UNITS: u32 = 8;
 
 let depth: u32 = 0;
 let work: u32 = 0;
 
-/** Called first by every callback export; collects when due and nothing is on the stack. */
-export function enterCallback(): void {
-  if (ASC_RUNTIME == 1 && depth == 0 && ++work >= COLLECT_EVERY) {
+/** Collects when due and nothing is on the stack. */
+// @ts-ignore: decorator
+@inline function collectIfDue(): void {
+  if (ASC_RUNTIME == 1 && depth == 0 && work >= COLLECT_EVERY) {
     work = 0;
     __collect();
   }
+}
+
+/** Called first by every root context callback export: one unit of work, then a possible collection. */
+export function enterCallback(): void {
+  work++;
+  collectIfDue();
+  depth++;
+}
+
+/**
+ * Called first by every stream callback export. Entering counts nothing: the stream's
+ * lookup counts what its context says (registry.ts streamOf).
+ */
+export function enterStreamCallback(): void {
+  collectIfDue();
   depth++;
 }
 

@@ -1,13 +1,15 @@
 // The functions the proxy calls (ABI 0.2.1), dispatched to contexts. A callback for a
 // context id we do not know (possible after a failed creation) does nothing and
 // returns Continue rather than trapping. Every callback passes through the collector's
-// safe point (collector.ts); the allocator entries do not, they are unmanaged memory.
+// safe point (collector.ts): root callbacks count as work, stream callbacks as their
+// context says (registry.ts streamOf). The allocator entries do not pass through it,
+// they are unmanaged memory.
 // The abort handler is imported for its side effect: `--use abort=abort_proc_exit` needs it.
 import "../abi/abort";
 import { createContext, rootOf, streamOf, deleteContext } from "./registry";
 import { hostMalloc } from "../abi/memory";
 import { refreshLogLevel } from "../abi/log";
-import { enterCallback, leaveCallback } from "./collector";
+import { enterCallback, enterStreamCallback, leaveCallback } from "./collector";
 
 export function proxy_abi_version_0_2_1(): void {}
 
@@ -16,7 +18,7 @@ export function malloc(size: usize): usize { return hostMalloc(size); }
 export function proxy_on_memory_allocate(size: usize): usize { return hostMalloc(size); }
 
 export function proxy_on_context_create(id: u32, rootId: u32): void {
-  enterCallback();
+  enterStreamCallback();
   createContext(id, rootId);
   leaveCallback();
 }
@@ -54,42 +56,42 @@ export function proxy_on_queue_ready(rootId: u32, token: u32): void {
 }
 
 export function proxy_on_request_headers(id: u32, headers: u32, endOfStream: u32): i32 {
-  enterCallback();
+  enterStreamCallback();
   const s = streamOf(id);
   const result: i32 = s === null ? 0 : s.onRequestHeaders(headers, endOfStream != 0);
   leaveCallback();
   return result;
 }
 export function proxy_on_request_body(id: u32, size: u32, endOfStream: u32): i32 {
-  enterCallback();
+  enterStreamCallback();
   const s = streamOf(id);
   const result: i32 = s === null ? 0 : s.onRequestBody(size, endOfStream != 0);
   leaveCallback();
   return result;
 }
 export function proxy_on_request_trailers(id: u32, trailers: u32): i32 {
-  enterCallback();
+  enterStreamCallback();
   const s = streamOf(id);
   const result: i32 = s === null ? 0 : s.onRequestTrailers(trailers);
   leaveCallback();
   return result;
 }
 export function proxy_on_response_headers(id: u32, headers: u32, endOfStream: u32): i32 {
-  enterCallback();
+  enterStreamCallback();
   const s = streamOf(id);
   const result: i32 = s === null ? 0 : s.onResponseHeaders(headers, endOfStream != 0);
   leaveCallback();
   return result;
 }
 export function proxy_on_response_body(id: u32, size: u32, endOfStream: u32): i32 {
-  enterCallback();
+  enterStreamCallback();
   const s = streamOf(id);
   const result: i32 = s === null ? 0 : s.onResponseBody(size, endOfStream != 0);
   leaveCallback();
   return result;
 }
 export function proxy_on_response_trailers(id: u32, trailers: u32): i32 {
-  enterCallback();
+  enterStreamCallback();
   const s = streamOf(id);
   const result: i32 = s === null ? 0 : s.onResponseTrailers(trailers);
   leaveCallback();
@@ -128,14 +130,14 @@ export function proxy_on_grpc_close(rootId: u32, token: u32, status: u32): void 
 }
 
 export function proxy_on_log(id: u32): void {
-  enterCallback();
+  enterStreamCallback();
   const s = streamOf(id);
   if (s !== null) s.onLog();
   leaveCallback();
 }
 
 export function proxy_on_done(id: u32): u32 {
-  enterCallback();
+  enterStreamCallback();
   const s = streamOf(id);
   let result: u32;
   if (s !== null) result = s.onDone() ? 1 : 0;
@@ -148,7 +150,7 @@ export function proxy_on_done(id: u32): u32 {
 }
 
 export function proxy_on_delete(id: u32): void {
-  enterCallback();
+  enterStreamCallback();
   deleteContext(id);
   leaveCallback();
 }

@@ -1,12 +1,15 @@
 // Maps context ids to contexts. Unlike the SDK, a root context is created for any
 // root_id the proxy gives (Istio sets it to the WasmPlugin's pluginName, often empty),
 // a callback for an unknown id is ignored instead of trapping, and nothing here builds
-// debug strings.
+// debug strings. Every callback looks its context up once (no has-then-get), and a
+// deleted stream's context goes back to its root to serve a later stream.
 import { RootContext, HttpContext } from "./context";
+import { ContextTable } from "./context_table";
+import { noteWork } from "./collector";
 
 let rootFactory: (id: u32) => RootContext = (id: u32): RootContext => new RootContext(id);
 
-const roots = new Map<u32, RootContext>();
+const roots = new ContextTable<RootContext>();
 // The context the proxy's current callback is for (set by the lookups every callback
 // makes), so that code switching the effective context can switch back.
 let current: u32 = 0;
@@ -15,7 +18,7 @@ let current: u32 = 0;
 export function currentContextId(): u32 {
   return current;
 }
-const streams = new Map<u32, HttpContext>();
+const streams = new ContextTable<HttpContext>();
 
 /** Installs the factory that makes the filter's root context. */
 export function setRootContextFactory(factory: (id: u32) => RootContext): void {
@@ -24,31 +27,44 @@ export function setRootContextFactory(factory: (id: u32) => RootContext): void {
 
 export function createContext(id: u32, rootId: u32): void {
   if (rootId == 0) {
-    if (!roots.has(id)) roots.set(id, rootFactory(id));
+    if (roots.get(id) === null) roots.set(id, rootFactory(id));
     return;
   }
-  if (streams.has(id)) return;
-  if (!roots.has(rootId)) roots.set(rootId, rootFactory(rootId));
-  const root = roots.get(rootId);
-  streams.set(id, root.newHttpContext(id));
+  if (streams.get(id) !== null) return;
+  let root = roots.get(rootId);
+  if (root === null) {
+    root = rootFactory(rootId);
+    roots.set(rootId, root);
+  }
+  let stream = root.takeSpareHttpContext(id);
+  if (stream === null) {
+    stream = root.newHttpContext(id);
+    // A new context is memory the collector should know about; a reused one is not.
+    noteWork(1);
+  }
+  streams.set(id, stream);
 }
 
 export function rootOf(id: u32): RootContext | null {
   current = id;
-  return roots.has(id) ? roots.get(id) : null;
+  return roots.get(id);
 }
 
+/** The stream context `id`, its callback counted as its context says (HttpContext.callbackUnits). */
 export function streamOf(id: u32): HttpContext | null {
   current = id;
-  return streams.has(id) ? streams.get(id) : null;
+  const s = streams.get(id);
+  if (s !== null) noteWork(s.callbackUnits);
+  return s;
 }
 
 export function deleteContext(id: u32): void {
-  if (streams.has(id)) {
-    streams.get(id).onDelete();
-    streams.delete(id);
-  } else if (roots.has(id)) {
-    roots.get(id).onDelete();
-    roots.delete(id);
+  const stream = streams.remove(id);
+  if (stream !== null) {
+    stream.onDelete();
+    stream.root.keepSpareHttpContext(stream);
+    return;
   }
+  const root = roots.remove(id);
+  if (root !== null) root.onDelete();
 }

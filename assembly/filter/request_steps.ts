@@ -45,6 +45,14 @@ export function selectStep(active: ActivePolicy): Selection {
   return selectWith(active, ATTRIBUTES.reset(active.policy.attributes));
 }
 
+/**
+ * The current request's `:path` ("" when absent), read once per request whether the
+ * selection, the identity's query token or this asked first. Only after `selectStep`.
+ */
+export function selectedRequestPath(): string {
+  return ATTRIBUTES.requestPath();
+}
+
 function selectWith(active: ActivePolicy, attributes: RequestAttributes): Selection {
   const policy = active.policy;
   const selection = selectLimits(policy, attributes, spareSelection);

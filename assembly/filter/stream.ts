@@ -10,16 +10,15 @@
 // the later steps.
 import { HttpContext } from "./context";
 import { TokenLimitRoot } from "./root";
-import { FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus, HeaderMapType } from "../abi/status";
-import { getHeader } from "../abi/headers";
+import { FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus } from "../abi/status";
 import { refusesUnidentified, refusesInvalidCredential } from "../limits/admission_rules";
 import { unidentifiedResponseFor, invalidCredentialResponse, errorFormatFor } from "../limits/limited_response";
 import { IdentityFailure, identityFailureName } from "../attributes";
 import { Exchange, Phase } from "./exchange";
-import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
+import { noteWork, LIMITED_REQUEST_UNITS, BODY_SELECTION_UNITS } from "./collector";
 import { StepResult, sendReply } from "./admission_step";
 import {
-  selectStep, requestHeadersStep, requestBodyStep, requestTrailersStep, isHeadRequest, awaitBodyForSelection, selectOnBodyStep, PendingBody,
+  selectStep, selectedRequestPath, requestHeadersStep, requestBodyStep, requestTrailersStep, isHeadRequest, awaitBodyForSelection, selectOnBodyStep, PendingBody,
 } from "./request_steps";
 import { bodyStep, BodyStep } from "../limits/admission_rules";
 import { responseHeadersStep, responseBodyStep, settleStep, chargeTrailerStep } from "./response_steps";
@@ -34,31 +33,40 @@ export class TokenLimitStream extends HttpContext {
   constructor(id: u32, root: TokenLimitRoot) {
     super(id, root);
     this.limiterRoot = root;
+    // What a stream allocates is counted where it is allocated: a request no limit applies
+    // to, which allocates nothing, counts nothing.
+    this.callbackUnits = 0;
+  }
+
+  /** Serves another stream of the same root: nothing of the last one is kept. */
+  reuse(id: u32): void {
+    super.reuse(id);
+    this.exchange = null;
+    this.pending = null;
   }
 
   onRequestHeaders(headerCount: u32, endOfStream: bool): i32 {
     const active = this.limiterRoot.active;
     if (active === null) return FilterHeadersStatus.Continue;
     if (active.policy.selectionReadsBody && !endOfStream) {
+      noteWork(BODY_SELECTION_UNITS);
       this.pending = awaitBodyForSelection(active);
       return FilterHeadersStatus.Continue;
     }
     const selection = selectStep(active);
+    noteWork(selection.allocationUnits);
     const config = active.policy.config;
     if (refusesInvalidCredential(selection.invalidCredential, config)) {
-      const p = getHeader(HeaderMapType.RequestHeaders, ":path");
       sendReply(invalidCredentialResponse(<u32>config.identity.invalidStatus, identityFailureName(<IdentityFailure>selection.invalidCredential),
-        errorFormatFor(p === null ? "" : p, config.response.format)));
+        errorFormatFor(selectedRequestPath(), config.response.format)));
       return FilterHeadersStatus.StopIteration;
     }
     if (refusesUnidentified(selection.counterErrors, active.policy.config)) {
-      const p = getHeader(HeaderMapType.RequestHeaders, ":path");
-      sendReply(unidentifiedResponseFor(active.policy.config, selection, p === null ? "" : p));
+      sendReply(unidentifiedResponseFor(active.policy.config, selection, selectedRequestPath()));
       return FilterHeadersStatus.StopIteration;
     }
     if (selection.specs.length == 0) return FilterHeadersStatus.Continue;
-    const path = getHeader(HeaderMapType.RequestHeaders, ":path");
-    const x = new Exchange(active, selection, path === null ? "" : path);
+    const x = new Exchange(active, selection, selectedRequestPath());
     x.head = isHeadRequest();
     x.streamId = this.id;
     noteWork(LIMITED_REQUEST_UNITS);
@@ -69,6 +77,7 @@ export class TokenLimitStream extends HttpContext {
   onRequestBody(bodySize: u32, endOfStream: bool): i32 {
     const pending = this.pending;
     if (pending !== null) {
+      noteWork(1);
       pending.seen = bodySize;
       const step = bodyStep(bodySize, endOfStream, pending.active.policy.config.admission);
       if (step == BodyStep.Buffer) return FilterDataStatus.StopIterationAndBuffer;
@@ -78,6 +87,7 @@ export class TokenLimitStream extends HttpContext {
     }
     const x = this.exchange;
     if (x === null || x.phase != Phase.ReadingBody) return FilterDataStatus.Continue;
+    noteWork(1);
     const r = requestBodyStep(x, bodySize, endOfStream);
     // A pending answer holds the body for the continue; a local reply drops it.
     if (r == StepResult.Buffer || (r == StepResult.Stop && x.phase == Phase.Admitting)) return FilterDataStatus.StopIterationAndBuffer;
@@ -115,6 +125,8 @@ export class TokenLimitStream extends HttpContext {
   onResponseBody(bodySize: u32, endOfStream: bool): i32 {
     const x = this.exchange;
     if (x !== null && x.phase != Phase.Done) {
+      // A long response is read chunk by chunk: what reading allocates grows with it.
+      noteWork(1);
       responseBodyStep(x, bodySize, endOfStream);
       if (endOfStream) chargeTrailerStep(x);
     }

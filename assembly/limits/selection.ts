@@ -30,18 +30,25 @@ export class Selection {
    * that knows the attributes.
    */
   invalidCredential: i32 = 0;
+  /**
+   * Roughly what selecting allocated (values the resolver made, expressions evaluated off
+   * the allocation-free paths, counter values), for pacing garbage collection.
+   */
+  allocationUnits: i32 = 0;
 
   /** Empties the selection for another request, keeping the arrays' storage. */
   reset(): void {
-    this.specs.length = 0;
-    this.limitOfSpec.length = 0;
-    this.limitStarts.length = 0;
+    // (Emptying an empty array is still a call: most requests select nothing.)
+    if (this.specs.length != 0) this.specs.length = 0;
+    if (this.limitOfSpec.length != 0) this.limitOfSpec.length = 0;
+    if (this.limitStarts.length != 0) this.limitStarts.length = 0;
     this.expressionErrors = 0;
     this.counterErrors = 0;
     this.counterErrorLimit = "";
     this.counterErrorLimitIndex = -1;
     this.counterErrorExpression = -1;
     this.invalidCredential = 0;
+    this.allocationUnits = 0;
   }
 }
 
@@ -56,11 +63,12 @@ export class Selection {
  */
 export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver, out: Selection = new Selection()): Selection {
   out.reset();
-  if (!allHold(policy.when, resolver, out)) return out;
+  if (!allHold(policy.when, resolver, out)) return finish(out, resolver);
   const limits = policy.limits;
   for (let i = 0, n = limits.length; i < n; i++) {
     const limit = unchecked(limits[i]);
     if (!allHold(limit.when, resolver, out)) continue;
+    out.allocationUnits += 1 + limit.counters.length;
     const values = counterValues(limit, resolver);
     if (values === null) {
       if (out.counterErrors == 0) {
@@ -81,12 +89,19 @@ export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver
       out.limitOfSpec.push(i);
     }
   }
+  return finish(out, resolver);
+}
+
+function finish(out: Selection, resolver: AttributeResolver): Selection {
+  out.allocationUnits += resolver.allocationUnits();
   return out;
 }
 
 function allHold(predicates: Array<Program>, resolver: AttributeResolver, out: Selection): bool {
   for (let i = 0, n = predicates.length; i < n; i++) {
-    const r = evaluateBool(unchecked(predicates[i]), resolver);
+    const p = unchecked(predicates[i]);
+    if (!p.allocationFree) out.allocationUnits++;
+    const r = evaluateBool(p, resolver);
     if (r == 1) continue;
     if (r < 0) out.expressionErrors++;
     return false;
