@@ -19,7 +19,6 @@ import { resultPtrSlot, resultSizeSlot, u64Slot, u32Slot, hostFree } from "./abi
 
 function bytes(s: string): ArrayBuffer { return String.UTF8.encode(s); }
 
-const URL_PATH = bytes("request\0url_path");
 const METADATA = bytes("metadata");
 const AUTHORIZATION = bytes("authorization");
 const PATH = bytes(":path");
@@ -97,12 +96,11 @@ function body(buffer: i32, size: u32): u32 {
 
 class FloorStream extends HttpContext {
   onRequestHeaders(headerCount: u32, endOfStream: bool): i32 {
-    getProperty(URL_PATH);
+    getHeader(HeaderMapType.RequestHeaders, PATH);
     if (unmatchedOnly) return 0;
     getProperty(METADATA);
     getHeader(HeaderMapType.RequestHeaders, AUTHORIZATION);
     proxy_increment_metric(unchecked(metrics[0]), 1);
-    getHeader(HeaderMapType.RequestHeaders, PATH);
     getHeader(HeaderMapType.RequestHeaders, METHOD);
     replaceHeader(HeaderMapType.RequestHeaders, ACCEPT_ENCODING, IDENTITY);
     now();
