@@ -7,6 +7,8 @@ import {
   ResponseUsageReader, Usage, presetFor, scanStatusName, inspectRequest, addIncludeUsage,
   MODE_JSON, MODE_SSE, MODE_NDJSON, modeForContentType, Preset, PresetResolver, presetForPath,
 } from "../index";
+import { customPreset } from "../presets";
+import { ScanPair } from "./scan_pair";
 
 let scratchBuf = new ArrayBuffer(0);
 
@@ -172,3 +174,39 @@ export function contentTypeMode(contentType: string): i32 {
 }
 
 export { MODE_SSE };
+
+// Equivalence of the scanner with its reference (scan_pair.ts): one pair at a time.
+let pair: ScanPair | null = null;
+
+/** Starts a pair over "field=path" lines; "" or the configuration error. */
+export function pairBegin(specs: string, multiDoc: bool): string {
+  const build = customPreset(specs.length == 0 ? new Array<string>(0) : specs.split("\n"));
+  const preset = build.preset;
+  if (build.error.length > 0 || preset == null) return build.error;
+  pair = new ScanPair(preset.json, multiDoc);
+  return "";
+}
+
+/** Feeds [ptr, ptr+len) to both scanners; "<product>\n<reference>" observations. */
+export function pairFeed(ptr: usize, len: i32, lineMode: bool): string {
+  const p = pair;
+  return p == null ? "" : p.feed(ptr, <usize>len, lineMode);
+}
+
+/** Feeds the joining "\n" of two SSE data lines to both. */
+export function pairNewline(): string {
+  const p = pair;
+  return p == null ? "" : p.newline();
+}
+
+/** Ends the document in both; the two observations. */
+export function pairFinish(): string {
+  const p = pair;
+  return p == null ? "" : p.finish();
+}
+
+/** Starts the next document in both (an SSE event). */
+export function pairResetDocument(): void {
+  const p = pair;
+  if (p != null) p.resetDocument();
+}
