@@ -25,7 +25,7 @@
 // whole hot path works on an unmanaged state block (ScanCore) and the flattened trie, so
 // the garbage collector's shadow-stack bookkeeping never runs per byte or per token.
 
-import { UsagePaths, trieFields, trieText, trieHasKeyKids, trieHasIndexKids, trieLookupKey } from "./paths";
+import { UsagePaths, MAX_KEY_BYTES, trieMayHaveKey, trieFields, trieText, trieHasKeyKids, trieHasIndexKids, trieLookupKey } from "./paths";
 import { FIELD_COUNT, I64_MAX } from "./fields";
 import { findStringSpecial, findEol, hexValue, isSimpleEscape, simpleEscapeValue, isHex4 } from "./swar";
 import { SCAN_OK, SCAN_EMPTY, SCAN_INCOMPLETE, SCAN_INVALID, SCAN_GAVE_UP } from "./usage";
@@ -38,6 +38,14 @@ import {
   E_TRUNCATED, errorMessage, coreReset, coreResetDocument, keyBytes, keyUnit, valueNode, topIsObject, push, pop,
   nextIndex, valueDone, stage, fail, gaveUp,
 } from "./scan_core";
+
+// true, null and (after the f) alse as little-endian words, for reading a literal in one load.
+// @ts-ignore: decorator
+@inline const TRUE_WORD: u32 = 0x65757274;
+// @ts-ignore: decorator
+@inline const NULL_WORD: u32 = 0x6C6C756E;
+// @ts-ignore: decorator
+@inline const ALSE_WORD: u32 = 0x65736C61;
 
 export { ScanCore, MAX_DEPTH, errorMessage, coreReset, coreResetDocument } from "./scan_core";
 
@@ -184,7 +192,22 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
       const b = <i32>load<u8>(q);
       if (b == 0x22) {
         p = q + 1;
-        state = closeString(c, seg, q);
+        const mode = c.strMode;
+        if (mode == STR_VALUE) {
+          state = valueDone(c);
+        } else if (mode == STR_TEXT) {
+          c.textBytes += <i64>(q - seg);
+          state = valueDone(c);
+        } else {
+          c.keyNode = mode == STR_KEY_SKIP ? -1 : closeKey(c, seg, q);
+          // A key is almost always followed by its colon: take it here.
+          if (p < end && load<u8>(p) == 0x3A) {
+            p++;
+            state = S_VALUE;
+          } else {
+            state = S_COLON;
+          }
+        }
         continue;
       }
       if (b == 0x5C) {
@@ -251,6 +274,12 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
     if (b <= 0x20 && (b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09)) {
       if (lineMode && (b == 0x0A || b == 0x0D)) break;
       p++;
+      // The rest of the run (indentation) in one loop; in line mode a line end stops it.
+      while (p < end) {
+        const w = <i32>load<u8>(p);
+        if (w != 0x20 && w != 0x09 && (lineMode || (w != 0x0A && w != 0x0D))) break;
+        p++;
+      }
       continue;
     }
     switch (state) {
@@ -264,10 +293,21 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
         }
         const vn = valueNode(c);
         if (b == 0x22) {
-          c.strMode = vn >= 0 && trieText(c.trie, vn) ? STR_TEXT : STR_VALUE;
+          // A string that ends in this feed without escapes is read here; otherwise it
+          // continues in S_STR from its first special byte.
+          const text = vn >= 0 && trieText(c.trie, vn);
           p++;
-          seg = p;
-          state = S_STR;
+          const q = findStringSpecial(p, end);
+          if (q < end && load<u8>(q) == 0x22) {
+            if (text) c.textBytes += <i64>(q - p);
+            p = q + 1;
+            state = valueDone(c);
+          } else {
+            c.strMode = text ? STR_TEXT : STR_VALUE;
+            seg = p;
+            p = q;
+            state = S_STR;
+          }
         } else if (b == 0x7B) {
           if (!push(c, 1, vn >= 0 && trieHasKeyKids(c.trie, vn) ? vn : -1)) { state = gaveUp(c, p, ptr); break; }
           p++;
@@ -276,14 +316,52 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
           if (!push(c, 0, vn >= 0 && trieHasIndexKids(c.trie, vn) ? vn : -1)) { state = gaveUp(c, p, ptr); break; }
           p++;
           state = S_ARR_FIRST;
-        } else if (<u32>(b - 0x30) < 10 || b == 0x2D) {
+        } else if (<u32>(b - 0x31) < 9) {
+          // A positive integer read in one loop; a fraction, an exponent or the end of the
+          // feed continues in `number` from the same point.
+          const mask = vn >= 0 ? trieFields(c.trie, vn) : 0;
+          let v = <u64>(b - 0x30);
+          let q = p + 1;
+          while (q < end) {
+            const d = <i32>load<u8>(q) - 0x30;
+            if (<u32>d >= 10) break;
+            // Saturate at 2^63-1 instead of wrapping.
+            if (v > 922337203685477580 || (v == 922337203685477580 && d > 7)) v = <u64>I64_MAX;
+            else v = v * 10 + <u64>d;
+            q++;
+          }
+          p = q;
+          if (q < end) {
+            const t = <i32>load<u8>(q);
+            if (t != 0x2E && (t | 0x20) != 0x65 && t != 0x2B && t != 0x2D) {
+              if (mask != 0) stage(c, mask, v);
+              state = valueDone(c);
+              break;
+            }
+          }
+          c.numMask = mask;
+          c.numOk = 1;
+          c.numState = N_INT;
+          c.numVal = v;
+          state = S_NUM;
+        } else if (b == 0x30 || b == 0x2D) {
           c.numMask = vn >= 0 ? trieFields(c.trie, vn) : 0;
           c.numOk = b != 0x2D ? 1 : 0;
           c.numState = b == 0x2D ? N_MINUS : b == 0x30 ? N_ZERO : N_INT;
           c.numVal = b == 0x2D ? 0 : <u64>(b - 0x30);
           p++;
           state = S_NUM;
+        } else if (b == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
+          p += 4;
+          state = valueDone(c);
+        } else if (b == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
+          p += 4;
+          state = valueDone(c);
+        } else if (b == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
+          p += 5;
+          state = valueDone(c);
         } else if (b == 0x74 || b == 0x66 || b == 0x6E) {
+          // A literal split across feeds, or a wrong one: byte by byte.
           c.litPtr = b == 0x74 ? LIT_TRUE : b == 0x66 ? LIT_FALSE : LIT_NULL;
           c.litLen = b == 0x66 ? 5 : 4;
           c.litPos = 1;
@@ -297,17 +375,96 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
       case S_OBJ_FIRST:
       case S_OBJ_KEY: {
         if (b == 0x22) {
-          if (c.curNode >= 0) {
-            c.strMode = STR_KEY_TRACK;
-            c.keyLen = 0;
-            c.keyOverflow = 0;
-            c.keyHigh = 0;
-          } else {
-            c.strMode = STR_KEY_SKIP;
+          // The members of an object, read in one loop while they are plain: a key that
+          // ends in this feed without escapes (looked up where it lies), its colon, a
+          // scalar value, the comma and the next key. Anything else -- an escape, a
+          // container, a byte out of place, the end of the feed -- leaves the loop in the
+          // state the byte-by-byte machine has at that point, and the machine goes on.
+          const track = c.curNode >= 0;
+          while (true) {
+            // p is at the key's opening quote.
+            const k = p + 1;
+            const q = findStringSpecial(k, end);
+            if (q >= end || load<u8>(q) != 0x22) {
+              if (track) {
+                c.strMode = STR_KEY_TRACK;
+                c.keyLen = 0;
+                c.keyOverflow = 0;
+                c.keyHigh = 0;
+              } else {
+                c.strMode = STR_KEY_SKIP;
+              }
+              seg = k;
+              p = q;
+              state = S_STR;
+              break;
+            }
+            const vn = track ? lookupKey(c, k, q - k) : -1;
+            c.keyNode = vn;
+            p = skipSpace(q + 1, end, lineMode);
+            if (p >= end || load<u8>(p) != 0x3A) { state = S_COLON; break; }
+            p = skipSpace(p + 1, end, lineMode);
+            state = S_VALUE;
+            if (p >= end) break;
+            // The value (its trie node is the key's): a scalar completes here.
+            const v = <i32>load<u8>(p);
+            if (v == 0x22) {
+              const s0 = p + 1;
+              const e = findStringSpecial(s0, end);
+              const text = vn >= 0 && trieText(c.trie, vn);
+              if (e >= end || load<u8>(e) != 0x22) {
+                c.strMode = text ? STR_TEXT : STR_VALUE;
+                seg = s0;
+                p = e;
+                state = S_STR;
+                break;
+              }
+              if (text) c.textBytes += <i64>(e - s0);
+              p = e + 1;
+            } else if (<u32>(v - 0x30) < 10) {
+              const mask = vn >= 0 ? trieFields(c.trie, vn) : 0;
+              let n = <u64>(v - 0x30);
+              let e = p + 1;
+              if (v != 0x30) {
+                while (e < end) {
+                  const d = <i32>load<u8>(e) - 0x30;
+                  if (<u32>d >= 10) break;
+                  if (n > 922337203685477580 || (n == 922337203685477580 && d > 7)) n = <u64>I64_MAX;
+                  else n = n * 10 + <u64>d;
+                  e++;
+                }
+              }
+              // Fractions, exponents, a leading zero and numbers the feed cuts are read
+              // by the machine (`number`) from the start of the number.
+              if (e >= end) break;
+              const t = <i32>load<u8>(e);
+              if (<u32>(t - 0x30) < 10 || t == 0x2E || (t | 0x20) == 0x65 || t == 0x2B || t == 0x2D) break;
+              if (mask != 0) stage(c, mask, n);
+              p = e;
+            } else if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
+              p += 4;
+            } else if (v == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
+              p += 4;
+            } else if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
+              p += 5;
+            } else {
+              break; // a container, a negative number, a literal the feed cuts, an error
+            }
+            state = valueDone(c);
+            p = skipSpace(p, end, lineMode);
+            if (p >= end) break;
+            const a = <i32>load<u8>(p);
+            if (a == 0x2C) {
+              p = skipSpace(p + 1, end, lineMode);
+              state = S_OBJ_KEY;
+              if (p < end && load<u8>(p) == 0x22) continue;
+            } else if (a == 0x7D) {
+              pop(c);
+              p++;
+              state = valueDone(c);
+            }
+            break;
           }
-          p++;
-          seg = p;
-          state = S_STR;
         } else if (b == 0x7D && state == S_OBJ_FIRST) {
           pop(c);
           p++;
@@ -418,21 +575,34 @@ function number(c: ScanCore, p: usize, end: usize): usize {
   return p;
 }
 
-// Closing quote at q: the string [seg, q) ends.
-function closeString(c: ScanCore, seg: usize, q: usize): i32 {
-  const mode = c.strMode;
-  if (mode == STR_KEY_SKIP) {
-    c.keyNode = -1;
-    return S_COLON;
+// Closing quote at q of a key in an object a path enters: the trie node it selects. A key
+// read whole in this feed without escapes is looked up where it lies; otherwise it was
+// collected in the key buffer.
+function closeKey(c: ScanCore, seg: usize, q: usize): i32 {
+  if (c.keyLen == 0 && c.keyOverflow == 0 && c.keyHigh == 0) return lookupKey(c, seg, q - seg);
+  flushString(c, seg, q);
+  if (c.keyHigh != 0) c.keyOverflow = 1; // lone surrogate: matches nothing
+  return c.keyOverflow != 0 ? -1 : lookupKey(c, c.keyBuf, <usize>c.keyLen);
+}
+
+// The first byte in [p, end) that is not JSON whitespace; in line mode also stops at a
+// line end (the caller ends the line there).
+// @ts-ignore: decorator
+@inline function skipSpace(p: usize, end: usize, lineMode: bool): usize {
+  while (p < end) {
+    const w = <i32>load<u8>(p);
+    if (w > 0x20 || (w != 0x20 && w != 0x09 && (lineMode || (w != 0x0A && w != 0x0D)))) break;
+    p++;
   }
-  if (mode == STR_KEY_TRACK) {
-    flushString(c, seg, q);
-    if (c.keyHigh != 0) c.keyOverflow = 1; // lone surrogate: matches nothing
-    c.keyNode = c.keyOverflow != 0 ? -1 : trieLookupKey(c.trie, c.blob, c.curNode, c.keyBuf, c.keyLen);
-    return S_COLON;
-  }
-  if (mode == STR_TEXT) c.textBytes += <i64>(q - seg);
-  return valueDone(c);
+  return p;
+}
+
+// The trie node of key [ptr, ptr+n) in the innermost object (a path enters it).
+// @ts-ignore: decorator
+@inline function lookupKey(c: ScanCore, ptr: usize, n: usize): i32 {
+  const node = c.curNode;
+  if (n > <usize>MAX_KEY_BYTES || !trieMayHaveKey(c.trie, node, ptr, n)) return -1;
+  return trieLookupKey(c.trie, c.blob, node, ptr, <i32>n);
 }
 
 // Accounts for string bytes [seg, to) before an escape or the end of a feed.

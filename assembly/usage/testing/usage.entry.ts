@@ -9,6 +9,9 @@ import {
 } from "../index";
 import { customPreset } from "../presets";
 import { ScanPair } from "./scan_pair";
+import { UsageScanner, coreScan, coreFinishDocument } from "../scanner";
+import { refScan, refFinishDocument } from "./reference_scanner";
+import { FIELD_TOTAL } from "../fields";
 
 let scratchBuf = new ArrayBuffer(0);
 
@@ -209,4 +212,32 @@ export function pairFinish(): string {
 export function pairResetDocument(): void {
   const p = pair;
   if (p != null) p.resetDocument();
+}
+
+// The scanner alone (no reader, no Usage) over the OpenAI chat paths, `iters` times over
+// [ptr, ptr+len) in feeds of `chunk` bytes; `reference` runs the reference scanner
+// instead. Returns the sum of the totals read.
+let benchScanner: UsageScanner | null = null;
+
+export function benchScan(ptr: usize, len: i32, chunk: i32, iters: i32, reference: bool): f64 {
+  let s = benchScanner;
+  if (s == null) {
+    s = new UsageScanner(presetForPath("/v1/chat/completions").json);
+    benchScanner = s;
+  }
+  const c = s.core;
+  const step = chunk > 0 ? chunk : len;
+  let sum: f64 = 0;
+  for (let i = 0; i < iters; i++) {
+    s.reset();
+    for (let off = 0; off < len; off += step) {
+      const n = <usize>min(step, len - off);
+      if (reference) refScan(c, ptr + <usize>off, n, false);
+      else coreScan(c, ptr + <usize>off, n, false);
+    }
+    if (reference) refFinishDocument(c);
+    else coreFinishDocument(c);
+    sum += <f64>s.value(FIELD_TOTAL);
+  }
+  return sum;
 }
