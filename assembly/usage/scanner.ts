@@ -375,96 +375,9 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
       case S_OBJ_FIRST:
       case S_OBJ_KEY: {
         if (b == 0x22) {
-          // The members of an object, read in one loop while they are plain: a key that
-          // ends in this feed without escapes (looked up where it lies), its colon, a
-          // scalar value, the comma and the next key. Anything else -- an escape, a
-          // container, a byte out of place, the end of the feed -- leaves the loop in the
-          // state the byte-by-byte machine has at that point, and the machine goes on.
-          const track = c.curNode >= 0;
-          while (true) {
-            // p is at the key's opening quote.
-            const k = p + 1;
-            const q = findStringSpecial(k, end);
-            if (q >= end || load<u8>(q) != 0x22) {
-              if (track) {
-                c.strMode = STR_KEY_TRACK;
-                c.keyLen = 0;
-                c.keyOverflow = 0;
-                c.keyHigh = 0;
-              } else {
-                c.strMode = STR_KEY_SKIP;
-              }
-              seg = k;
-              p = q;
-              state = S_STR;
-              break;
-            }
-            const vn = track ? lookupKey(c, k, q - k) : -1;
-            c.keyNode = vn;
-            p = skipSpace(q + 1, end, lineMode);
-            if (p >= end || load<u8>(p) != 0x3A) { state = S_COLON; break; }
-            p = skipSpace(p + 1, end, lineMode);
-            state = S_VALUE;
-            if (p >= end) break;
-            // The value (its trie node is the key's): a scalar completes here.
-            const v = <i32>load<u8>(p);
-            if (v == 0x22) {
-              const s0 = p + 1;
-              const e = findStringSpecial(s0, end);
-              const text = vn >= 0 && trieText(c.trie, vn);
-              if (e >= end || load<u8>(e) != 0x22) {
-                c.strMode = text ? STR_TEXT : STR_VALUE;
-                seg = s0;
-                p = e;
-                state = S_STR;
-                break;
-              }
-              if (text) c.textBytes += <i64>(e - s0);
-              p = e + 1;
-            } else if (<u32>(v - 0x30) < 10) {
-              const mask = vn >= 0 ? trieFields(c.trie, vn) : 0;
-              let n = <u64>(v - 0x30);
-              let e = p + 1;
-              if (v != 0x30) {
-                while (e < end) {
-                  const d = <i32>load<u8>(e) - 0x30;
-                  if (<u32>d >= 10) break;
-                  if (n > 922337203685477580 || (n == 922337203685477580 && d > 7)) n = <u64>I64_MAX;
-                  else n = n * 10 + <u64>d;
-                  e++;
-                }
-              }
-              // Fractions, exponents, a leading zero and numbers the feed cuts are read
-              // by the machine (`number`) from the start of the number.
-              if (e >= end) break;
-              const t = <i32>load<u8>(e);
-              if (<u32>(t - 0x30) < 10 || t == 0x2E || (t | 0x20) == 0x65 || t == 0x2B || t == 0x2D) break;
-              if (mask != 0) stage(c, mask, n);
-              p = e;
-            } else if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
-              p += 4;
-            } else if (v == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
-              p += 4;
-            } else if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
-              p += 5;
-            } else {
-              break; // a container, a negative number, a literal the feed cuts, an error
-            }
-            state = valueDone(c);
-            p = skipSpace(p, end, lineMode);
-            if (p >= end) break;
-            const a = <i32>load<u8>(p);
-            if (a == 0x2C) {
-              p = skipSpace(p + 1, end, lineMode);
-              state = S_OBJ_KEY;
-              if (p < end && load<u8>(p) == 0x22) continue;
-            } else if (a == 0x7D) {
-              pop(c);
-              p++;
-              state = valueDone(c);
-            }
-            break;
-          }
+          p = members(c, p, end, lineMode);
+          state = c.state;
+          seg = p;
         } else if (b == 0x7D && state == S_OBJ_FIRST) {
           pop(c);
           p++;
@@ -583,6 +496,98 @@ function closeKey(c: ScanCore, seg: usize, q: usize): i32 {
   flushString(c, seg, q);
   if (c.keyHigh != 0) c.keyOverflow = 1; // lone surrogate: matches nothing
   return c.keyOverflow != 0 ? -1 : lookupKey(c, c.keyBuf, <usize>c.keyLen);
+}
+
+// The members of an object, read in one loop while they are plain: a key that ends in this
+// feed without escapes (looked up where it lies), its colon, a scalar value, the comma and
+// the next key. Anything else -- an escape, a container, a byte out of place, the end of
+// the feed -- returns where the byte-by-byte machine takes over, its state in `c.state`
+// (S_STR: the string's content starts at the returned address). `p` is at a key's quote.
+function members(c: ScanCore, p: usize, end: usize, lineMode: bool): usize {
+  const track = c.curNode >= 0;
+  let state = S_OBJ_KEY;
+  while (true) {
+    // p is at the key's opening quote.
+    const k = p + 1;
+    const q = findStringSpecial(k, end);
+    if (q >= end || load<u8>(q) != 0x22) {
+      if (track) {
+        c.strMode = STR_KEY_TRACK;
+        c.keyLen = 0;
+        c.keyOverflow = 0;
+        c.keyHigh = 0;
+      } else {
+        c.strMode = STR_KEY_SKIP;
+      }
+      c.state = S_STR;
+      return k;
+    }
+    const vn = track ? lookupKey(c, k, q - k) : -1;
+    c.keyNode = vn;
+    p = skipSpace(q + 1, end, lineMode);
+    if (p >= end || load<u8>(p) != 0x3A) { state = S_COLON; break; }
+    p = skipSpace(p + 1, end, lineMode);
+    state = S_VALUE;
+    if (p >= end) break;
+    // The value (its trie node is the key's): a scalar completes here.
+    const v = <i32>load<u8>(p);
+    if (v == 0x22) {
+      const s0 = p + 1;
+      const e = findStringSpecial(s0, end);
+      const text = vn >= 0 && trieText(c.trie, vn);
+      if (e >= end || load<u8>(e) != 0x22) {
+        c.strMode = text ? STR_TEXT : STR_VALUE;
+        c.state = S_STR;
+        return s0;
+      }
+      if (text) c.textBytes += <i64>(e - s0);
+      p = e + 1;
+    } else if (<u32>(v - 0x30) < 10) {
+      const mask = vn >= 0 ? trieFields(c.trie, vn) : 0;
+      let n = <u64>(v - 0x30);
+      let e = p + 1;
+      if (v != 0x30) {
+        while (e < end) {
+          const d = <i32>load<u8>(e) - 0x30;
+          if (<u32>d >= 10) break;
+          if (n > 922337203685477580 || (n == 922337203685477580 && d > 7)) n = <u64>I64_MAX;
+          else n = n * 10 + <u64>d;
+          e++;
+        }
+      }
+      // Fractions, exponents, a leading zero and numbers the feed cuts are read
+      // by the machine (`number`) from the start of the number.
+      if (e >= end) break;
+      const t = <i32>load<u8>(e);
+      if (<u32>(t - 0x30) < 10 || t == 0x2E || (t | 0x20) == 0x65 || t == 0x2B || t == 0x2D) break;
+      if (mask != 0) stage(c, mask, n);
+      p = e;
+    } else if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
+      p += 4;
+    } else if (v == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
+      p += 4;
+    } else if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
+      p += 5;
+    } else {
+      break; // a container, a negative number, a literal the feed cuts, an error
+    }
+    state = valueDone(c);
+    p = skipSpace(p, end, lineMode);
+    if (p >= end) break;
+    const a = <i32>load<u8>(p);
+    if (a == 0x2C) {
+      p = skipSpace(p + 1, end, lineMode);
+      state = S_OBJ_KEY;
+      if (p < end && load<u8>(p) == 0x22) continue;
+    } else if (a == 0x7D) {
+      pop(c);
+      p++;
+      state = valueDone(c);
+    }
+    break;
+  }
+  c.state = state;
+  return p;
 }
 
 // The first byte in [p, end) that is not JSON whitespace; in line mode also stops at a
