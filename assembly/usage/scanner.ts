@@ -187,7 +187,17 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
   let seg = ptr; // start of the not yet flushed part of the current string
   while (p < end) {
     if (state == S_STR) {
-      const q = findStringSpecial(p, end);
+      let q = findStringSpecial(p, end);
+      if (c.strMode != STR_KEY_TRACK) {
+        // Complete escapes inside the feed are stepped over here (generated text has one
+        // every few dozen bytes); a tracked key decodes its escapes below.
+        while (q + 1 < end && load<u8>(q) == 0x5C) {
+          const e = <i32>load<u8>(q + 1);
+          if (isSimpleEscape(e)) q = findStringSpecial(q + 2, end);
+          else if (e == 0x75 && q + 6 <= end && isHex4(q + 2)) q = findStringSpecial(q + 6, end);
+          else break;
+        }
+      }
       if (q >= end) { p = end; break; }
       const b = <i32>load<u8>(q);
       if (b == 0x22) {
@@ -211,13 +221,8 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
         continue;
       }
       if (b == 0x5C) {
+        // An escape the feed cuts, a bad one, or one in a tracked key: byte by byte.
         const mode = c.strMode;
-        if (mode != STR_KEY_TRACK && q + 1 < end) {
-          // Complete escapes inside the chunk stay on the fast path.
-          const e = <i32>load<u8>(q + 1);
-          if (isSimpleEscape(e)) { p = q + 2; continue; }
-          if (e == 0x75 && q + 6 <= end && isHex4(q + 2)) { p = q + 6; continue; }
-        }
         flushString(c, seg, q);
         if (mode == STR_TEXT) c.textBytes++;
         p = q + 1;
