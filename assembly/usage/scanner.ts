@@ -296,6 +296,16 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
           state = valueDone(c);
           break;
         }
+        if (c.depth > 0 && !topIsObject(c) && isScalarStart(b)) {
+          const q = elements(c, p, end, lineMode, state);
+          if (q != p) {
+            p = q;
+            state = c.state;
+            seg = p;
+            break;
+          }
+          // Not a whole scalar (the feed cuts it, or it is bad): read below.
+        }
         const vn = valueNode(c);
         if (b == 0x22) {
           // A string that ends in this feed without escapes is read here; otherwise it
@@ -321,36 +331,17 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
           if (!push(c, 0, vn >= 0 && trieHasIndexKids(c.trie, vn) ? vn : -1)) { state = gaveUp(c, p, ptr); break; }
           p++;
           state = S_ARR_FIRST;
-        } else if (<u32>(b - 0x31) < 9) {
-          // A positive integer read in one loop; a fraction, an exponent or the end of the
-          // feed continues in `number` from the same point.
+        } else if (<u32>(b - 0x30) < 10 || b == 0x2D) {
+          // A number that ends in this feed is read in one go; one the feed cuts (or a
+          // bad one) goes through `number` byte by byte from its first byte.
           const mask = vn >= 0 ? trieFields(c.trie, vn) : 0;
-          let v = <u64>(b - 0x30);
-          let q = p + 1;
-          while (q < end) {
-            const d = <i32>load<u8>(q) - 0x30;
-            if (<u32>d >= 10) break;
-            // Saturate at 2^63-1 instead of wrapping.
-            if (v > 922337203685477580 || (v == 922337203685477580 && d > 7)) v = <u64>I64_MAX;
-            else v = v * 10 + <u64>d;
-            q++;
-          }
-          p = q;
-          if (q < end) {
-            const t = <i32>load<u8>(q);
-            if (t != 0x2E && (t | 0x20) != 0x65 && t != 0x2B && t != 0x2D) {
-              if (mask != 0) stage(c, mask, v);
-              state = valueDone(c);
-              break;
-            }
+          const q = wholeNumber(c, p, end, mask);
+          if (q > p) {
+            p = q;
+            state = valueDone(c);
+            break;
           }
           c.numMask = mask;
-          c.numOk = 1;
-          c.numState = N_INT;
-          c.numVal = v;
-          state = S_NUM;
-        } else if (b == 0x30 || b == 0x2D) {
-          c.numMask = vn >= 0 ? trieFields(c.trie, vn) : 0;
           c.numOk = b != 0x2D ? 1 : 0;
           c.numState = b == 0x2D ? N_MINUS : b == 0x30 ? N_ZERO : N_INT;
           c.numVal = b == 0x2D ? 0 : <u64>(b - 0x30);
@@ -547,25 +538,9 @@ function members(c: ScanCore, p: usize, end: usize, lineMode: bool): usize {
       }
       if (text) c.textBytes += <i64>(e - s0);
       p = e + 1;
-    } else if (<u32>(v - 0x30) < 10) {
-      const mask = vn >= 0 ? trieFields(c.trie, vn) : 0;
-      let n = <u64>(v - 0x30);
-      let e = p + 1;
-      if (v != 0x30) {
-        while (e < end) {
-          const d = <i32>load<u8>(e) - 0x30;
-          if (<u32>d >= 10) break;
-          if (n > 922337203685477580 || (n == 922337203685477580 && d > 7)) n = <u64>I64_MAX;
-          else n = n * 10 + <u64>d;
-          e++;
-        }
-      }
-      // Fractions, exponents, a leading zero and numbers the feed cuts are read
-      // by the machine (`number`) from the start of the number.
-      if (e >= end) break;
-      const t = <i32>load<u8>(e);
-      if (<u32>(t - 0x30) < 10 || t == 0x2E || (t | 0x20) == 0x65 || t == 0x2B || t == 0x2D) break;
-      if (mask != 0) stage(c, mask, n);
+    } else if (<u32>(v - 0x30) < 10 || v == 0x2D) {
+      const e = wholeNumber(c, p, end, vn >= 0 ? trieFields(c.trie, vn) : 0);
+      if (e == p) break; // cut by the feed or bad: the machine reads it
       p = e;
     } else if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
       p += 4;
@@ -574,7 +549,7 @@ function members(c: ScanCore, p: usize, end: usize, lineMode: bool): usize {
     } else if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
       p += 5;
     } else {
-      break; // a container, a negative number, a literal the feed cuts, an error
+      break; // a container, a number or literal the feed cuts, an error
     }
     state = valueDone(c);
     p = skipSpace(p, end, lineMode);
@@ -593,6 +568,126 @@ function members(c: ScanCore, p: usize, end: usize, lineMode: bool): usize {
   }
   c.state = state;
   return p;
+}
+
+// The elements of an array, read in one loop while they are scalars that end in this feed
+// (the array of floats of an embedding, say): the value, the comma, the next value. As in
+// `members`, anything else returns where the byte-by-byte machine takes over, its state in
+// `c.state`. `p` is at the first byte of a scalar; `state` is S_VALUE or S_ARR_FIRST.
+function elements(c: ScanCore, p: usize, end: usize, lineMode: bool, state: i32): usize {
+  while (true) {
+    const vn = valueNode(c);
+    const v = <i32>load<u8>(p);
+    if (v == 0x22) {
+      const s0 = p + 1;
+      const e = findStringSpecial(s0, end);
+      const text = vn >= 0 && trieText(c.trie, vn);
+      if (e >= end || load<u8>(e) != 0x22) {
+        c.strMode = text ? STR_TEXT : STR_VALUE;
+        c.state = S_STR;
+        return s0;
+      }
+      if (text) c.textBytes += <i64>(e - s0);
+      p = e + 1;
+    } else if (<u32>(v - 0x30) < 10 || v == 0x2D) {
+      const e = wholeNumber(c, p, end, vn >= 0 ? trieFields(c.trie, vn) : 0);
+      if (e == p) break; // cut by the feed or bad: the machine reads it
+      p = e;
+    } else if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
+      p += 4;
+    } else if (v == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
+      p += 4;
+    } else if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
+      p += 5;
+    } else {
+      break; // a literal the feed cuts, or a bad one
+    }
+    state = valueDone(c);
+    p = skipSpace(p, end, lineMode);
+    if (p >= end) break;
+    const a = <i32>load<u8>(p);
+    if (a == 0x2C) {
+      nextIndex(c);
+      p = skipSpace(p + 1, end, lineMode);
+      state = S_VALUE;
+      if (p < end && isScalarStart(<i32>load<u8>(p))) continue;
+    } else if (a == 0x5D) {
+      pop(c);
+      p++;
+      state = valueDone(c);
+    }
+    break;
+  }
+  c.state = state;
+  return p;
+}
+
+// True for the first byte of a string, a number or a literal.
+// @ts-ignore: decorator
+@inline function isScalarStart(b: i32): bool {
+  return b == 0x22 || <u32>(b - 0x30) < 10 || b == 0x2D || b == 0x74 || b == 0x66 || b == 0x6E;
+}
+
+// A number (RFC 8259) starting at p (a digit or '-') that ends before `end`: stages its
+// value for `mask` when it counts (a non-negative integer, or one with a zero fraction)
+// and returns the address after it. Returns p when the number is invalid or may go on in
+// the next feed; `number` then reads it byte by byte from p, as if this had not run.
+function wholeNumber(c: ScanCore, p: usize, end: usize, mask: u32): usize {
+  let q = p;
+  let ok = true;
+  if (load<u8>(q) == 0x2D) {
+    ok = false;
+    q++;
+    if (q >= end) return p;
+  }
+  let v: u64 = 0;
+  let d = <i32>load<u8>(q) - 0x30;
+  if (d == 0) {
+    q++;
+  } else if (<u32>d < 10) {
+    do {
+      // Saturate at 2^63-1 instead of wrapping.
+      if (v > 922337203685477580 || (v == 922337203685477580 && d > 7)) v = <u64>I64_MAX;
+      else v = v * 10 + <u64>d;
+      q++;
+      if (q >= end) return p;
+      d = <i32>load<u8>(q) - 0x30;
+    } while (<u32>d < 10);
+  } else {
+    return p;
+  }
+  if (q >= end) return p;
+  let t = <i32>load<u8>(q);
+  if (t == 0x2E) {
+    q++;
+    if (q >= end || <u32>(<i32>load<u8>(q) - 0x30) >= 10) return p;
+    do {
+      if (load<u8>(q) != 0x30) ok = false;
+      q++;
+      if (q >= end) return p;
+    } while (<u32>(<i32>load<u8>(q) - 0x30) < 10);
+    t = <i32>load<u8>(q);
+  }
+  if ((t | 0x20) == 0x65) {
+    ok = false;
+    q++;
+    if (q >= end) return p;
+    t = <i32>load<u8>(q);
+    if (t == 0x2B || t == 0x2D) {
+      q++;
+      if (q >= end) return p;
+    }
+    if (<u32>(<i32>load<u8>(q) - 0x30) >= 10) return p;
+    do {
+      q++;
+      if (q >= end) return p;
+    } while (<u32>(<i32>load<u8>(q) - 0x30) < 10);
+    t = <i32>load<u8>(q);
+  }
+  // What follows must end the number (a digit here is one after a leading zero).
+  if (<u32>(t - 0x30) < 10 || t == 0x2E || (t | 0x20) == 0x65 || t == 0x2B || t == 0x2D) return p;
+  if (mask != 0 && ok) stage(c, mask, v);
+  return q;
 }
 
 // The first byte in [p, end) that is not JSON whitespace; in line mode also stops at a

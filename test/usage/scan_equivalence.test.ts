@@ -187,13 +187,13 @@ function generator(seed: number) {
       for (let i = r() < 0.8 ? 1 : 1 + Math.floor(r() * 3); i > 0; i--) docs.push(shaped(specs));
       text = ws() + docs.join(pick(["\n", " ", "\r\n", ""])) + ws();
     } else if (k < 0.55) text = deep();
-    else if (k < 0.15) {
+    else if (k < 0.65) {
       const docs: string[] = [];
       const n = 1 + Math.floor(r() * 4);
       for (let i = 0; i < n; i++) docs.push(value(0));
       text = docs.join(pick(["\n", " ", "\r\n", "", "\n\n"]));
     } else text = ws() + value(0) + ws();
-    let bytes = enc.encode(text);
+    let bytes: Uint8Array = enc.encode(text);
     if (r() < 0.3) bytes = mutate(bytes);
     if (r() < 0.05) bytes = Uint8Array.from([...bytes, ...Array.from({ length: 8 }, () => 0x80 + Math.floor(r() * 128))]);
     return bytes;
@@ -238,7 +238,7 @@ function run(m: UsageModule, data: Uint8Array, specs: string[], multiDoc: boolea
 test("the scanner agrees with its reference on random and broken documents, split at random offsets", () => {
   const m = new UsageModule();
   let inputs = 0;
-  for (let seed = 1; seed <= 4000; seed++) {
+  for (let seed = 1; seed <= 2500; seed++) {
     const next = generator(seed);
     const r = rng(seed * 7919);
     const data = next(PATH_SETS[seed % PATH_SETS.length]);
@@ -256,7 +256,7 @@ test("the scanner agrees with its reference on random and broken documents, spli
     if (seed % 4 === 0) run(m, data, specs, multiDoc, cuts, true);
     inputs++;
   }
-  assert.equal(inputs, 4000);
+  assert.equal(inputs, 2500);
 });
 
 test("the scanner agrees with its reference split at every offset and fed one byte at a time", () => {
