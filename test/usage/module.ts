@@ -85,6 +85,7 @@ type Exports = {
   pairNewline(): number;
   pairFinish(): number;
   pairResetDocument(): void;
+  benchScan(ptr: number, len: number, chunk: number, iters: number, reference: number): number;
 };
 
 const STRING_ID = 2; // AssemblyScript's class id of ~lib/string/String
