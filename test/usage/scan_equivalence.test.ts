@@ -13,6 +13,8 @@ import { UsageModule } from "./module.ts";
 import { rng } from "./bodies.ts";
 
 const LONG_KEY = "k".repeat(64); // the longest key a path may name
+// A scanner that stops making progress loops forever: a time limit turns that into a failure.
+const LIMIT_MS = 300_000;
 
 // Path sets: the OpenAI preset's own lines; array indexes, `*` and a root array; keys that
 // only match when their escapes are decoded, at the length limit, and at the depth limit.
@@ -235,7 +237,7 @@ function run(m: UsageModule, data: Uint8Array, specs: string[], multiDoc: boolea
   compare(m, ptr, data, cuts, lineMode, `paths ${PATH_SETS.indexOf(specs)} multiDoc ${multiDoc} line ${lineMode}`);
 }
 
-test("the scanner agrees with its reference on random and broken documents, split at random offsets", () => {
+test("the scanner agrees with its reference on random and broken documents, split at random offsets", { timeout: LIMIT_MS }, () => {
   const m = new UsageModule();
   let inputs = 0;
   for (let seed = 1; seed <= 2500; seed++) {
@@ -259,7 +261,7 @@ test("the scanner agrees with its reference on random and broken documents, spli
   assert.equal(inputs, 2500);
 });
 
-test("the scanner agrees with its reference split at every offset and fed one byte at a time", () => {
+test("the scanner agrees with its reference split at every offset and fed one byte at a time", { timeout: LIMIT_MS }, () => {
   const m = new UsageModule();
   for (let seed = 10001; seed <= 10400; seed++) {
     const data = generator(seed)(PATH_SETS[seed % PATH_SETS.length]);
@@ -272,7 +274,7 @@ test("the scanner agrees with its reference split at every offset and fed one by
   }
 });
 
-test("the scanner agrees with its reference on a chat completion split at every offset", () => {
+test("the scanner agrees with its reference on a chat completion split at every offset", { timeout: LIMIT_MS }, () => {
   const m = new UsageModule();
   const body = JSON.stringify({
     id: "chatcmpl-1", object: "chat.completion", created: 1, model: "m",
