@@ -9,10 +9,14 @@
 //                reader, against the JSON scan of the same event payloads as one NDJSON
 //                body in a single feed (the cost of framing and chunking; same work
 //                otherwise).
+//   usage-scan-1KB  the scanner alone on the request-cost benchmark's 1 KB chat completion,
+//                against the byte-by-byte machine it is defined by (the reference copy in
+//                the testing module): what the scanner's fast paths save per response.
 //   sse-memory   Wasm memory after a 10 MB stream vs after a 1 KB stream, each in a fresh
 //                instance, fed in 1 KB chunks (1.00x: memory does not grow with the stream).
 import { UsageModule, bytes } from "../test/usage/module.ts";
 import { chatCompletionBody, chatStreamPayloads, sseOf } from "../test/usage/bodies.ts";
+import { responseOf } from "./measure.ts";
 
 const ROUNDS = 9;
 
@@ -93,6 +97,25 @@ function sseMemory(): string {
   return `bench sse-memory-10MB-vs-1KB: ${(peakMemory(big) / peakMemory(small)).toFixed(2)}x`;
 }
 
+function usageScan1k(): string {
+  const m = new UsageModule();
+  const data = bytes(responseOf(1024));
+  const ptr = m.write(data);
+  const iters = 20000;
+  const fast: number[] = [];
+  const machine: number[] = [];
+  m.ex.benchScan(ptr, data.length, 0, iters, 0);
+  m.ex.benchScan(ptr, data.length, 0, iters, 1);
+  for (let r = 0; r < ROUNDS; r++) {
+    let a = 0;
+    let b = 0;
+    fast.push(time(() => { a = m.ex.benchScan(ptr, data.length, 0, iters, 0); }));
+    machine.push(time(() => { b = m.ex.benchScan(ptr, data.length, 0, iters, 1); }));
+    if (a !== b || a !== 100 * iters) throw new Error("usage-scan-1KB: the scanner and the machine disagree");
+  }
+  return `bench usage-scan-1KB: ${(median(machine) / median(fast)).toFixed(2)}x byte-by-byte machine`;
+}
+
 export async function run(): Promise<string[]> {
-  return [usageScan(), sseScan(), sseMemory()];
+  return [usageScan(), usageScan1k(), sseScan(), sseMemory()];
 }

@@ -185,9 +185,11 @@ export class UsagePaths {
       unchecked(t[at + 1] = x.text ? 1 : 0);
       unchecked(t[at + 2] = w);
       unchecked(t[at + 3] = x.keyKids.length);
+      let filter: u32 = 0;
       for (let k = 0; k < x.keyKids.length; k++) {
         const c = unchecked(x.keyKids[k]);
         const key = this.node(c).key;
+        filter |= keyFilterBit(changetype<usize>(key), <usize>key.byteLength);
         unchecked(t[w] = c);
         unchecked(t[w + 1] = b);
         unchecked(t[w + 2] = key.byteLength);
@@ -204,7 +206,7 @@ export class UsagePaths {
         w += INDEX_ENTRY_WORDS;
       }
       unchecked(t[at + 6] = x.wildKid);
-      unchecked(t[at + 7] = 0);
+      unchecked(t[at + 7] = <i32>filter);
     }
     this.table = t;
     this.blob = blob;
@@ -306,7 +308,8 @@ export class UsagePaths {
 // --- The flat trie, read by the scanner through raw pointers. ---------------------------
 // Node n is NODE_WORDS i32 words at word n * NODE_WORDS:
 //   [0] field mask  [1] text flag  [2] first key entry (word index)  [3] key entries
-//   [4] first index entry  [5] index entries  [6] `*` child or -1  [7] unused
+//   [4] first index entry  [5] index entries  [6] `*` child or -1
+//   [7] key filter: bit keyFilterBit(key) set for each key entry (see trieMayHaveKey)
 // A key entry is (child, offset of the key in the blob, key length); an index entry is
 // (child, array index). Node ids and offsets are valid by construction.
 
@@ -332,16 +335,49 @@ const INDEX_ENTRY_WORDS: i32 = 2;
   return word(tab, n * NODE_WORDS + 5) > 0 || word(tab, n * NODE_WORDS + 6) >= 0;
 }
 
+// One of 32 bits for a key, from its length and first and last bytes: a node's filter
+// word has the bits of its keys, so most keys that are not on a path are turned away
+// without comparing bytes.
+// @ts-ignore: decorator
+@inline function keyFilterBit(ptr: usize, len: usize): u32 {
+  if (len == 0) return 1;
+  const h = <u32>len * 7 + <u32>load<u8>(ptr) + <u32>load<u8>(ptr + len - 1) * 3;
+  return <u32>1 << (h & 31);
+}
+
+/** False if node `n` has no key [ptr, ptr+len) (true: it may; trieLookupKey decides). */
+// @ts-ignore: decorator
+@inline export function trieMayHaveKey(tab: usize, n: i32, ptr: usize, len: usize): bool {
+  return (<u32>word(tab, n * NODE_WORDS + 7) & keyFilterBit(ptr, len)) != 0;
+}
+
 /** Child of node `n` for the object key in [ptr, ptr+len), or -1. No allocation. */
 export function trieLookupKey(tab: usize, blob: usize, n: i32, ptr: usize, len: i32): i32 {
   let e = word(tab, n * NODE_WORDS + 2);
   const count = word(tab, n * NODE_WORDS + 3);
   for (let i = 0; i < count; i++, e += KEY_ENTRY_WORDS) {
-    if (word(tab, e + 2) == len && memory.compare(blob + <usize>word(tab, e + 1), ptr, <usize>len) == 0) {
+    if (word(tab, e + 2) == len && bytesEqual(blob + <usize>word(tab, e + 1), ptr, <usize>len)) {
       return word(tab, e);
     }
   }
   return -1;
+}
+
+// Whether bytes [a, a+n) equal [b, b+n): a few word compares instead of a call per key
+// (keys are short); reads only inside both ranges (the last word overlaps the one before).
+// @ts-ignore: decorator
+@inline function bytesEqual(a: usize, b: usize, n: usize): bool {
+  if (n >= 8) {
+    let i: usize = 0;
+    while (i + 8 < n) {
+      if (load<u64>(a + i) != load<u64>(b + i)) return false;
+      i += 8;
+    }
+    return load<u64>(a + n - 8) == load<u64>(b + n - 8);
+  }
+  if (n >= 4) return load<u32>(a) == load<u32>(b) && load<u32>(a + n - 4) == load<u32>(b + n - 4);
+  if (n >= 2) return load<u16>(a) == load<u16>(b) && load<u16>(a + n - 2) == load<u16>(b + n - 2);
+  return n == 0 || load<u8>(a) == load<u8>(b);
 }
 
 /** Child of node `n` for array element `index`, or -1. No allocation. */

@@ -24,8 +24,15 @@
 // (swar.ts); containers no path enters are scanned without looking at their keys; and the
 // whole hot path works on an unmanaged state block (ScanCore) and the flattened trie, so
 // the garbage collector's shadow-stack bookkeeping never runs per byte or per token.
+// The byte-by-byte machine below is the definition; fast paths in front of it read whole
+// tokens while they lie complete in the feed -- an object's members (`members`), an
+// array's scalar elements (`elements`), a string without escapes, a number
+// (`wholeNumber`), a literal -- and hand over to the machine, in the very state it would
+// be in, at anything else (an escape, a token the feed cuts, an error). Keys are looked up
+// where they lie, behind a one-word filter per trie node. test/usage/scan_equivalence
+// compares all of this with the machine alone, after every feed.
 
-import { UsagePaths, trieFields, trieText, trieHasKeyKids, trieHasIndexKids, trieLookupKey } from "./paths";
+import { UsagePaths, MAX_KEY_BYTES, trieMayHaveKey, trieFields, trieText, trieHasKeyKids, trieHasIndexKids, trieLookupKey } from "./paths";
 import { FIELD_COUNT, I64_MAX } from "./fields";
 import { findStringSpecial, findEol, hexValue, isSimpleEscape, simpleEscapeValue, isHex4 } from "./swar";
 import { SCAN_OK, SCAN_EMPTY, SCAN_INCOMPLETE, SCAN_INVALID, SCAN_GAVE_UP } from "./usage";
@@ -38,6 +45,14 @@ import {
   E_TRUNCATED, errorMessage, coreReset, coreResetDocument, keyBytes, keyUnit, valueNode, topIsObject, push, pop,
   nextIndex, valueDone, stage, fail, gaveUp,
 } from "./scan_core";
+
+// true, null and (after the f) alse as little-endian words, for reading a literal in one load.
+// @ts-ignore: decorator
+@inline const TRUE_WORD: u32 = 0x65757274;
+// @ts-ignore: decorator
+@inline const NULL_WORD: u32 = 0x6C6C756E;
+// @ts-ignore: decorator
+@inline const ALSE_WORD: u32 = 0x65736C61;
 
 export { ScanCore, MAX_DEPTH, errorMessage, coreReset, coreResetDocument } from "./scan_core";
 
@@ -179,22 +194,42 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
   let seg = ptr; // start of the not yet flushed part of the current string
   while (p < end) {
     if (state == S_STR) {
-      const q = findStringSpecial(p, end);
+      let q = findStringSpecial(p, end);
+      if (c.strMode != STR_KEY_TRACK) {
+        // Complete escapes inside the feed are stepped over here (generated text has one
+        // every few dozen bytes); a tracked key decodes its escapes below.
+        while (q + 1 < end && load<u8>(q) == 0x5C) {
+          const e = <i32>load<u8>(q + 1);
+          if (isSimpleEscape(e)) q = findStringSpecial(q + 2, end);
+          else if (e == 0x75 && q + 6 <= end && isHex4(q + 2)) q = findStringSpecial(q + 6, end);
+          else break;
+        }
+      }
       if (q >= end) { p = end; break; }
       const b = <i32>load<u8>(q);
       if (b == 0x22) {
         p = q + 1;
-        state = closeString(c, seg, q);
+        const mode = c.strMode;
+        if (mode == STR_VALUE) {
+          state = valueDone(c);
+        } else if (mode == STR_TEXT) {
+          c.textBytes += <i64>(q - seg);
+          state = valueDone(c);
+        } else {
+          c.keyNode = mode == STR_KEY_SKIP ? -1 : closeKey(c, seg, q);
+          // A key is almost always followed by its colon: take it here.
+          if (p < end && load<u8>(p) == 0x3A) {
+            p++;
+            state = S_VALUE;
+          } else {
+            state = S_COLON;
+          }
+        }
         continue;
       }
       if (b == 0x5C) {
+        // An escape the feed cuts, a bad one, or one in a tracked key: byte by byte.
         const mode = c.strMode;
-        if (mode != STR_KEY_TRACK && q + 1 < end) {
-          // Complete escapes inside the chunk stay on the fast path.
-          const e = <i32>load<u8>(q + 1);
-          if (isSimpleEscape(e)) { p = q + 2; continue; }
-          if (e == 0x75 && q + 6 <= end && isHex4(q + 2)) { p = q + 6; continue; }
-        }
         flushString(c, seg, q);
         if (mode == STR_TEXT) c.textBytes++;
         p = q + 1;
@@ -251,6 +286,12 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
     if (b <= 0x20 && (b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09)) {
       if (lineMode && (b == 0x0A || b == 0x0D)) break;
       p++;
+      // The rest of the run (indentation) in one loop; in line mode a line end stops it.
+      while (p < end) {
+        const w = <i32>load<u8>(p);
+        if (w != 0x20 && w != 0x09 && (lineMode || (w != 0x0A && w != 0x0D))) break;
+        p++;
+      }
       continue;
     }
     switch (state) {
@@ -262,12 +303,33 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
           state = valueDone(c);
           break;
         }
+        if (c.depth > 0 && !topIsObject(c) && isScalarStart(b)) {
+          const q = elements(c, p, end, lineMode, state);
+          if (q != p) {
+            p = q;
+            state = c.state;
+            seg = p;
+            break;
+          }
+          // Not a whole scalar (the feed cuts it, or it is bad): read below.
+        }
         const vn = valueNode(c);
         if (b == 0x22) {
-          c.strMode = vn >= 0 && trieText(c.trie, vn) ? STR_TEXT : STR_VALUE;
+          // A string that ends in this feed without escapes is read here; otherwise it
+          // continues in S_STR from its first special byte.
+          const text = vn >= 0 && trieText(c.trie, vn);
           p++;
-          seg = p;
-          state = S_STR;
+          const q = findStringSpecial(p, end);
+          if (q < end && load<u8>(q) == 0x22) {
+            if (text) c.textBytes += <i64>(q - p);
+            p = q + 1;
+            state = valueDone(c);
+          } else {
+            c.strMode = text ? STR_TEXT : STR_VALUE;
+            seg = p;
+            p = q;
+            state = S_STR;
+          }
         } else if (b == 0x7B) {
           if (!push(c, 1, vn >= 0 && trieHasKeyKids(c.trie, vn) ? vn : -1)) { state = gaveUp(c, p, ptr); break; }
           p++;
@@ -277,13 +339,32 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
           p++;
           state = S_ARR_FIRST;
         } else if (<u32>(b - 0x30) < 10 || b == 0x2D) {
-          c.numMask = vn >= 0 ? trieFields(c.trie, vn) : 0;
+          // A number that ends in this feed is read in one go; one the feed cuts (or a
+          // bad one) goes through `number` byte by byte from its first byte.
+          const mask = vn >= 0 ? trieFields(c.trie, vn) : 0;
+          const q = wholeNumber(c, p, end, mask);
+          if (q > p) {
+            p = q;
+            state = valueDone(c);
+            break;
+          }
+          c.numMask = mask;
           c.numOk = b != 0x2D ? 1 : 0;
           c.numState = b == 0x2D ? N_MINUS : b == 0x30 ? N_ZERO : N_INT;
           c.numVal = b == 0x2D ? 0 : <u64>(b - 0x30);
           p++;
           state = S_NUM;
+        } else if (b == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
+          p += 4;
+          state = valueDone(c);
+        } else if (b == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
+          p += 4;
+          state = valueDone(c);
+        } else if (b == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
+          p += 5;
+          state = valueDone(c);
         } else if (b == 0x74 || b == 0x66 || b == 0x6E) {
+          // A literal split across feeds, or a wrong one: byte by byte.
           c.litPtr = b == 0x74 ? LIT_TRUE : b == 0x66 ? LIT_FALSE : LIT_NULL;
           c.litLen = b == 0x66 ? 5 : 4;
           c.litPos = 1;
@@ -297,17 +378,9 @@ export function coreScan(c: ScanCore, ptr: usize, len: usize, lineMode: bool): u
       case S_OBJ_FIRST:
       case S_OBJ_KEY: {
         if (b == 0x22) {
-          if (c.curNode >= 0) {
-            c.strMode = STR_KEY_TRACK;
-            c.keyLen = 0;
-            c.keyOverflow = 0;
-            c.keyHigh = 0;
-          } else {
-            c.strMode = STR_KEY_SKIP;
-          }
-          p++;
+          p = members(c, p, end, lineMode);
+          state = c.state;
           seg = p;
-          state = S_STR;
         } else if (b == 0x7D && state == S_OBJ_FIRST) {
           pop(c);
           p++;
@@ -418,21 +491,230 @@ function number(c: ScanCore, p: usize, end: usize): usize {
   return p;
 }
 
-// Closing quote at q: the string [seg, q) ends.
-function closeString(c: ScanCore, seg: usize, q: usize): i32 {
-  const mode = c.strMode;
-  if (mode == STR_KEY_SKIP) {
-    c.keyNode = -1;
-    return S_COLON;
+// Closing quote at q of a key in an object a path enters: the trie node it selects. A key
+// read whole in this feed without escapes is looked up where it lies; otherwise it was
+// collected in the key buffer.
+function closeKey(c: ScanCore, seg: usize, q: usize): i32 {
+  if (c.keyLen == 0 && c.keyOverflow == 0 && c.keyHigh == 0) return lookupKey(c, seg, q - seg);
+  flushString(c, seg, q);
+  if (c.keyHigh != 0) c.keyOverflow = 1; // lone surrogate: matches nothing
+  return c.keyOverflow != 0 ? -1 : lookupKey(c, c.keyBuf, <usize>c.keyLen);
+}
+
+// The members of an object, read in one loop while they are plain: a key that ends in this
+// feed without escapes (looked up where it lies), its colon, a scalar value, the comma and
+// the next key. Anything else -- an escape, a container, a byte out of place, the end of
+// the feed -- returns where the byte-by-byte machine takes over, its state in `c.state`
+// (S_STR: the string's content starts at the returned address). `p` is at a key's quote.
+function members(c: ScanCore, p: usize, end: usize, lineMode: bool): usize {
+  const track = c.curNode >= 0;
+  let state = S_OBJ_KEY;
+  while (true) {
+    // p is at the key's opening quote.
+    const k = p + 1;
+    const q = findStringSpecial(k, end);
+    if (q >= end || load<u8>(q) != 0x22) {
+      if (track) {
+        c.strMode = STR_KEY_TRACK;
+        c.keyLen = 0;
+        c.keyOverflow = 0;
+        c.keyHigh = 0;
+      } else {
+        c.strMode = STR_KEY_SKIP;
+      }
+      c.state = S_STR;
+      return k;
+    }
+    const vn = track ? lookupKey(c, k, q - k) : -1;
+    c.keyNode = vn;
+    p = skipSpace(q + 1, end, lineMode);
+    if (p >= end || load<u8>(p) != 0x3A) { state = S_COLON; break; }
+    p = skipSpace(p + 1, end, lineMode);
+    state = S_VALUE;
+    if (p >= end) break;
+    // The value (its trie node is the key's): a scalar completes here.
+    const v = <i32>load<u8>(p);
+    if (v == 0x22) {
+      const s0 = p + 1;
+      const e = findStringSpecial(s0, end);
+      const text = vn >= 0 && trieText(c.trie, vn);
+      if (e >= end || load<u8>(e) != 0x22) {
+        c.strMode = text ? STR_TEXT : STR_VALUE;
+        c.state = S_STR;
+        return s0;
+      }
+      if (text) c.textBytes += <i64>(e - s0);
+      p = e + 1;
+    } else if (<u32>(v - 0x30) < 10 || v == 0x2D) {
+      const e = wholeNumber(c, p, end, vn >= 0 ? trieFields(c.trie, vn) : 0);
+      if (e == p) break; // cut by the feed or bad: the machine reads it
+      p = e;
+    } else if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
+      p += 4;
+    } else if (v == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
+      p += 4;
+    } else if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
+      p += 5;
+    } else {
+      break; // a container, a number or literal the feed cuts, an error
+    }
+    state = valueDone(c);
+    p = skipSpace(p, end, lineMode);
+    if (p >= end) break;
+    const a = <i32>load<u8>(p);
+    if (a == 0x2C) {
+      p = skipSpace(p + 1, end, lineMode);
+      state = S_OBJ_KEY;
+      if (p < end && load<u8>(p) == 0x22) continue;
+    } else if (a == 0x7D) {
+      pop(c);
+      p++;
+      state = valueDone(c);
+    }
+    break;
   }
-  if (mode == STR_KEY_TRACK) {
-    flushString(c, seg, q);
-    if (c.keyHigh != 0) c.keyOverflow = 1; // lone surrogate: matches nothing
-    c.keyNode = c.keyOverflow != 0 ? -1 : trieLookupKey(c.trie, c.blob, c.curNode, c.keyBuf, c.keyLen);
-    return S_COLON;
+  c.state = state;
+  return p;
+}
+
+// The elements of an array, read in one loop while they are scalars that end in this feed
+// (the array of floats of an embedding, say): the value, the comma, the next value. As in
+// `members`, anything else returns where the byte-by-byte machine takes over, its state in
+// `c.state`. `p` is at the first byte of a scalar; `state` is S_VALUE or S_ARR_FIRST.
+function elements(c: ScanCore, p: usize, end: usize, lineMode: bool, state: i32): usize {
+  while (true) {
+    const vn = valueNode(c);
+    const v = <i32>load<u8>(p);
+    if (v == 0x22) {
+      const s0 = p + 1;
+      const e = findStringSpecial(s0, end);
+      const text = vn >= 0 && trieText(c.trie, vn);
+      if (e >= end || load<u8>(e) != 0x22) {
+        c.strMode = text ? STR_TEXT : STR_VALUE;
+        c.state = S_STR;
+        return s0;
+      }
+      if (text) c.textBytes += <i64>(e - s0);
+      p = e + 1;
+    } else if (<u32>(v - 0x30) < 10 || v == 0x2D) {
+      const e = wholeNumber(c, p, end, vn >= 0 ? trieFields(c.trie, vn) : 0);
+      if (e == p) break; // cut by the feed or bad: the machine reads it
+      p = e;
+    } else if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
+      p += 4;
+    } else if (v == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
+      p += 4;
+    } else if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
+      p += 5;
+    } else {
+      break; // a literal the feed cuts, or a bad one
+    }
+    state = valueDone(c);
+    p = skipSpace(p, end, lineMode);
+    if (p >= end) break;
+    const a = <i32>load<u8>(p);
+    if (a == 0x2C) {
+      nextIndex(c);
+      p = skipSpace(p + 1, end, lineMode);
+      state = S_VALUE;
+      if (p < end && isScalarStart(<i32>load<u8>(p))) continue;
+    } else if (a == 0x5D) {
+      pop(c);
+      p++;
+      state = valueDone(c);
+    }
+    break;
   }
-  if (mode == STR_TEXT) c.textBytes += <i64>(q - seg);
-  return valueDone(c);
+  c.state = state;
+  return p;
+}
+
+// True for the first byte of a string, a number or a literal.
+// @ts-ignore: decorator
+@inline function isScalarStart(b: i32): bool {
+  return b == 0x22 || <u32>(b - 0x30) < 10 || b == 0x2D || b == 0x74 || b == 0x66 || b == 0x6E;
+}
+
+// A number (RFC 8259) starting at p (a digit or '-') that ends before `end`: stages its
+// value for `mask` when it counts (a non-negative integer, or one with a zero fraction)
+// and returns the address after it. Returns p when the number is invalid or may go on in
+// the next feed; `number` then reads it byte by byte from p, as if this had not run.
+function wholeNumber(c: ScanCore, p: usize, end: usize, mask: u32): usize {
+  let q = p;
+  let ok = true;
+  if (load<u8>(q) == 0x2D) {
+    ok = false;
+    q++;
+    if (q >= end) return p;
+  }
+  let v: u64 = 0;
+  let d = <i32>load<u8>(q) - 0x30;
+  if (d == 0) {
+    q++;
+  } else if (<u32>d < 10) {
+    do {
+      // Saturate at 2^63-1 instead of wrapping.
+      if (v > 922337203685477580 || (v == 922337203685477580 && d > 7)) v = <u64>I64_MAX;
+      else v = v * 10 + <u64>d;
+      q++;
+      if (q >= end) return p;
+      d = <i32>load<u8>(q) - 0x30;
+    } while (<u32>d < 10);
+  } else {
+    return p;
+  }
+  if (q >= end) return p;
+  let t = <i32>load<u8>(q);
+  if (t == 0x2E) {
+    q++;
+    if (q >= end || <u32>(<i32>load<u8>(q) - 0x30) >= 10) return p;
+    do {
+      if (load<u8>(q) != 0x30) ok = false;
+      q++;
+      if (q >= end) return p;
+    } while (<u32>(<i32>load<u8>(q) - 0x30) < 10);
+    t = <i32>load<u8>(q);
+  }
+  if ((t | 0x20) == 0x65) {
+    ok = false;
+    q++;
+    if (q >= end) return p;
+    t = <i32>load<u8>(q);
+    if (t == 0x2B || t == 0x2D) {
+      q++;
+      if (q >= end) return p;
+    }
+    if (<u32>(<i32>load<u8>(q) - 0x30) >= 10) return p;
+    do {
+      q++;
+      if (q >= end) return p;
+    } while (<u32>(<i32>load<u8>(q) - 0x30) < 10);
+    t = <i32>load<u8>(q);
+  }
+  // What follows must end the number (a digit here is one after a leading zero).
+  if (<u32>(t - 0x30) < 10 || t == 0x2E || (t | 0x20) == 0x65 || t == 0x2B || t == 0x2D) return p;
+  if (mask != 0 && ok) stage(c, mask, v);
+  return q;
+}
+
+// The first byte in [p, end) that is not JSON whitespace; in line mode also stops at a
+// line end (the caller ends the line there).
+// @ts-ignore: decorator
+@inline function skipSpace(p: usize, end: usize, lineMode: bool): usize {
+  while (p < end) {
+    const w = <i32>load<u8>(p);
+    if (w > 0x20 || (w != 0x20 && w != 0x09 && (lineMode || (w != 0x0A && w != 0x0D)))) break;
+    p++;
+  }
+  return p;
+}
+
+// The trie node of key [ptr, ptr+n) in the innermost object (a path enters it).
+// @ts-ignore: decorator
+@inline function lookupKey(c: ScanCore, ptr: usize, n: usize): i32 {
+  const node = c.curNode;
+  if (n > <usize>MAX_KEY_BYTES || !trieMayHaveKey(c.trie, node, ptr, n)) return -1;
+  return trieLookupKey(c.trie, c.blob, node, ptr, <i32>n);
 }
 
 // Accounts for string bytes [seg, to) before an escape or the end of a feed.

@@ -80,6 +80,12 @@ type Exports = {
   includeUsage(ptr: number, len: number, overrideFalse: number): number;
   lastRewrite(): number;
   contentTypeMode(ct: number): number;
+  pairBegin(specs: number, multiDoc: number): number;
+  pairFeed(ptr: number, len: number, lineMode: number): number;
+  pairNewline(): number;
+  pairFinish(): number;
+  pairResetDocument(): void;
+  benchScan(ptr: number, len: number, chunk: number, iters: number, reference: number): number;
 };
 
 const STRING_ID = 2; // AssemblyScript's class id of ~lib/string/String
@@ -208,5 +214,35 @@ export class UsageModule {
     if (n < 0) return null;
     const at = this.ex.lastRewrite() >>> 0;
     return new TextDecoder().decode(new Uint8Array(this.ex.memory.buffer, at, n));
+  }
+
+  // The scanner next to its reference (assembly/usage/testing/scan_pair.ts). Each call
+  // returns [product, reference]: what a caller of each can observe afterwards.
+
+  /** Starts a pair over "field=path" lines; throws on a configuration error. */
+  pairBegin(specs: string[], multiDoc = false): void {
+    const err = this.withStrings([specs.join("\n")], ([a]) => this.lift(this.ex.pairBegin(a, multiDoc ? 1 : 0)));
+    if (err !== "") throw new Error(err);
+  }
+
+  pairFeed(ptr: number, len: number, lineMode = false): [string, string] {
+    return this.split(this.ex.pairFeed(ptr, len, lineMode ? 1 : 0));
+  }
+
+  pairNewline(): [string, string] {
+    return this.split(this.ex.pairNewline());
+  }
+
+  pairFinish(): [string, string] {
+    return this.split(this.ex.pairFinish());
+  }
+
+  pairResetDocument(): void {
+    this.ex.pairResetDocument();
+  }
+
+  private split(ptr: number): [string, string] {
+    const [a, b] = this.lift(ptr).split("\n");
+    return [a, b];
   }
 }

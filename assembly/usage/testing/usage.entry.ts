@@ -7,6 +7,11 @@ import {
   ResponseUsageReader, Usage, presetFor, scanStatusName, inspectRequest, addIncludeUsage,
   MODE_JSON, MODE_SSE, MODE_NDJSON, modeForContentType, Preset, PresetResolver, presetForPath,
 } from "../index";
+import { customPreset } from "../presets";
+import { ScanPair } from "./scan_pair";
+import { UsageScanner, coreScan, coreFinishDocument } from "../scanner";
+import { refScan, refFinishDocument } from "./reference_scanner";
+import { FIELD_TOTAL } from "../fields";
 
 let scratchBuf = new ArrayBuffer(0);
 
@@ -172,3 +177,67 @@ export function contentTypeMode(contentType: string): i32 {
 }
 
 export { MODE_SSE };
+
+// Equivalence of the scanner with its reference (scan_pair.ts): one pair at a time.
+let pair: ScanPair | null = null;
+
+/** Starts a pair over "field=path" lines; "" or the configuration error. */
+export function pairBegin(specs: string, multiDoc: bool): string {
+  const build = customPreset(specs.length == 0 ? new Array<string>(0) : specs.split("\n"));
+  const preset = build.preset;
+  if (build.error.length > 0 || preset == null) return build.error;
+  pair = new ScanPair(preset.json, multiDoc);
+  return "";
+}
+
+/** Feeds [ptr, ptr+len) to both scanners; "<product>\n<reference>" observations. */
+export function pairFeed(ptr: usize, len: i32, lineMode: bool): string {
+  const p = pair;
+  return p == null ? "" : p.feed(ptr, <usize>len, lineMode);
+}
+
+/** Feeds the joining "\n" of two SSE data lines to both. */
+export function pairNewline(): string {
+  const p = pair;
+  return p == null ? "" : p.newline();
+}
+
+/** Ends the document in both; the two observations. */
+export function pairFinish(): string {
+  const p = pair;
+  return p == null ? "" : p.finish();
+}
+
+/** Starts the next document in both (an SSE event). */
+export function pairResetDocument(): void {
+  const p = pair;
+  if (p != null) p.resetDocument();
+}
+
+// The scanner alone (no reader, no Usage) over the OpenAI chat paths, `iters` times over
+// [ptr, ptr+len) in feeds of `chunk` bytes; `reference` runs the reference scanner
+// instead. Returns the sum of the totals read.
+let benchScanner: UsageScanner | null = null;
+
+export function benchScan(ptr: usize, len: i32, chunk: i32, iters: i32, reference: bool): f64 {
+  let s = benchScanner;
+  if (s == null) {
+    s = new UsageScanner(presetForPath("/v1/chat/completions").json);
+    benchScanner = s;
+  }
+  const c = s.core;
+  const step = chunk > 0 ? chunk : len;
+  let sum: f64 = 0;
+  for (let i = 0; i < iters; i++) {
+    s.reset();
+    for (let off = 0; off < len; off += step) {
+      const n = <usize>min(step, len - off);
+      if (reference) refScan(c, ptr + <usize>off, n, false);
+      else coreScan(c, ptr + <usize>off, n, false);
+    }
+    if (reference) refFinishDocument(c);
+    else coreFinishDocument(c);
+    sum += <f64>s.value(FIELD_TOTAL);
+  }
+  return sum;
+}
