@@ -23,7 +23,64 @@ function request(path: string, user: string): MapResolver {
   return r;
 }
 
+// Limits "a" and "c" share their predicate, as limits on one route do; "b" applies everywhere.
+const SHARED = "{\"limits\":{" +
+  "\"a\":{\"rates\":[{\"limit\":100,\"window\":\"1m\"}],\"when\":[{\"predicate\":\"request.path == '/a'\"}],\"counters\":[{\"expression\":\"user\"}]}," +
+  "\"b\":{\"rates\":[{\"limit\":10,\"window\":\"1m\"}],\"counters\":[{\"expression\":\"user\"}]}," +
+  "\"c\":{\"rates\":[{\"limit\":5,\"window\":\"1m\"}],\"when\":[{\"predicate\":\"request.path == '/a'\"},{\"predicate\":\"user == 'alice'\"}],\"counters\":[{\"expression\":\"user\"}]}}}";
+
+/** Counts how often the request attribute is looked up (each evaluation of `request.path` looks it up). */
+class CountingResolver extends MapResolver {
+  requestLookups: i32 = 0;
+  resolve(name: string): Value | null {
+    if (name == "request") this.requestLookups++;
+    return super.resolve(name);
+  }
+}
+
+function countingRequest(path: string, user: string): CountingResolver {
+  const req = new MapValue();
+  req.setString("path", Value.string(path));
+  const r = new CountingResolver();
+  r.set("request", Value.map(req));
+  if (user.length > 0) r.set("user", Value.string(user));
+  return r;
+}
+
 describe("limit selection", () => {
+  it("evaluates a predicate several limits share once per request, and applies it to each", () => {
+    const r = countingRequest("/a", "alice");
+    const s = selectLimits(policy(SHARED), r);
+    expect(r.requestLookups).toBe(1);
+    expect(s.limitStarts.length).toBe(3);
+    expect(s.specs[0].limitName).toBe("a");
+    expect(s.specs[1].limitName).toBe("b");
+    expect(s.specs[2].limitName).toBe("c");
+  });
+  it("evaluates a shared predicate afresh for the next request", () => {
+    const p = policy(SHARED);
+    const out = new Selection();
+    selectLimits(p, countingRequest("/a", "alice"), out);
+    expect(out.specs.length).toBe(3);
+    const r = countingRequest("/other", "alice");
+    selectLimits(p, r, out);
+    expect(r.requestLookups).toBe(1);
+    expect(out.specs.length).toBe(1);
+    expect(out.specs[0].limitName).toBe("b");
+  });
+  it("counts a shared predicate that fails to evaluate as an error of every limit that uses it", () => {
+    const s = selectLimits(policy(SHARED), new MapResolver().set("user", Value.string("alice")));
+    expect(s.expressionErrors).toBe(2);
+    expect(s.specs.length).toBe(1);
+    expect(s.specs[0].limitName).toBe("b");
+  });
+  it("keeps a limit's own later predicates: a shared first predicate that holds does not decide the rest", () => {
+    const s = selectLimits(policy(SHARED), request("/a", "bob"));
+    expect(s.specs.length).toBe(2);
+    expect(s.specs[0].limitName).toBe("a");
+    expect(s.specs[1].limitName).toBe("b");
+  });
+
   it("gives one counter spec per rate of every limit that applies, in limit order", () => {
     const s = selectLimits(policy(), request("/a", "alice"));
     expect(s.specs.length).toBe(3);

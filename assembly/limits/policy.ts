@@ -28,6 +28,11 @@ export class CompiledLimit {
   name: string = "";
   rates: Array<RateConfig> = new Array<RateConfig>();
   when: Array<Program> = new Array<Program>();
+  /**
+   * For each of `when`, its index among the policy's distinct limit predicates: limits that
+   * share a predicate (a route's match on every limit) share one evaluation per request.
+   */
+  whenIds: Array<i32> = new Array<i32>();
   counters: Array<Program> = new Array<Program>();
   tokens: TokenKind = TokenKind.Total;
   soft: bool = false;
@@ -91,6 +96,8 @@ export class CompiledPolicy {
   readonly when: Array<Program>;
   /** By name, as in the configuration. */
   readonly limits: Array<CompiledLimit>;
+  /** How many distinct predicates the limits' `when` hold (the ids of `CompiledLimit.whenIds`). */
+  readonly limitPredicateCount: i32;
   /** `cost.expression`, compiled; null unless the cost mode is Expression. */
   readonly cost: Program | null;
   /** `cost.weights` in the usage module's form; null unless the cost mode is Weights. */
@@ -132,7 +139,8 @@ export class CompiledPolicy {
     const when = new Array<Program>();
     compileAll(config.when, when, errors, names);
     const limits = new Array<CompiledLimit>();
-    for (let i = 0; i < config.limits.length; i++) limits.push(compileLimit(unchecked(config.limits[i]), errors, names));
+    const predicates = new SharedPredicates();
+    for (let i = 0; i < config.limits.length; i++) limits.push(compileLimit(unchecked(config.limits[i]), errors, names, predicates));
     const cost = compileCost(config, errors);
     const selectionReadsBody = readsBody(when, limits);
     const costRequestPointers = cost !== null ? cost.requestPointers : new Array<string>();
@@ -147,6 +155,7 @@ export class CompiledPolicy {
     this.config = config;
     this.when = when;
     this.limits = limits;
+    this.limitPredicateCount = predicates.count;
     this.chargeRecord = new ChargeRecordTemplate(limits);
     this.cost = cost;
     this.weights = weightsOf(config);
@@ -226,7 +235,7 @@ export function expressionErrors(config: PluginConfig, attributes: CompileOption
   const errors = new Array<string>();
   const options = selectionOptions(attributes);
   compileAll(config.when, new Array<Program>(), errors, options);
-  for (let i = 0; i < config.limits.length; i++) compileLimit(unchecked(config.limits[i]), errors, options);
+  for (let i = 0; i < config.limits.length; i++) compileLimit(unchecked(config.limits[i]), errors, options, new SharedPredicates());
   compileCost(config, errors);
   return errors;
 }
@@ -300,14 +309,36 @@ function compileCost(config: PluginConfig, errors: Array<string>): Program | nul
   return program;
 }
 
-function compileLimit(src: LimitConfig, errors: Array<string>, options: CompileOptions): CompiledLimit {
+/** The limits' predicates by source text: the same text is one program with one id. */
+class SharedPredicates {
+  ids: Map<string, i32> = new Map<string, i32>();
+  programs: Array<Program> = new Array<Program>();
+  count: i32 = 0;
+}
+
+function compileLimit(src: LimitConfig, errors: Array<string>, options: CompileOptions, shared: SharedPredicates): CompiledLimit {
   const out = new CompiledLimit();
   out.name = src.name;
   out.rates = src.rates;
   out.tokens = src.tokens;
   out.soft = src.soft;
   out.rateAlerts = rateAlertsOf(src);
-  compileAll(src.when, out.when, errors, options);
+  for (let i = 0; i < src.when.length; i++) {
+    const e = unchecked(src.when[i]);
+    if (shared.ids.has(e.source)) {
+      const id = shared.ids.get(e.source);
+      out.when.push(unchecked(shared.programs[id]));
+      out.whenIds.push(id);
+      continue;
+    }
+    const p = compileOne(e, errors, options);
+    if (p === null) continue;
+    const id = shared.count++;
+    shared.ids.set(e.source, id);
+    shared.programs.push(p);
+    out.when.push(p);
+    out.whenIds.push(id);
+  }
   compileAll(src.counters, out.counters, errors, options);
   return out;
 }

@@ -64,10 +64,11 @@ export class Selection {
 export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver, out: Selection = new Selection()): Selection {
   out.reset();
   if (!allHold(policy.when, resolver, out)) return finish(out, resolver);
+  forgetOutcomes(policy.limitPredicateCount);
   const limits = policy.limits;
   for (let i = 0, n = limits.length; i < n; i++) {
     const limit = unchecked(limits[i]);
-    if (!allHold(limit.when, resolver, out)) continue;
+    if (!allHoldShared(limit.when, limit.whenIds, resolver, out)) continue;
     out.allocationUnits += 1 + limit.counters.length;
     const values = counterValues(limit, resolver);
     if (values === null) {
@@ -102,6 +103,38 @@ function allHold(predicates: Array<Program>, resolver: AttributeResolver, out: S
     const p = unchecked(predicates[i]);
     if (!p.allocationFree) out.allocationUnits++;
     const r = evaluateBool(p, resolver);
+    if (r == 1) continue;
+    if (r < 0) out.expressionErrors++;
+    return false;
+  }
+  return true;
+}
+
+// What each of the policy's distinct limit predicates gave this request: 0 not evaluated
+// yet, else the evaluation's result (-1 error, 0 false, 1 true) plus 2. A predicate that
+// several limits share is evaluated for the first and remembered for the others.
+let outcomes = new StaticArray<u8>(16);
+
+function forgetOutcomes(count: i32): void {
+  if (count > outcomes.length) outcomes = new StaticArray<u8>(count);
+  if (count > 0) memory.fill(changetype<usize>(outcomes), 0, <usize>count);
+}
+
+/** `allHold` for a limit's predicates, each shared one evaluated once per request; errors are counted at every use, as when each limit evaluated its own. */
+function allHoldShared(predicates: Array<Program>, ids: Array<i32>, resolver: AttributeResolver, out: Selection): bool {
+  const n = predicates.length;
+  if (ids.length != n) return allHold(predicates, resolver, out);
+  for (let i = 0; i < n; i++) {
+    const id = unchecked(ids[i]);
+    let r: i32;
+    const known = id >= 0 && id < outcomes.length ? <i32>unchecked(outcomes[id]) : 0;
+    if (known != 0) r = known - 2;
+    else {
+      const p = unchecked(predicates[i]);
+      if (!p.allocationFree) out.allocationUnits++;
+      r = evaluateBool(p, resolver);
+      if (id >= 0 && id < outcomes.length) unchecked(outcomes[id] = <u8>(r + 2));
+    }
     if (r == 1) continue;
     if (r < 0) out.expressionErrors++;
     return false;
