@@ -62,10 +62,10 @@ export function addHeader(map: i32, name: string, value: string): i32 {
   return proxy_add_header_map_value(map, changetype<usize>(k), <usize>k.byteLength, changetype<usize>(v), <usize>v.byteLength);
 }
 
+/** Sets `name` to `value`; allocates the value's bytes only (short names are encoded in a scratch buffer). */
 export function replaceHeader(map: i32, name: string, value: string): i32 {
-  const k = String.UTF8.encode(name);
   const v = String.UTF8.encode(value);
-  return proxy_replace_header_map_value(map, changetype<usize>(k), <usize>k.byteLength, changetype<usize>(v), <usize>v.byteLength);
+  return replaceHeaderBytes(map, name, changetype<usize>(v), <usize>v.byteLength);
 }
 
 /** Sets `name` to the bytes [valuePtr, valuePtr + valueLen); allocates nothing for short names. */

@@ -4,7 +4,7 @@
 // limits depend on the body (requestBodyJSON in `when` or `counters`) selects once the
 // body is here (PendingBody, selectOnBodyStep).
 import { HeaderMapType, BufferType } from "../abi/status";
-import { borrowHeader, getHeader, removeHeader, replaceHeader } from "../abi/headers";
+import { borrowHeader, getHeader, removeHeader, replaceHeaderBytes } from "../abi/headers";
 import { BorrowedBytes, bufferLength, setBufferBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
 import { AttributeOptions, HostAttributeSource, RequestAttributes, isInvalidCredential } from "../attributes";
@@ -18,7 +18,7 @@ import { BodyJsonState, bodyJsonValue } from "../usage/body_json";
 import { Value } from "../cel";
 import { unreadableBodyResponse, unidentifiedResponseFor, invalidCredentialResponse, errorFormatFor } from "../limits/limited_response";
 import { IdentityFailure, identityFailureName } from "../attributes";
-import { mayCarryJson, parseContentLength } from "../usage/http";
+import { mayCarryJsonBytes, parseContentLengthBytes } from "../usage/http";
 import { ActivePolicy, Exchange, Phase } from "./exchange";
 import { OnUnreadableBody } from "../config/admission";
 import { noteWork, LIMITED_REQUEST_UNITS } from "./collector";
@@ -75,6 +75,35 @@ export function isHeadRequest(): bool {
 }
 const METHOD = new BorrowedBytes();
 
+// RFC 9110 reads a missing accept-encoding as "any coding": ask for none explicitly, from
+// bytes encoded once.
+const IDENTITY = String.UTF8.encode("identity");
+function askForIdentityEncoding(): void {
+  replaceHeaderBytes(HeaderMapType.RequestHeaders, "accept-encoding", changetype<usize>(IDENTITY), <usize>IDENTITY.byteLength);
+}
+
+// The request headers a step only inspects are read from the host's bytes in place.
+const HEADER = new BorrowedBytes();
+
+/** The request's content-length: -1 when absent or not a plain decimal number (no string). */
+function declaredContentLength(): i64 {
+  const h = HEADER;
+  // An absent header leaves `h` empty, which reads as absent.
+  borrowHeader(HeaderMapType.RequestHeaders, "content-length", h);
+  const v = parseContentLengthBytes(h.ptr, h.size);
+  h.release();
+  return v;
+}
+
+/** Whether the request's content-type (or its absence) may carry a JSON body (no string). */
+function contentTypeMayCarryJson(): bool {
+  const h = HEADER;
+  borrowHeader(HeaderMapType.RequestHeaders, "content-type", h);
+  const json = mayCarryJsonBytes(h.ptr, h.size);
+  h.release();
+  return json;
+}
+
 /**
  * At request headers, once limits apply: admits now, or (when the body tells the
  * reservation or may be rewritten) refuses an exhausted caller at once and waits for the
@@ -86,13 +115,12 @@ const METHOD = new BorrowedBytes();
 export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
   const policy = x.active.policy;
   const config = policy.config;
-  // RFC 9110 reads a missing accept-encoding as "any coding": ask for none explicitly.
-  if (config.usage.removeAcceptEncoding) replaceHeader(HeaderMapType.RequestHeaders, "accept-encoding", "identity");
+  if (config.usage.removeAcceptEncoding) askForIdentityEncoding();
   // The cost expression's requestBodyJSON needs the body too, in any admission mode.
   const costReadsBody = policy.costRequestPointers.length > 0 && config.admission.readRequestBody && !endOfStream;
   if (!wantsRequestBody(config, endOfStream) && !costReadsBody) {
     if (endOfStream) captureCostValues(x, BodyJsonState.Empty, 0, 0);
-    const declared = endOfStream ? 0 : parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));
+    const declared = endOfStream ? 0 : declaredContentLength();
     return startAdmission(x, inputTokensOfSize(declared, config.admission), 0, 1);
   }
   // A remote limiter is asked once, when the body is known: a check first would cost a
@@ -107,9 +135,9 @@ export function requestHeadersStep(x: Exchange, endOfStream: bool): StepResult {
     x.check = check;
   }
   // Kept before it may be removed: a body over the bound is estimated from it.
-  x.declaredBodyBytes = parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));
+  x.declaredBodyBytes = declaredContentLength();
   // Any body is read for the input estimate; only a JSON one may be rewritten.
-  if (addsStreamUsage(config, x.path, x.preset.name) && mayCarryJson(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
+  if (addsStreamUsage(config, x.path, x.preset.name) && contentTypeMayCarryJson()) {
     x.mayRewrite = true;
     removeHeader(HeaderMapType.RequestHeaders, "content-length");
   }
@@ -201,9 +229,9 @@ export function awaitBodyForSelection(active: ActivePolicy): PendingBody {
   out.path = p0 === null ? "" : p0;
   out.head = isHeadRequest();
   const config = active.policy.config;
-  if (config.usage.removeAcceptEncoding) replaceHeader(HeaderMapType.RequestHeaders, "accept-encoding", "identity");
-  out.declared = parseContentLength(getHeader(HeaderMapType.RequestHeaders, "content-length"));
-  if (config.usage.includeStreamUsage && mayCarryJson(getHeader(HeaderMapType.RequestHeaders, "content-type"))) {
+  if (config.usage.removeAcceptEncoding) askForIdentityEncoding();
+  out.declared = declaredContentLength();
+  if (config.usage.includeStreamUsage && contentTypeMayCarryJson()) {
     const path = out.path;
     if (addsStreamUsage(config, path, active.policy.presets.forPath(path).name)) {
       removeHeader(HeaderMapType.RequestHeaders, "content-length");

@@ -1,13 +1,13 @@
 // The response side of a stream: read the usage as the body passes (never holding it),
 // then charge what the response cost, or give the reservation back when there was none.
 import { HeaderMapType, BufferType, LogLevel } from "../abi/status";
-import { addHeader, getHeader, replaceHeaderBytes, replaceHeaderUtf8 } from "../abi/headers";
+import { addHeader, borrowHeader, replaceHeaderBytes, replaceHeaderUtf8 } from "../abi/headers";
 import { BorrowedBytes } from "../abi/buffers";
 import { nowMillis } from "../abi/time";
 import { logDebug, logEnabled } from "../abi/log";
 import { HeaderSink, writeAdmittedHeaders } from "../limits/headers";
 import { ChargeResult, chargeFor, RESPONSE_ABORTED, REQUEST_HEAD } from "../limits/charge";
-import { isReadableEncoding, parseStatusCode } from "../usage/http";
+import { isReadableEncodingBytes, modeForContentTypeBytes, parseStatusCodeBytes } from "../usage/http";
 import { Usage } from "../usage/usage";
 import { Exchange, Phase } from "./exchange";
 import { takeReaderWithin } from "./pools";
@@ -29,6 +29,8 @@ class ResponseHeaderSink extends HeaderSink {
   }
 }
 const RESPONSE_HEADERS = new ResponseHeaderSink();
+// The response headers a step only inspects, one at a time.
+const HEADER = new BorrowedBytes();
 // A charge is recorded and settled as soon as it is computed: one result serves them all.
 const CHARGE = new ChargeResult();
 // Largest slice of a response body copied into Wasm memory at once.
@@ -39,15 +41,22 @@ export function responseHeadersStep(x: Exchange, endOfStream: bool): void {
   const active = x.active;
   const policy = active.policy;
   x.responseStarted = true;
-  x.responseStatus = parseStatusCode(getHeader(HeaderMapType.ResponseHeaders, ":status"));
-  if (!isReadableEncoding(getHeader(HeaderMapType.ResponseHeaders, "content-encoding"))) {
+  // The headers are read from the host's bytes in place; an absent one leaves `h` empty,
+  // which each reading takes as absent.
+  const h = HEADER;
+  borrowHeader(HeaderMapType.ResponseHeaders, ":status", h);
+  x.responseStatus = parseStatusCodeBytes(h.ptr, h.size);
+  borrowHeader(HeaderMapType.ResponseHeaders, "content-encoding", h);
+  if (!isReadableEncodingBytes(h.ptr, h.size)) {
     x.unreadable = true;
     active.metrics.usageUnreadable.inc();
   }
-  const contentType = getHeader(HeaderMapType.ResponseHeaders, "content-type");
+  borrowHeader(HeaderMapType.ResponseHeaders, "content-type", h);
+  const mode = modeForContentTypeBytes(h.ptr, h.size);
+  h.release();
   const reader = takeReaderWithin(x.preset, policy.config.usage.maxConcurrentReads);
   if (reader !== null) {
-    reader.begin(contentType === null ? "" : contentType, x.preset);
+    reader.beginMode(mode, x.preset);
     x.reader = reader;
     if (policy.costResponsePointers.length > 0) {
       // Only for a cost expression that reads the response body: a stream keeps its end.
