@@ -1,6 +1,7 @@
 // What a request's and a response's headers say about reading token usage: whether the
 // request body is JSON, whether its route accepts `stream_options`, the response status,
-// and whether the response body can be read as it is. Pure.
+// whether the response body can be read as it is and how (its content type). Pure; each
+// reading also comes in a form that reads the host's bytes in place.
 import { modeForContentType, MODE_SNIFF, MODE_JSON, MODE_SSE, MODE_NDJSON } from "./reader";
 
 /**
