@@ -60,6 +60,10 @@ export class CounterSpec {
   soft: bool = false;
 }
 
+// A handle's values until its spec's are copied in: shared by every handle (one array
+// fewer per counter and request), so a handle's values are replaced, never changed in place.
+const NO_COUNTER_VALUES: string[] = [];
+
 /** What `settle`/`release` need to find a counter again and undo its reservation. */
 export class CounterHandle {
   /** Start of the window the reservation was taken in (or the counter was read in). */
@@ -74,7 +78,7 @@ export class CounterHandle {
   used: i64 = -1;
   /** The rate's limit, values and alerts, copied from the spec. */
   limit: i64 = 0;
-  values: string[] = [];
+  values: string[] = NO_COUNTER_VALUES;
   alerts: RateAlerts | null = null;
   /**
    * The counter's identity key (limits/keys.ts). `key` is where it lives: its slot, found
