@@ -73,22 +73,34 @@ export class IdentityOptions {
   }
 }
 
-/** An identity (a CEL map) or the reason there is none. */
+/**
+ * An identity (a CEL map) or the reason there is none. Never changed once made, so that
+ * a failure is one shared result per reason (a request without a verified payload looks
+ * for one first) and no result can carry one request's identity into another's.
+ */
 export class IdentityResult {
-  identity: Value | null = null;
-  failure: IdentityFailure = IdentityFailure.None;
+  constructor(readonly identity: Value | null, readonly failure: IdentityFailure) {}
 
   static found(identity: Value): IdentityResult {
-    const r = new IdentityResult();
-    r.identity = identity;
-    return r;
+    return new IdentityResult(identity, IdentityFailure.None);
   }
 
+  /** The shared result of `reason`; allocates nothing for a reason IdentityFailure names. */
   static failed(reason: IdentityFailure): IdentityResult {
-    const r = new IdentityResult();
-    r.failure = reason;
-    return r;
+    const i = <i32>reason;
+    const shared = FAILED_RESULTS;
+    if (i < 0 || i >= shared.length) return new IdentityResult(null, reason);
+    return unchecked(shared[i]);
   }
+}
+
+// One result per IdentityFailure, by value (a reason added later past the last is made per call).
+const FAILED_RESULTS = failedResults(<i32>IdentityFailure.DuplicateHeader + 1);
+
+function failedResults(n: i32): StaticArray<IdentityResult> {
+  const out = new StaticArray<IdentityResult>(n);
+  for (let i = 0; i < n; i++) unchecked(out[i] = new IdentityResult(null, <IdentityFailure>i));
+  return out;
 }
 
 /**
