@@ -533,31 +533,10 @@ function members(c: ScanCore, p: usize, end: usize, lineMode: bool): usize {
     state = S_VALUE;
     if (p >= end) break;
     // The value (its trie node is the key's): a scalar completes here.
-    const v = <i32>load<u8>(p);
-    if (v == 0x22) {
-      const s0 = p + 1;
-      const e = findStringSpecial(s0, end);
-      const text = vn >= 0 && trieText(c.trie, vn);
-      if (e >= end || load<u8>(e) != 0x22) {
-        c.strMode = text ? STR_TEXT : STR_VALUE;
-        c.state = S_STR;
-        return s0;
-      }
-      if (text) c.textBytes += <i64>(e - s0);
-      p = e + 1;
-    } else if (<u32>(v - 0x30) < 10 || v == 0x2D) {
-      const e = wholeNumber(c, p, end, vn >= 0 ? trieFields(c.trie, vn) : 0);
-      if (e == p) break; // cut by the feed or bad: the machine reads it
-      p = e;
-    } else if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
-      p += 4;
-    } else if (v == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
-      p += 4;
-    } else if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
-      p += 5;
-    } else {
-      break; // a container, a number or literal the feed cuts, an error
-    }
+    const e = scalarValue(c, p, end, vn);
+    if (scalarCut) return e;
+    if (e == p) break; // a container, a number or literal the feed cuts, an error
+    p = e;
     state = valueDone(c);
     p = skipSpace(p, end, lineMode);
     if (p >= end) break;
@@ -583,32 +562,10 @@ function members(c: ScanCore, p: usize, end: usize, lineMode: bool): usize {
 // `c.state`. `p` is at the first byte of a scalar; `state` is S_VALUE or S_ARR_FIRST.
 function elements(c: ScanCore, p: usize, end: usize, lineMode: bool, state: i32): usize {
   while (true) {
-    const vn = valueNode(c);
-    const v = <i32>load<u8>(p);
-    if (v == 0x22) {
-      const s0 = p + 1;
-      const e = findStringSpecial(s0, end);
-      const text = vn >= 0 && trieText(c.trie, vn);
-      if (e >= end || load<u8>(e) != 0x22) {
-        c.strMode = text ? STR_TEXT : STR_VALUE;
-        c.state = S_STR;
-        return s0;
-      }
-      if (text) c.textBytes += <i64>(e - s0);
-      p = e + 1;
-    } else if (<u32>(v - 0x30) < 10 || v == 0x2D) {
-      const e = wholeNumber(c, p, end, vn >= 0 ? trieFields(c.trie, vn) : 0);
-      if (e == p) break; // cut by the feed or bad: the machine reads it
-      p = e;
-    } else if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) {
-      p += 4;
-    } else if (v == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) {
-      p += 4;
-    } else if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) {
-      p += 5;
-    } else {
-      break; // a literal the feed cuts, or a bad one
-    }
+    const e = scalarValue(c, p, end, valueNode(c));
+    if (scalarCut) return e;
+    if (e == p) break; // a literal the feed cuts, or a bad one
+    p = e;
     state = valueDone(c);
     p = skipSpace(p, end, lineMode);
     if (p >= end) break;
@@ -626,6 +583,38 @@ function elements(c: ScanCore, p: usize, end: usize, lineMode: bool, state: i32)
     break;
   }
   c.state = state;
+  return p;
+}
+
+// Set by `scalarValue` when a string value is cut by the feed.
+let scalarCut = false;
+
+// The scalar at p (a string, a number or a literal, for trie node `vn`) when it ends in
+// this feed, for the member and element loops: returns the address after it, or p when the
+// byte-by-byte machine must read it (a container, a number or literal the feed cuts, an
+// error). A string the feed cuts is handed to the machine here: its mode set, c.state
+// S_STR, `scalarCut` set, and the address after its opening quote returned.
+// @ts-ignore: decorator
+@inline function scalarValue(c: ScanCore, p: usize, end: usize, vn: i32): usize {
+  scalarCut = false;
+  const v = <i32>load<u8>(p);
+  if (v == 0x22) {
+    const s0 = p + 1;
+    const e = findStringSpecial(s0, end);
+    const text = vn >= 0 && trieText(c.trie, vn);
+    if (e >= end || load<u8>(e) != 0x22) {
+      c.strMode = text ? STR_TEXT : STR_VALUE;
+      c.state = S_STR;
+      scalarCut = true;
+      return s0;
+    }
+    if (text) c.textBytes += <i64>(e - s0);
+    return e + 1;
+  }
+  if (<u32>(v - 0x30) < 10 || v == 0x2D) return wholeNumber(c, p, end, vn >= 0 ? trieFields(c.trie, vn) : 0);
+  if (v == 0x74 && p + 4 <= end && load<u32>(p) == TRUE_WORD) return p + 4;
+  if (v == 0x6E && p + 4 <= end && load<u32>(p) == NULL_WORD) return p + 4;
+  if (v == 0x66 && p + 5 <= end && load<u32>(p + 1) == ALSE_WORD) return p + 5;
   return p;
 }
 
