@@ -63,12 +63,12 @@ export class Selection {
  */
 export function selectLimits(policy: CompiledPolicy, resolver: AttributeResolver, out: Selection = new Selection()): Selection {
   out.reset();
-  if (!allHold(policy.when, resolver, out)) return finish(out, resolver);
+  if (!allHold(policy.when, null, resolver, out)) return finish(out, resolver);
   forgetOutcomes(policy.limitPredicateCount);
   const limits = policy.limits;
   for (let i = 0, n = limits.length; i < n; i++) {
     const limit = unchecked(limits[i]);
-    if (!allHoldShared(limit.when, limit.whenIds, resolver, out)) continue;
+    if (!allHold(limit.when, limit.whenIds, resolver, out)) continue;
     out.allocationUnits += 1 + limit.counters.length;
     const values = counterValues(limit, resolver);
     if (values === null) {
@@ -98,18 +98,6 @@ function finish(out: Selection, resolver: AttributeResolver): Selection {
   return out;
 }
 
-function allHold(predicates: Array<Program>, resolver: AttributeResolver, out: Selection): bool {
-  for (let i = 0, n = predicates.length; i < n; i++) {
-    const p = unchecked(predicates[i]);
-    if (!p.allocationFree) out.allocationUnits++;
-    const r = evaluateBool(p, resolver);
-    if (r == 1) continue;
-    if (r < 0) out.expressionErrors++;
-    return false;
-  }
-  return true;
-}
-
 // What each of the policy's distinct limit predicates gave this request: 0 not evaluated
 // yet, else the evaluation's result (-1 error, 0 false, 1 true) plus 2. A predicate that
 // several limits share is evaluated for the first and remembered for the others.
@@ -120,14 +108,18 @@ function forgetOutcomes(count: i32): void {
   if (count > 0) memory.fill(changetype<usize>(outcomes), 0, <usize>count);
 }
 
-/** `allHold` for a limit's predicates, each shared one evaluated once per request; errors are counted at every use, as when each limit evaluated its own. */
-function allHoldShared(predicates: Array<Program>, ids: Array<i32>, resolver: AttributeResolver, out: Selection): bool {
+/**
+ * Whether every predicate holds. With `ids` (a limit's `whenIds`), a predicate already
+ * evaluated for this request gives its remembered outcome; an error counts at every use,
+ * as when each limit evaluated its own.
+ */
+function allHold(predicates: Array<Program>, ids: Array<i32> | null, resolver: AttributeResolver, out: Selection): bool {
   const n = predicates.length;
-  if (ids.length != n) return allHold(predicates, resolver, out);
+  const shared = ids !== null && ids.length == n;
   for (let i = 0; i < n; i++) {
-    const id = unchecked(ids[i]);
-    let r: i32;
+    const id = shared ? unchecked(ids![i]) : -1;
     const known = id >= 0 && id < outcomes.length ? <i32>unchecked(outcomes[id]) : 0;
+    let r: i32;
     if (known != 0) r = known - 2;
     else {
       const p = unchecked(predicates[i]);
